@@ -1,0 +1,140 @@
+//! Click-free bypass with constant latency.
+//!
+//! Bypass is not a removed stage: the dry signal runs through a [`DelayLine`] equal to the
+//! processed path's latency, and a [`LinearSmoother`] crossfades between the two over
+//! [`BYPASS_FADE_MS`]. Fully engaged, the output is exactly the wet signal; fully bypassed,
+//! exactly the delayed dry signal. The reported latency is the same either way.
+
+use crate::delay::DelayLine;
+use crate::smoother::LinearSmoother;
+
+/// Crossfade time of bypass on/off, in milliseconds.
+pub const BYPASS_FADE_MS: f32 = 10.0;
+
+/// Holds a delay-compensated copy of the input and crossfades it with the processed signal.
+#[derive(Debug, Clone)]
+pub struct BypassMixer {
+    /// Copy of the input of the current block, per channel (allocated in `new`).
+    dry: Vec<Vec<f32>>,
+    /// Aligns the dry copy with the processed path.
+    delay: DelayLine,
+    /// Bypass amount: 0 = processed, 1 = dry.
+    amount_t: LinearSmoother,
+}
+
+impl BypassMixer {
+    /// Allocates for blocks of up to `max_block` frames and latencies up to `max_latency_samples`.
+    pub fn new(
+        sample_rate_hz: f32,
+        max_block: usize,
+        num_channels: usize,
+        max_latency_samples: usize,
+    ) -> Self {
+        Self {
+            dry: vec![vec![0.0; max_block]; num_channels],
+            delay: DelayLine::new(num_channels, max_latency_samples),
+            amount_t: LinearSmoother::new(BYPASS_FADE_MS, sample_rate_hz, 0.0),
+        }
+    }
+
+    /// Updates the fade length for a new sample rate.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.amount_t.set_sample_rate(sample_rate_hz);
+    }
+
+    /// Sets the latency of the processed path the dry copy must match (structural; clears state).
+    pub fn set_latency_samples(&mut self, latency_samples: usize) {
+        self.delay.set_delay_samples(latency_samples);
+    }
+
+    /// Engages (`true`) or releases bypass; the change fades over [`BYPASS_FADE_MS`].
+    pub fn set_bypassed(&mut self, bypassed: bool) {
+        self.amount_t.set_target(if bypassed { 1.0 } else { 0.0 });
+    }
+
+    /// Clears the dry delay and jumps the fade to its target (never allocates).
+    pub fn reset(&mut self) {
+        self.delay.reset();
+        let target = self.amount_t.target();
+        self.amount_t.reset(target);
+    }
+
+    /// Stores (and delays) the input of this block. Call before processing the block.
+    ///
+    /// # Panics
+    /// If the block is longer than `max_block` or has more channels than given to `new`.
+    pub fn capture_dry(&mut self, channels: &[&mut [f32]]) {
+        let num_frames = channels.first().map_or(0, |c| c.len());
+        for (dry, input) in self.dry.iter_mut().zip(channels.iter()) {
+            dry[..num_frames].copy_from_slice(input);
+        }
+        let n = self.dry.len().min(2);
+        let mut dry_slices: [&mut [f32]; 2] = [&mut [], &mut []];
+        for (slot, dry) in dry_slices.iter_mut().zip(self.dry.iter_mut()) {
+            *slot = &mut dry[..num_frames];
+        }
+        self.delay.process_block(&mut dry_slices[..n]);
+    }
+
+    /// Mixes the processed block in `channels` with the stored dry copy, in place.
+    pub fn mix(&mut self, channels: &mut [&mut [f32]]) {
+        let num_frames = channels.first().map_or(0, |c| c.len());
+        if self.amount_t.is_settled() {
+            if self.amount_t.current() == 1.0 {
+                for (out, dry) in channels.iter_mut().zip(self.dry.iter()) {
+                    out.copy_from_slice(&dry[..num_frames]);
+                }
+            }
+            return;
+        }
+        for i in 0..num_frames {
+            let t = self.amount_t.next();
+            for (out, dry) in channels.iter_mut().zip(self.dry.iter()) {
+                out[i] += t * (dry[i] - out[i]);
+            }
+        }
+    }
+
+    /// True while the processed path is audible at all (not fully bypassed).
+    pub fn is_processing_audible(&self) -> bool {
+        !(self.amount_t.is_settled() && self.amount_t.current() == 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(bypassed: bool, latency: usize) -> Vec<f32> {
+        let mut mixer = BypassMixer::new(48_000.0, 64, 1, 100);
+        mixer.set_latency_samples(latency);
+        mixer.set_bypassed(bypassed);
+        mixer.reset();
+        let mut out = Vec::new();
+        for block in 0..4 {
+            let mut x: Vec<f32> = (0..64).map(|i| ((block * 64 + i) as f32).sin()).collect();
+            mixer.capture_dry(&[&mut x]);
+            x.iter_mut().for_each(|s| *s *= 0.5); // "processing"
+            mixer.mix(&mut [&mut x]);
+            out.extend(x);
+        }
+        out
+    }
+
+    #[test]
+    fn bypassed_output_is_delayed_dry() {
+        let out = run(true, 10);
+        for (i, &y) in out.iter().enumerate() {
+            let expected = if i < 10 { 0.0 } else { ((i - 10) as f32).sin() };
+            assert_eq!(y, expected, "{i}");
+        }
+    }
+
+    #[test]
+    fn engaged_output_is_wet() {
+        let out = run(false, 10);
+        for (i, &y) in out.iter().enumerate() {
+            assert_eq!(y, (i as f32).sin() * 0.5);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Stemwise's host-level test harness: loads the built bundles in a real CLAP host.
