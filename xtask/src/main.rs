@@ -1,5 +1,33 @@
 //! `cargo xtask`: nice-plug's bundler plus the project commands `demo` and `test`.
 
-fn main() -> anyhow::Result<()> {
-    nice_plug_xtask::main()
+mod bundle;
+mod demo;
+mod prereq;
+mod python;
+mod run;
+mod summary;
+mod test;
+
+use std::process::ExitCode;
+
+/// The usage text for the project commands; `bundle` prints its own on errors.
+const USAGE: &str = "Usage:
+  cargo xtask test     fmt, clippy, bundles, Rust tests, VST3 tests, GUI screenshots
+  cargo xtask demo     release bundles, then renders the demo into out/demo
+  cargo xtask bundle <package>... [--release | --profile <name>]
+                       nice-plug's bundler (CLAP + VST3 into target/bundled)";
+
+fn main() -> anyhow::Result<ExitCode> {
+    nice_plug_xtask::chdir_workspace_root()?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("test") => test::run(),
+        Some("demo") => demo::run().map(|()| ExitCode::SUCCESS),
+        Some("bundle") => bundle::run(args).map(|()| ExitCode::SUCCESS),
+        None | Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(_) => nice_plug_xtask::main_with_args("cargo xtask", args).map(|()| ExitCode::SUCCESS),
+    }
 }

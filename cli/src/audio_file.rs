@@ -1,0 +1,287 @@
+//! Reading and writing audio files for the offline tool.
+//!
+//! Reading decodes WAV, AIFF and FLAC (any PCM or float format symphonia supports) to planar
+//! `f32`. Writing produces WAV through `hound`, always via a temporary file in the target
+//! directory that is renamed into place, so an output is never left half-written and an
+//! existing file is never overwritten unless the caller asks for it.
+
+use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as DecodeError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+/// Decoded audio: one `Vec` per channel, all the same length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audio {
+    /// Sample rate in Hz.
+    pub sample_rate_hz: u32,
+    /// Planar samples, one vector per channel.
+    pub channels: Vec<Vec<f32>>,
+}
+
+impl Audio {
+    /// Number of sample frames.
+    pub fn num_frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+
+    /// Duration in seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.num_frames() as f64 / self.sample_rate_hz as f64
+    }
+
+    /// The channels as slices, for analysis code.
+    pub fn slices(&self) -> Vec<&[f32]> {
+        self.channels.iter().map(Vec::as_slice).collect()
+    }
+}
+
+/// Sample format of a written WAV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WavFormat {
+    /// 24-bit integer PCM (samples must already be quantized/dithered by the caller).
+    Int24,
+    /// 32-bit IEEE float.
+    Float32,
+}
+
+/// Decodes a whole audio file. Errors name the file and the problem: missing, not audio,
+/// no audio track, corrupt data, or non-finite samples.
+pub fn read_audio(path: &Path) -> Result<Audio> {
+    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            stream,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| decode_error(path, e, "not a supported audio file (WAV, AIFF or FLAC)"))?;
+    let track = format
+        .default_track(TrackType::Audio)
+        .with_context(|| format!("{}: contains no audio track", path.display()))?;
+    let track_id = track.id;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .with_context(|| format!("{}: audio track has no codec parameters", path.display()))?;
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(params, &AudioDecoderOptions::default())
+        .map_err(|e| decode_error(path, e, "unsupported audio codec"))?;
+
+    let mut channels: Vec<Vec<f32>> = Vec::new();
+    let mut sample_rate_hz = 0;
+    let mut packet_planes: Vec<Vec<f32>> = Vec::new();
+    while let Some(packet) = format
+        .next_packet()
+        .map_err(|e| decode_error(path, e, "corrupt audio data"))?
+    {
+        if packet.track_id != track_id {
+            continue;
+        }
+        let decoded = decoder
+            .decode(&packet)
+            .map_err(|e| decode_error(path, e, "corrupt audio data"))?;
+        sample_rate_hz = decoded.spec().rate();
+        decoded.copy_to_vecs_planar(&mut packet_planes);
+        if channels.is_empty() {
+            channels = vec![Vec::new(); packet_planes.len()];
+        }
+        for (dst, src) in channels.iter_mut().zip(&packet_planes) {
+            dst.extend_from_slice(src);
+        }
+    }
+    if channels.is_empty() || channels[0].is_empty() {
+        bail!("{}: contains no audio samples", path.display());
+    }
+    check_finite(path, &channels)?;
+    Ok(Audio {
+        sample_rate_hz,
+        channels,
+    })
+}
+
+fn decode_error(path: &Path, err: DecodeError, what: &str) -> anyhow::Error {
+    anyhow::anyhow!("{}: {what} ({err})", path.display())
+}
+
+/// Rejects audio containing NaN or infinite samples, naming the first one.
+fn check_finite(path: &Path, channels: &[Vec<f32>]) -> Result<()> {
+    for (ch, samples) in channels.iter().enumerate() {
+        if let Some(frame) = samples.iter().position(|s| !s.is_finite()) {
+            let count = samples.iter().filter(|s| !s.is_finite()).count();
+            bail!(
+                "{}: {count} non-finite (NaN/Inf) samples in channel {}, first at frame {frame}",
+                path.display(),
+                ch + 1
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes `audio` as a WAV file at `path`, atomically: the data goes to a temporary file in
+/// the same directory, which is renamed over `path` only once complete. Refuses to replace an
+/// existing file unless `overwrite` is true.
+pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool) -> Result<()> {
+    if !overwrite && path.exists() {
+        bail!(
+            "{}: already exists (use --force to overwrite)",
+            path.display()
+        );
+    }
+    if audio.channels.is_empty() || audio.channels.iter().any(|c| c.len() != audio.num_frames()) {
+        bail!("{}: channels must be non-empty and equally long", path.display());
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let temp = temp_path(path);
+    let result = write_wav_file(&temp, audio, format).and_then(|()| {
+        std::fs::rename(&temp, path)
+            .with_context(|| format!("{}: cannot move finished file into place", path.display()))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map_or_else(Default::default, |n| n.to_os_string());
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".partial-{}", std::process::id()));
+    path.with_file_name(temp_name)
+}
+
+fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+    let (bits_per_sample, sample_format) = match format {
+        WavFormat::Int24 => (24, hound::SampleFormat::Int),
+        WavFormat::Float32 => (32, hound::SampleFormat::Float),
+    };
+    let spec = hound::WavSpec {
+        channels: audio.channels.len() as u16,
+        sample_rate: audio.sample_rate_hz,
+        bits_per_sample,
+        sample_format,
+    };
+    let context = || format!("{}: write failed", path.display());
+    let mut writer = hound::WavWriter::create(path, spec).with_context(context)?;
+    for frame in 0..audio.num_frames() {
+        for channel in &audio.channels {
+            let sample = channel[frame];
+            match format {
+                WavFormat::Int24 => writer.write_sample(to_int24(sample)),
+                WavFormat::Float32 => writer.write_sample(sample),
+            }
+            .with_context(context)?;
+        }
+    }
+    writer.finalize().with_context(context)
+}
+
+/// Full scale of 24-bit PCM.
+const INT24_SCALE: f32 = 8_388_608.0;
+
+/// Converts a sample to 24-bit PCM with rounding and clipping to the integer range.
+fn to_int24(sample: f32) -> i32 {
+    (sample * INT24_SCALE)
+        .round()
+        .clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_dsp::signals;
+
+    fn stereo_test_audio() -> Audio {
+        Audio {
+            sample_rate_hz: 48_000,
+            channels: vec![
+                signals::sine(997.0, 0.5, 48_000.0, 4800, 0.0),
+                signals::white_noise(3, 0.25, 4800),
+            ],
+        }
+    }
+
+    #[test]
+    fn float_wav_round_trips_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("float.wav");
+        let audio = stereo_test_audio();
+        write_wav(&path, &audio, WavFormat::Float32, false).unwrap();
+        assert_eq!(read_audio(&path).unwrap(), audio);
+    }
+
+    #[test]
+    fn int24_wav_round_trips_within_half_an_lsb() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("int24.wav");
+        let audio = stereo_test_audio();
+        write_wav(&path, &audio, WavFormat::Int24, false).unwrap();
+        let back = read_audio(&path).unwrap();
+        assert_eq!(back.sample_rate_hz, 48_000);
+        assert_eq!(back.num_frames(), audio.num_frames());
+        let max_err = audio
+            .channels
+            .iter()
+            .flatten()
+            .zip(back.channels.iter().flatten())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(max_err <= 0.5 / INT24_SCALE + 1e-9, "{max_err}");
+    }
+
+    #[test]
+    fn refuses_to_overwrite_and_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.wav");
+        std::fs::write(&path, b"precious").unwrap();
+        let err = write_wav(&path, &stereo_test_audio(), WavFormat::Int24, false).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+        write_wav(&path, &stereo_test_audio(), WavFormat::Int24, true).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "temporary file left behind");
+    }
+
+    #[test]
+    fn bad_inputs_get_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.wav");
+        let err = read_audio(&missing).unwrap_err().to_string();
+        assert!(err.contains("missing.wav") && err.contains("cannot open"), "{err}");
+
+        let text = dir.path().join("notes.wav");
+        std::fs::write(&text, "these are not samples").unwrap();
+        let err = read_audio(&text).unwrap_err().to_string();
+        assert!(err.contains("notes.wav") && err.contains("not a supported audio file"), "{err}");
+
+        let nan = dir.path().join("nan.wav");
+        let mut audio = stereo_test_audio();
+        audio.channels[1][100] = f32::NAN;
+        write_wav(&nan, &audio, WavFormat::Float32, false).unwrap();
+        let err = read_audio(&nan).unwrap_err().to_string();
+        assert!(err.contains("channel 2, first at frame 100"), "{err}");
+    }
+
+    #[test]
+    fn int24_conversion_clips_and_rounds() {
+        assert_eq!(to_int24(1.0), 8_388_607);
+        assert_eq!(to_int24(-1.0), -8_388_608);
+        assert_eq!(to_int24(2.0), 8_388_607);
+        assert_eq!(to_int24(0.5 / INT24_SCALE), 1);
+    }
+}

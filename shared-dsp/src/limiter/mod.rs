@@ -1,0 +1,323 @@
+//! True-peak lookahead limiter (brick-wall): the output's true peak, read on the 16× grid of
+//! the oracle meter in [`crate::true_peak`], stays at or below the ceiling.
+//!
+//! Signal flow per frame: drive gain (smoothed) → non-finite samples become 0 → 16× inter-sample
+//! peak estimate ([`peak`]) → required gain `min(1, ceiling / estimate)` → stereo link →
+//! per-channel gain computer ([`gain_path`]: minimum hold over the lookahead, hold/release,
+//! box smoothing) → multiply the delayed audio → clamp at the ceiling (a safety that never acts
+//! when the estimate is right; the tests check that its absence would change nothing).
+//!
+//! Latency is `lookahead_samples + TAPS - 2` frames, a pure function of `lookahead_ms` and the
+//! sample rate. A signal whose estimated true peak stays below the ceiling passes with gain
+//! exactly 1.0: the output is the input, delayed, bit for bit.
+
+pub mod gain_path;
+pub mod peak;
+
+use crate::db::{db_to_gain, gain_to_db};
+use crate::delay::DelayLine;
+use crate::smoother::LinearSmoother;
+use gain_path::{one_pole_coef, GainCoefficients, GainPath};
+use peak::{PeakHistory, PeakKernel, TAPS};
+
+/// Lowest ceiling, in dBTP.
+pub const MIN_CEILING_DB: f32 = -6.0;
+/// Highest ceiling, in dBTP.
+pub const MAX_CEILING_DB: f32 = 0.0;
+/// Lowest drive, in dB.
+pub const MIN_DRIVE_DB: f32 = -12.0;
+/// Highest drive, in dB.
+pub const MAX_DRIVE_DB: f32 = 24.0;
+/// Shortest lookahead, in ms.
+pub const MIN_LOOKAHEAD_MS: f32 = 0.5;
+/// Longest lookahead, in ms (rings are sized for it in `new`).
+pub const MAX_LOOKAHEAD_MS: f32 = 10.0;
+/// Fastest release time constant, in ms.
+pub const MIN_RELEASE_MS: f32 = 1.0;
+/// Slowest release time constant, in ms.
+pub const MAX_RELEASE_MS: f32 = 2000.0;
+/// Ramp time of drive changes, in ms.
+pub const DRIVE_RAMP_MS: f32 = 20.0;
+/// Hold after the last reduction before the release starts, as a fraction of `release_ms`.
+pub const HOLD_FRACTION: f32 = 0.5;
+/// Longest hold, in ms.
+pub const MAX_HOLD_MS: f32 = 50.0;
+/// Auto release: time constant factor (× `release_ms`) while the gain is below its average.
+pub const AUTO_FAST_FACTOR: f32 = 0.25;
+/// Auto release: time constant factor (× `release_ms`) at or above its average.
+pub const AUTO_SLOW_FACTOR: f32 = 2.0;
+/// Auto release: time constant factor (× `release_ms`) of the running average of the gain.
+pub const AUTO_AVERAGE_FACTOR: f32 = 8.0;
+/// Sample rate the rings are sized for at least, so `set_sample_rate` never allocates.
+pub const CAPACITY_SAMPLE_RATE_HZ: f32 = 384_000.0;
+
+/// User settings of a [`Limiter`] (set by the plugin or CLI from its parameters; values are
+/// clamped to the ranges above).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LimiterSettings {
+    /// Output true-peak ceiling in dBTP (−6…0).
+    pub ceiling_db: f32,
+    /// Input gain in dB applied before limiting (−12…+24; per-sample smoothed).
+    pub drive_db: f32,
+    /// Lookahead in ms (0.5…10); structural: changing it resets the state and the latency.
+    pub lookahead_ms: f32,
+    /// Release time constant in ms (1…2000): the remaining reduction falls to 1/e after it.
+    pub release_ms: f32,
+    /// Program-dependent release: dips below the running average gain release 4× faster,
+    /// sustained reduction 2× slower than `release_ms`.
+    pub auto_release: bool,
+    /// Stereo link 0…1: 0 = channels independent, 1 = both get the smaller gain.
+    pub stereo_link_t: f32,
+}
+
+impl Default for LimiterSettings {
+    fn default() -> Self {
+        Self {
+            ceiling_db: -1.0,
+            drive_db: 0.0,
+            lookahead_ms: 5.0,
+            release_ms: 100.0,
+            auto_release: false,
+            stereo_link_t: 1.0,
+        }
+    }
+}
+
+impl LimiterSettings {
+    /// The settings with every field clamped to its range (non-finite values become defaults).
+    pub fn clamped(&self) -> Self {
+        let d = Self::default();
+        let fix =
+            |v: f32, dv: f32, lo: f32, hi: f32| if v.is_finite() { v.clamp(lo, hi) } else { dv };
+        Self {
+            ceiling_db: fix(
+                self.ceiling_db,
+                d.ceiling_db,
+                MIN_CEILING_DB,
+                MAX_CEILING_DB,
+            ),
+            drive_db: fix(self.drive_db, d.drive_db, MIN_DRIVE_DB, MAX_DRIVE_DB),
+            lookahead_ms: fix(
+                self.lookahead_ms,
+                d.lookahead_ms,
+                MIN_LOOKAHEAD_MS,
+                MAX_LOOKAHEAD_MS,
+            ),
+            release_ms: fix(
+                self.release_ms,
+                d.release_ms,
+                MIN_RELEASE_MS,
+                MAX_RELEASE_MS,
+            ),
+            auto_release: self.auto_release,
+            stereo_link_t: fix(self.stereo_link_t, d.stereo_link_t, 0.0, 1.0),
+        }
+    }
+}
+
+/// Lookahead length in frames for `lookahead_ms` at `sample_rate_hz` (at least 1).
+pub fn lookahead_samples(lookahead_ms: f32, sample_rate_hz: f32) -> usize {
+    ((lookahead_ms as f64 * sample_rate_hz as f64 / 1000.0).round() as usize).max(1)
+}
+
+/// True-peak lookahead limiter for `num_channels` channels.
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    /// Current (clamped) settings; set by `set_settings`.
+    settings: LimiterSettings,
+    /// Sample rate in Hz; set by `new` / `set_sample_rate`.
+    sample_rate_hz: f32,
+    /// Longest lookahead window the rings hold, in frames (fixed by `new`).
+    capacity_samples: usize,
+    /// Gain computer constants derived from settings and rate.
+    coefs: GainCoefficients,
+    /// Linear ceiling.
+    ceiling_gain: f32,
+    /// Inter-sample peak kernel (fixed).
+    kernel: PeakKernel,
+    /// Per-channel interpolator histories.
+    histories: Vec<PeakHistory>,
+    /// Per-channel gain computers.
+    paths: Vec<GainPath>,
+    /// Delays the driven audio by the latency.
+    delay: DelayLine,
+    /// Drive gain ramp (linear).
+    drive: LinearSmoother,
+    /// Scratch: drive gain per frame of the current chunk (`max_block` long).
+    drive_gains: Vec<f32>,
+    /// Scratch: required gain per channel and frame of the current chunk.
+    required: Vec<Vec<f32>>,
+    /// Smallest gain applied during the last `process_block` (meter; 1.0 = no reduction).
+    block_min_gain: f32,
+}
+
+impl Limiter {
+    /// Allocates every buffer (rings for [`MAX_LOOKAHEAD_MS`] at up to
+    /// [`CAPACITY_SAMPLE_RATE_HZ`], scratch for `max_block` frames) and applies default settings.
+    pub fn new(sample_rate_hz: f32, max_block: usize, num_channels: usize) -> Self {
+        let rate = sample_rate_hz.max(CAPACITY_SAMPLE_RATE_HZ);
+        let capacity_samples = lookahead_samples(MAX_LOOKAHEAD_MS, rate) + TAPS;
+        let max_block = max_block.max(1);
+        let settings = LimiterSettings::default();
+        let mut limiter = Self {
+            settings,
+            sample_rate_hz,
+            capacity_samples,
+            coefs: GainCoefficients {
+                window_samples: 1,
+                box_samples: 1,
+                hold_samples: 0,
+                release_coef: 1.0,
+                auto_fast_coef: 1.0,
+                auto_slow_coef: 1.0,
+                auto_average_coef: 1.0,
+                auto_release: false,
+            },
+            ceiling_gain: 1.0,
+            kernel: PeakKernel::new(),
+            histories: vec![PeakHistory::new(); num_channels],
+            paths: vec![GainPath::new(capacity_samples); num_channels],
+            delay: DelayLine::new(num_channels, capacity_samples),
+            drive: LinearSmoother::new(DRIVE_RAMP_MS, sample_rate_hz, 1.0),
+            drive_gains: vec![1.0; max_block],
+            required: vec![vec![1.0; max_block]; num_channels],
+            block_min_gain: 1.0,
+        };
+        limiter.set_sample_rate(sample_rate_hz);
+        limiter
+    }
+
+    /// Changes the sample rate: recomputes every constant and resets the state. Never allocates.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.sample_rate_hz = sample_rate_hz;
+        self.drive.set_sample_rate(sample_rate_hz);
+        self.coefs = self.coefficients(&self.settings);
+        self.apply_structure();
+    }
+
+    /// New settings. A lookahead change is structural (state reset, new latency); the others
+    /// apply immediately (drive ramps over [`DRIVE_RAMP_MS`]; a lowered ceiling is enforced at
+    /// once by the output clamp on the samples already inside the lookahead).
+    pub fn set_settings(&mut self, settings: LimiterSettings) {
+        let settings = settings.clamped();
+        let coefs = self.coefficients(&settings);
+        let structural = coefs.box_samples != self.coefs.box_samples;
+        self.settings = settings;
+        self.coefs = coefs;
+        self.ceiling_gain = db_to_gain(settings.ceiling_db);
+        self.drive.set_target(db_to_gain(settings.drive_db));
+        if structural {
+            self.apply_structure();
+        }
+    }
+
+    /// The current (clamped) settings.
+    pub fn settings(&self) -> LimiterSettings {
+        self.settings
+    }
+
+    /// Clears every state (history, envelopes, delay) and jumps the drive to its target.
+    /// Never allocates.
+    pub fn reset(&mut self) {
+        for h in &mut self.histories {
+            h.reset();
+        }
+        for p in &mut self.paths {
+            p.reset();
+        }
+        self.delay.reset();
+        self.drive.reset(db_to_gain(self.settings.drive_db));
+        self.block_min_gain = 1.0;
+    }
+
+    /// Latency in frames: `lookahead_samples + TAPS - 2`.
+    pub fn latency_samples(&self) -> usize {
+        self.coefs.box_samples + TAPS - 2
+    }
+
+    /// Gain reduction in dB (≥ 0) at the deepest point of the last block, for meters.
+    pub fn gain_reduction_db(&self) -> f32 {
+        -gain_to_db(self.block_min_gain)
+    }
+
+    /// Limits `channels` in place (at most `num_channels` slices of equal length; any length).
+    /// Never allocates.
+    pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
+        let num_channels = channels.len().min(self.paths.len());
+        let num_frames = channels.first().map_or(0, |c| c.len());
+        let max_block = self.drive_gains.len();
+        self.block_min_gain = 1.0;
+        let mut start = 0;
+        while start < num_frames {
+            let end = (start + max_block).min(num_frames);
+            self.process_chunk(&mut channels[..num_channels], start, end);
+            start = end;
+        }
+    }
+
+    /// Processes frames `start..end` (at most `max_block` of them).
+    fn process_chunk(&mut self, channels: &mut [&mut [f32]], start: usize, end: usize) {
+        let len = end - start;
+        for g in &mut self.drive_gains[..len] {
+            *g = self.drive.next();
+        }
+        let ceiling = self.ceiling_gain;
+        for ((samples, history), required) in channels
+            .iter_mut()
+            .zip(&mut self.histories)
+            .zip(&mut self.required)
+        {
+            let frames = samples[start..end].iter_mut().zip(&self.drive_gains[..len]);
+            for ((s, &drive), r) in frames.zip(&mut required[..len]) {
+                let x = if s.is_finite() { *s * drive } else { 0.0 };
+                *s = x;
+                let estimate = history.push(&self.kernel, x);
+                *r = if estimate > ceiling {
+                    ceiling / estimate
+                } else {
+                    1.0
+                };
+            }
+        }
+        let link_t = self.settings.stereo_link_t;
+        let mut min_gain = self.block_min_gain;
+        for i in 0..len {
+            let smallest = self.required.iter().fold(1.0f32, |m, r| m.min(r[i]));
+            let linked = 1.0 - link_t * (1.0 - smallest);
+            for (ch, samples) in channels.iter_mut().enumerate() {
+                let required = self.required[ch][i].min(linked);
+                let gain = self.paths[ch].tick(&self.coefs, required);
+                min_gain = min_gain.min(gain);
+                let y = self.delay.tick(ch, samples[start + i]) * gain;
+                samples[start + i] = y.clamp(-ceiling, ceiling);
+            }
+            self.delay.advance();
+        }
+        self.block_min_gain = min_gain;
+    }
+
+    /// Gain computer constants for `settings` at the current rate.
+    fn coefficients(&self, settings: &LimiterSettings) -> GainCoefficients {
+        let fs = self.sample_rate_hz;
+        let box_samples =
+            lookahead_samples(settings.lookahead_ms, fs).min(self.capacity_samples - TAPS);
+        let hold_ms = (settings.release_ms * HOLD_FRACTION).min(MAX_HOLD_MS);
+        GainCoefficients {
+            window_samples: box_samples + TAPS - 1,
+            box_samples,
+            hold_samples: (hold_ms as f64 * fs as f64 / 1000.0).round() as usize,
+            release_coef: one_pole_coef(settings.release_ms, fs),
+            auto_fast_coef: one_pole_coef(settings.release_ms * AUTO_FAST_FACTOR, fs),
+            auto_slow_coef: one_pole_coef(settings.release_ms * AUTO_SLOW_FACTOR, fs),
+            auto_average_coef: one_pole_coef(settings.release_ms * AUTO_AVERAGE_FACTOR, fs),
+            auto_release: settings.auto_release,
+        }
+    }
+
+    /// Applies the current lookahead: delay length, and a full reset.
+    fn apply_structure(&mut self) {
+        self.delay.set_delay_samples(self.latency_samples());
+        self.ceiling_gain = db_to_gain(self.settings.ceiling_db);
+        self.reset();
+    }
+}

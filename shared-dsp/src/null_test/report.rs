@@ -1,0 +1,160 @@
+//! The null test's result types and their human-readable summary.
+
+use std::fmt;
+
+/// Overall outcome, decided by the residual peak (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Residual peak at or below `pass_dbfs` (−60 dBFS).
+    Pass,
+    /// Residual peak between the two limits.
+    Warn,
+    /// Residual peak above `fail_dbfs` (−40 dBFS).
+    Fail,
+}
+
+impl Verdict {
+    /// The verdict for a residual peak in dBFS: `≤ pass_dbfs` passes, `> fail_dbfs` fails.
+    pub fn from_residual_peak_dbfs(peak_dbfs: f64, pass_dbfs: f64, fail_dbfs: f64) -> Self {
+        if peak_dbfs <= pass_dbfs {
+            Self::Pass
+        } else if peak_dbfs > fail_dbfs {
+            Self::Fail
+        } else {
+            Self::Warn
+        }
+    }
+}
+
+/// Why a delivery does not null.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cause {
+    /// Polarity flipped.
+    Inverted,
+    /// Level differs from the mix by `db` (positive = louder than in the mix).
+    Gained {
+        /// Level error in dB.
+        db: f64,
+    },
+    /// Late by `samples` (negative = early) relative to the reference.
+    Offset {
+        /// Time offset in samples.
+        samples: isize,
+    },
+    /// The stem is not in the reference mix, or the delivered stem is silent.
+    Missing,
+    /// The stem went through a sample-rate conversion and lost its top band.
+    Resampled,
+    /// The reference has level-dependent processing (limiter, compressor, clipper) on the
+    /// mix bus that the stems do not have.
+    MasterProcessing,
+    /// A residual none of the other causes explains.
+    Unexplained,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Inverted => write!(f, "polarity inverted"),
+            Self::Gained { db } => write!(f, "gained by {db:+.2} dB"),
+            Self::Offset { samples } => write!(f, "offset by {samples} samples"),
+            Self::Missing => write!(f, "missing from the mix (or silent)"),
+            Self::Resampled => write!(f, "resampled (top band lost)"),
+            Self::MasterProcessing => write!(f, "processing left on the mix bus"),
+            Self::Unexplained => write!(f, "unexplained residual"),
+        }
+    }
+}
+
+/// One finding of the analysis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Diagnosis {
+    /// Index of the stem concerned (in the order given), `None` for the whole delivery.
+    pub stem_index: Option<usize>,
+    /// What is wrong.
+    pub cause: Cause,
+    /// How sure the analysis is, 0..=1 (meaning per cause in the module docs).
+    pub confidence: f64,
+}
+
+/// Result of [`super::analyze`]. Levels are dBFS with full-scale DC/square = 0 dBFS (no
+/// +3.01 dB sine convention); "rel" values are relative to the reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NullReport {
+    /// PASS / WARN / FAIL from `residual_peak_dbfs`.
+    pub verdict: Verdict,
+    /// How late the delivery is relative to the reference, in samples (negative = early).
+    pub offset_samples: isize,
+    /// True when the delivery as a whole is polarity-inverted (compensated before the residual).
+    pub polarity_inverted: bool,
+    /// Least-squares level of the delivery relative to the reference, in dB.
+    pub delivery_gain_db: f64,
+    /// RMS of the residual over all compared samples and channels, in dBFS.
+    pub residual_rms_dbfs: f64,
+    /// Peak |residual|, in dBFS.
+    pub residual_peak_dbfs: f64,
+    /// Residual RMS relative to the reference RMS, in dB.
+    pub residual_rms_rel_db: f64,
+    /// Residual peak relative to the reference peak, in dB.
+    pub residual_peak_rel_db: f64,
+    /// RMS level of the stem sum minus RMS level of the reference, in dB.
+    pub sum_level_diff_db: f64,
+    /// `|sum_level_diff_db| ≤ sum_tolerance_db`.
+    pub sum_within_tolerance: bool,
+    /// Number of reference samples (per channel) where reference and delivery overlap.
+    pub compared_samples: usize,
+    /// Least-squares weight of each stem (1.0 each when the delivery passes unexamined).
+    pub stem_weights: Vec<f64>,
+    /// Findings, whole-delivery ones first.
+    pub diagnoses: Vec<Diagnosis>,
+}
+
+impl NullReport {
+    /// Adds a finding.
+    pub(crate) fn push(&mut self, stem_index: Option<usize>, cause: Cause, confidence: f64) {
+        self.diagnoses.push(Diagnosis {
+            stem_index,
+            cause,
+            confidence,
+        });
+    }
+
+    /// The findings about stem `stem_index` (`None` = whole delivery).
+    pub fn diagnoses_for(&self, stem_index: Option<usize>) -> impl Iterator<Item = &Diagnosis> {
+        self.diagnoses
+            .iter()
+            .filter(move |d| d.stem_index == stem_index)
+    }
+
+    /// A short multi-line text for people: verdict, numbers, then one line per finding.
+    pub fn summary(&self) -> String {
+        let verdict = match self.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Warn => "WARN",
+            Verdict::Fail => "FAIL",
+        };
+        let mut text = format!(
+            "{verdict}: residual peak {:.1} dBFS ({:.1} dB re mix), RMS {:.1} dBFS ({:.1} dB re mix)\n\
+             offset {} samples, polarity {}, delivery level {:+.2} dB, stem sum {:+.2} dB vs mix ({})\n",
+            self.residual_peak_dbfs,
+            self.residual_peak_rel_db,
+            self.residual_rms_dbfs,
+            self.residual_rms_rel_db,
+            self.offset_samples,
+            if self.polarity_inverted { "inverted" } else { "normal" },
+            self.delivery_gain_db,
+            self.sum_level_diff_db,
+            if self.sum_within_tolerance { "within tolerance" } else { "out of tolerance" },
+        );
+        for d in &self.diagnoses {
+            let subject = d
+                .stem_index
+                .map_or_else(|| "delivery".to_string(), |i| format!("stem {}", i + 1));
+            text += &format!(
+                "- {subject}: {} (confidence {:.2})\n",
+                d.cause, d.confidence
+            );
+        }
+        text
+    }
+}
