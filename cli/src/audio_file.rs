@@ -142,9 +142,15 @@ pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool)
         );
     }
     if audio.channels.is_empty() || audio.channels.iter().any(|c| c.len() != audio.num_frames()) {
-        bail!("{}: channels must be non-empty and equally long", path.display());
+        bail!(
+            "{}: channels must be non-empty and equally long",
+            path.display()
+        );
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let temp = temp_path(path);
     let result = write_wav_file(&temp, audio, format).and_then(|()| {
@@ -158,7 +164,9 @@ pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool)
 }
 
 fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map_or_else(Default::default, |n| n.to_os_string());
+    let name = path
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_os_string());
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(name);
     temp_name.push(format!(".partial-{}", std::process::id()));
@@ -262,12 +270,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.wav");
         let err = read_audio(&missing).unwrap_err().to_string();
-        assert!(err.contains("missing.wav") && err.contains("cannot open"), "{err}");
+        assert!(
+            err.contains("missing.wav") && err.contains("cannot open"),
+            "{err}"
+        );
 
         let text = dir.path().join("notes.wav");
         std::fs::write(&text, "these are not samples").unwrap();
         let err = read_audio(&text).unwrap_err().to_string();
-        assert!(err.contains("notes.wav") && err.contains("not a supported audio file"), "{err}");
+        assert!(
+            err.contains("notes.wav") && err.contains("not a supported audio file"),
+            "{err}"
+        );
 
         let nan = dir.path().join("nan.wav");
         let mut audio = stereo_test_audio();

@@ -88,7 +88,7 @@ impl BypassMixer {
             return;
         }
         for i in 0..num_frames {
-            let t = self.amount_t.next();
+            let t = self.amount_t.next_value();
             for (out, dry) in channels.iter_mut().zip(self.dry.iter()) {
                 out[i] += t * (dry[i] - out[i]);
             }

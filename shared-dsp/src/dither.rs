@@ -149,7 +149,8 @@ impl Dither {
             for s in samples.iter_mut() {
                 let [e1, e2] = state.error_history;
                 let v = *s as f64 - h1 * e1 - h2 * e2;
-                let tpdf = 0.5 * q * (state.rng.next_bipolar() as f64 + state.rng.next_bipolar() as f64);
+                let tpdf =
+                    0.5 * q * (state.rng.next_bipolar() as f64 + state.rng.next_bipolar() as f64);
                 let y = ((v + tpdf) / q).round().clamp(-1.0 / q, 1.0 / q - 1.0) * q;
                 state.error_history = [y - v, e1];
                 *s = y as f32;

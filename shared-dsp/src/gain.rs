@@ -97,7 +97,7 @@ impl GainStage {
                     samples.iter_mut().for_each(|s| *s *= factor);
                 }
             } else {
-                samples.iter_mut().for_each(|s| *s *= smoother.next());
+                samples.iter_mut().for_each(|s| *s *= smoother.next_value());
             }
         }
     }

@@ -6,22 +6,27 @@
 //! `&mut [&mut [f32]]`; `latency_samples()` is a pure function of the settings.
 //! The Stem Strip and Master Bus plugins and the `stemwise` CLI all call this code.
 
+// Filter kernels, Gram matrices and per-channel state are indexed by tap, row and channel as
+// in the formulas they implement; iterator chains would hide that correspondence.
+#![allow(clippy::needless_range_loop)]
+
 pub mod block;
 pub mod bypass;
+pub mod compressor;
 pub mod db;
 pub mod delay;
+pub mod dither;
+pub mod eq;
 pub mod gain;
+pub mod limiter;
+pub mod loudness;
+pub mod meter_transport;
+pub mod null_test;
+pub mod oversampling;
+pub mod resample;
 pub mod sanitize;
+pub mod saturation;
 pub mod signals;
 pub mod smoother;
+pub mod targets;
 pub mod true_peak;
-pub mod eq;
-pub mod limiter;
-pub mod null_test;
-pub mod dither;
-pub mod resample;
-pub mod meter_transport;
-pub mod compressor;
-pub mod oversampling;
-pub mod loudness;
-pub mod saturation;

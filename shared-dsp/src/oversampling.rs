@@ -95,12 +95,13 @@ pub fn design_halfband(half_order: usize, attenuation_db: f64) -> Vec<f64> {
             let k = i as f64 - m;
             let ideal = if i == half_order {
                 0.5
-            } else if (i + half_order) % 2 == 0 {
+            } else if (i + half_order).is_multiple_of(2) {
                 0.0
             } else {
                 (0.5 * PI * k).sin() / (PI * k)
             };
-            let window = bessel_i0(beta * (1.0 - (k / m).powi(2)).max(0.0).sqrt()) / bessel_i0(beta);
+            let window =
+                bessel_i0(beta * (1.0 - (k / m).powi(2)).max(0.0).sqrt()) / bessel_i0(beta);
             ideal * window
         })
         .collect();
@@ -161,7 +162,11 @@ impl History {
     /// Adds the newest sample.
     #[inline(always)]
     fn push(&mut self, x: f32) {
-        self.pos = if self.pos == 0 { self.len - 1 } else { self.pos - 1 };
+        self.pos = if self.pos == 0 {
+            self.len - 1
+        } else {
+            self.pos - 1
+        };
         self.samples[self.pos] = x;
         self.samples[self.pos + self.len] = x;
     }
@@ -389,11 +394,19 @@ mod tests {
     #[test]
     fn narrow_stage_meets_its_band_edges() {
         let taps = design_halfband(NARROW_HALF_ORDER, DESIGN_ATTENUATION_DB);
-        assert!(taps.iter().enumerate().all(|(i, &h)| i == NARROW_HALF_ORDER || i % 2 == 0 || h == 0.0));
-        let grid = |from: f64, to: f64| (0..=2000).map(move |k| from + (to - from) * k as f64 / 2000.0);
+        assert!(taps
+            .iter()
+            .enumerate()
+            .all(|(i, &h)| i == NARROW_HALF_ORDER || i % 2 == 0 || h == 0.0));
+        let grid =
+            |from: f64, to: f64| (0..=2000).map(move |k| from + (to - from) * k as f64 / 2000.0);
         // At 2× a base-rate frequency f·fs is 0.5·f of the filter's rate.
-        let ripple_db = grid(0.0, 0.225).map(|f| response_db(&taps, f).abs()).fold(0.0, f64::max);
-        let stop_db = grid(0.275, 0.5).map(|f| response_db(&taps, f)).fold(-400.0, f64::max);
+        let ripple_db = grid(0.0, 0.225)
+            .map(|f| response_db(&taps, f).abs())
+            .fold(0.0, f64::max);
+        let stop_db = grid(0.275, 0.5)
+            .map(|f| response_db(&taps, f))
+            .fold(-400.0, f64::max);
         println!("narrow stage: pass-band ripple {ripple_db:.6} dB, stop band {stop_db:.1} dB");
         assert!(ripple_db < 1e-4, "pass-band ripple {ripple_db} dB");
         assert!(stop_db < -99.0, "stop band {stop_db} dB");
@@ -402,8 +415,12 @@ mod tests {
     #[test]
     fn wide_stage_meets_its_band_edges() {
         let taps = design_halfband(WIDE_HALF_ORDER, DESIGN_ATTENUATION_DB);
-        let pass_db = (0..=100).map(|k| response_db(&taps, 0.1425 * k as f64 / 100.0).abs()).fold(0.0, f64::max);
-        let stop_db = (0..=100).map(|k| response_db(&taps, 0.3575 + 0.1425 * k as f64 / 100.0)).fold(-400.0, f64::max);
+        let pass_db = (0..=100)
+            .map(|k| response_db(&taps, 0.1425 * k as f64 / 100.0).abs())
+            .fold(0.0, f64::max);
+        let stop_db = (0..=100)
+            .map(|k| response_db(&taps, 0.3575 + 0.1425 * k as f64 / 100.0))
+            .fold(-400.0, f64::max);
         println!("wide stage: pass-band ripple {pass_db:.6} dB, stop band {stop_db:.1} dB");
         assert!(pass_db < 1e-4, "{pass_db}");
         assert!(stop_db < -99.0, "{stop_db}");
@@ -411,7 +428,11 @@ mod tests {
 
     #[test]
     fn impulse_round_trip_peaks_at_the_latency() {
-        for factor in [OversamplingFactor::X1, OversamplingFactor::X2, OversamplingFactor::X4] {
+        for factor in [
+            OversamplingFactor::X1,
+            OversamplingFactor::X2,
+            OversamplingFactor::X4,
+        ] {
             let mut os = Oversampler::new(64, 1);
             os.set_factor(factor);
             let mut x = vec![0.0f32; 256];
@@ -419,11 +440,20 @@ mod tests {
             for chunk in x.chunks_mut(64) {
                 os.process_block(&mut [chunk], |_, _| {});
             }
-            let peak = x.iter().enumerate().fold((0, 0.0f32), |b, (i, &v)| if v.abs() > b.1.abs() { (i, v) } else { b });
+            let peak = x.iter().enumerate().fold((0, 0.0f32), |b, (i, &v)| {
+                if v.abs() > b.1.abs() {
+                    (i, v)
+                } else {
+                    b
+                }
+            });
             assert_eq!(peak.0, 10 + factor.latency_samples(), "{factor:?}");
             // Symmetric around the peak: linear phase.
             for k in 1..10 {
-                assert!((x[peak.0 - k] - x[peak.0 + k]).abs() < 1e-6, "{factor:?} {k}");
+                assert!(
+                    (x[peak.0 - k] - x[peak.0 + k]).abs() < 1e-6,
+                    "{factor:?} {k}"
+                );
             }
         }
     }
@@ -441,8 +471,13 @@ mod tests {
                 os.process_block(&mut [l, r], |_, _| {});
             }
             let latency = factor.latency_samples();
-            let worst = (1000..4000).map(|n| (left[n] - sine(n - latency)).abs()).fold(0.0, f32::max);
-            println!("{factor:?}: round-trip error {:.1} dB", 20.0 * worst.log10());
+            let worst = (1000..4000)
+                .map(|n| (left[n] - sine(n - latency)).abs())
+                .fold(0.0, f32::max);
+            println!(
+                "{factor:?}: round-trip error {:.1} dB",
+                20.0 * worst.log10()
+            );
             assert!(worst < 1e-4, "{factor:?}: {worst}");
             assert!(left.iter().zip(&right).all(|(l, r)| *l == -*r));
         }

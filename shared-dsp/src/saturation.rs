@@ -308,7 +308,7 @@ impl Saturation {
         let constant = CurveParams::new(self.drive_gain.current(), self.bias.current());
         if ramping {
             for p in &mut self.ramp_params[..num_frames] {
-                *p = CurveParams::new(self.drive_gain.next(), self.bias.next());
+                *p = CurveParams::new(self.drive_gain.next_value(), self.bias.next_value());
             }
         }
         let ramp_params = &self.ramp_params[..num_frames];
@@ -325,7 +325,7 @@ impl Saturation {
 
         let post = self.post;
         for i in 0..num_frames {
-            let mix_t = self.mix_t.next();
+            let mix_t = self.mix_t.next_value();
             for (c, samples) in channels.iter_mut().enumerate() {
                 let state = &mut self.post_state[c];
                 let mut wet = f64::from(samples[i]);

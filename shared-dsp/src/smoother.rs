@@ -63,7 +63,7 @@ impl LinearSmoother {
 
     /// Advances one sample and returns the value for it.
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn next_value(&mut self) -> f32 {
         if self.steps_left > 0 {
             self.steps_left -= 1;
             self.current = if self.steps_left == 0 {
@@ -103,7 +103,7 @@ mod tests {
         let mut s = LinearSmoother::new(10.0, 48_000.0, 1.0);
         s.set_target(0.3);
         for i in 0..480 {
-            let v = s.next();
+            let v = s.next_value();
             if i < 479 {
                 assert!(v > 0.3 && v < 1.0, "sample {i}: {v}");
             } else {
@@ -111,7 +111,7 @@ mod tests {
             }
         }
         assert!(s.is_settled());
-        assert_eq!(s.next(), 0.3);
+        assert_eq!(s.next_value(), 0.3);
     }
 
     #[test]
@@ -119,7 +119,7 @@ mod tests {
         let mut s = LinearSmoother::new(5.0, 44_100.0, 1.0);
         assert!(s.is_settled());
         for _ in 0..10 {
-            assert_eq!(s.next(), 1.0);
+            assert_eq!(s.next_value(), 1.0);
         }
     }
 
@@ -128,6 +128,6 @@ mod tests {
         let mut s = LinearSmoother::new(5.0, 44_100.0, 1.0);
         s.set_target(f32::NAN);
         s.set_target(f32::INFINITY);
-        assert_eq!(s.next(), 1.0);
+        assert_eq!(s.next_value(), 1.0);
     }
 }

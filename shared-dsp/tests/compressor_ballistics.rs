@@ -52,7 +52,10 @@ fn reduction_trace(settings: CompressorSettings, segments: &[(f32, usize)]) -> V
 /// `trace` first crosses `level` in the direction `rising`.
 fn crossing_samples(trace: &[f64], level: f64, rising: bool) -> f64 {
     let crossed = |v: f64| if rising { v >= level } else { v <= level };
-    let n = trace.iter().position(|&v| crossed(v)).expect("never crossed");
+    let n = trace
+        .iter()
+        .position(|&v| crossed(v))
+        .expect("never crossed");
     if n == 0 {
         return 0.0;
     }
@@ -73,8 +76,14 @@ fn attack_step_covers_63_percent_in_attack_time() {
         let level = FULL_REDUCTION_DB * (1.0 - (-1.0f64).exp());
         let measured_ms = (crossing_samples(&trace[100..], level, true) + 1.0) / 48.0;
         let error = measured_ms / f64::from(attack_ms) - 1.0;
-        println!("attack {attack_ms} ms: measured {measured_ms:.4} ms ({:+.3} %)", error * 100.0);
-        assert!(error.abs() < TIME_TOLERANCE, "attack {attack_ms}: {measured_ms}");
+        println!(
+            "attack {attack_ms} ms: measured {measured_ms:.4} ms ({:+.3} %)",
+            error * 100.0
+        );
+        assert!(
+            error.abs() < TIME_TOLERANCE,
+            "attack {attack_ms}: {measured_ms}"
+        );
         assert!((trace.last().unwrap() - FULL_REDUCTION_DB).abs() < 0.01);
     }
 }
@@ -92,8 +101,14 @@ fn release_step_falls_to_1_over_e_in_release_time() {
         let level = FULL_REDUCTION_DB * (-1.0f64).exp();
         let measured_ms = (crossing_samples(&trace[4800..], level, false) + 1.0) / 48.0;
         let error = measured_ms / f64::from(release_ms) - 1.0;
-        println!("release {release_ms} ms: measured {measured_ms:.4} ms ({:+.3} %)", error * 100.0);
-        assert!(error.abs() < TIME_TOLERANCE, "release {release_ms}: {measured_ms}");
+        println!(
+            "release {release_ms} ms: measured {measured_ms:.4} ms ({:+.3} %)",
+            error * 100.0
+        );
+        assert!(
+            error.abs() < TIME_TOLERANCE,
+            "release {release_ms}: {measured_ms}"
+        );
     }
 }
 
@@ -117,6 +132,9 @@ fn rms_window_follows_its_time_constant() {
     let level = 0.95 * (10.0 * (1.0 - (-1.0f64).exp()).log10() - f64::from(THRESHOLD_DB));
     let measured_ms = (crossing_samples(&trace, level, true) + 1.0) / 48.0;
     let error = measured_ms / f64::from(RMS_WINDOW_MS) - 1.0;
-    println!("RMS window: measured τ {measured_ms:.4} ms ({:+.3} %)", error * 100.0);
+    println!(
+        "RMS window: measured τ {measured_ms:.4} ms ({:+.3} %)",
+        error * 100.0
+    );
     assert!(error.abs() < TIME_TOLERANCE);
 }

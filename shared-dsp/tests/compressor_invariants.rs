@@ -56,7 +56,9 @@ fn process_range(
             break;
         }
         let end = (start + size).min(left.len());
-        assert_no_alloc(|| compressor.process_block(&mut [&mut left[start..end], &mut right[start..end]]));
+        assert_no_alloc(|| {
+            compressor.process_block(&mut [&mut left[start..end], &mut right[start..end]])
+        });
         start = end;
     }
 }
@@ -69,7 +71,12 @@ fn ratio_one_or_mix_zero_is_bit_exact_passthrough() {
             for link_t in [0.0, 0.5, 1.0] {
                 let base = busy_settings(detector, link_t, hpf);
                 let cases = [
-                    CompressorSettings { ratio: 1.0, makeup_db: 0.0, mix_t: 1.0, ..base },
+                    CompressorSettings {
+                        ratio: 1.0,
+                        makeup_db: 0.0,
+                        mix_t: 1.0,
+                        ..base
+                    },
                     CompressorSettings { mix_t: 0.0, ..base },
                 ];
                 for settings in cases {
@@ -107,11 +114,17 @@ fn run_with_changes(detector: Detector, sizes: &[usize]) -> (Vec<f32>, Vec<f32>)
 #[test]
 fn output_is_identical_for_every_block_size() {
     let mut rng = Rng::new(5);
-    let random: Vec<usize> = (0..200).map(|_| 1 + (rng.next_u64() % 700) as usize).collect();
+    let random: Vec<usize> = (0..200)
+        .map(|_| 1 + (rng.next_u64() % 700) as usize)
+        .collect();
     for detector in [Detector::Peak, Detector::Rms] {
         let reference = run_with_changes(detector, &[MAX_BLOCK]);
         for sizes in [&[1][..], &[7], &[64], &random] {
-            assert!(run_with_changes(detector, sizes) == reference, "{detector:?} {:?}", &sizes[..1]);
+            assert!(
+                run_with_changes(detector, sizes) == reference,
+                "{detector:?} {:?}",
+                &sizes[..1]
+            );
         }
     }
 }
@@ -124,7 +137,12 @@ fn reset_restores_a_fresh_compressor() {
     second_l.reverse();
     second_r.reverse();
     let mut used = new_compressor(settings);
-    process_range(&mut used, &mut first_l.clone(), &mut first_r.clone(), &[256]);
+    process_range(
+        &mut used,
+        &mut first_l.clone(),
+        &mut first_r.clone(),
+        &[256],
+    );
     assert!(!used.is_at_rest());
     assert_no_alloc(|| used.reset());
     assert!(used.is_at_rest());
@@ -145,7 +163,11 @@ fn non_finite_input_acts_as_silence() {
         let (clean_l, clean_r) = stereo_test_signal(20_000);
         let (mut poisoned_l, mut poisoned_r) = (clean_l.clone(), clean_r.clone());
         let (mut zeroed_l, mut zeroed_r) = (clean_l, clean_r);
-        for (i, bad) in [(5_000, f32::NAN), (5_001, f32::INFINITY), (9_999, f32::NEG_INFINITY)] {
+        for (i, bad) in [
+            (5_000, f32::NAN),
+            (5_001, f32::INFINITY),
+            (9_999, f32::NEG_INFINITY),
+        ] {
             poisoned_l[i] = bad;
             poisoned_r[i + 3] = bad;
             zeroed_l[i] = 0.0;
@@ -179,14 +201,20 @@ fn silent_tail_flushes_state_to_zero() {
         assert_no_alloc(|| compressor.process_block(&mut [&mut silence, &mut silence_r]));
         let state = *compressor.state();
         for v in state.reduction_db.iter().chain(&state.mean_square) {
-            assert!(*v == 0.0 || v.is_normal(), "denormal state {v} in block {block}");
+            assert!(
+                *v == 0.0 || v.is_normal(),
+                "denormal state {v} in block {block}"
+            );
         }
         if blocks_to_rest.is_none() && compressor.is_at_rest() {
             blocks_to_rest = Some(block);
         }
     }
     let blocks = blocks_to_rest.expect("state never reached zero");
-    println!("state exactly zero after {:.2} s of silence", (blocks * 512) as f64 / 44_100.0);
+    println!(
+        "state exactly zero after {:.2} s of silence",
+        (blocks * 512) as f64 / 44_100.0
+    );
     assert!(compressor.is_at_rest());
     assert_eq!(compressor.state().reduction_db, [0.0, 0.0]);
     assert_eq!(compressor.state().mean_square, [0.0, 0.0]);
@@ -200,7 +228,12 @@ fn silent_tail_flushes_state_to_zero() {
 #[test]
 fn stereo_link_interpolates_levels_toward_the_louder_channel() {
     let quiet = 10f32.powf(-50.0 / 20.0);
-    for (link_t, expected_right_db) in [(1.0f32, 22.5), (0.0, 0.0), (0.5, 0.75 * 5.0), (0.8, 0.75 * 20.0)] {
+    for (link_t, expected_right_db) in [
+        (1.0f32, 22.5),
+        (0.0, 0.0),
+        (0.5, 0.75 * 5.0),
+        (0.8, 0.75 * 20.0),
+    ] {
         let settings = CompressorSettings {
             threshold_db: -30.0,
             ratio: 4.0,
@@ -218,7 +251,10 @@ fn stereo_link_interpolates_levels_toward_the_louder_channel() {
         let right_db = -20.0 * f64::from(r[4095] / quiet).log10();
         println!("link {link_t}: left GR {left_db:.5} dB, right GR {right_db:.5} dB");
         assert!((left_db - 22.5).abs() < 0.001);
-        assert!((right_db - expected_right_db).abs() < 0.001, "link {link_t}: {right_db}");
+        assert!(
+            (right_db - expected_right_db).abs() < 0.001,
+            "link {link_t}: {right_db}"
+        );
         assert!((f64::from(compressor.gain_reduction_db()) - 22.5).abs() < 0.001);
     }
 }

@@ -68,8 +68,8 @@ fn static_curve_matches_eq4_over_minus_60_to_0_dbfs() {
                 let settings = fast_settings(ratio, knee_db, detector);
                 for step in 0..=120 {
                     let level_db = -60.0 + 0.5 * f64::from(step);
-                    let expected_db = oracle_output_db(level_db, -30.0, ratio.into(), knee_db.into())
-                        - level_db;
+                    let expected_db =
+                        oracle_output_db(level_db, -30.0, ratio.into(), knee_db.into()) - level_db;
                     let error_db = (dc_gain_db(settings, level_db) - expected_db).abs();
                     worst_db = worst_db.max(error_db);
                     assert!(
@@ -77,7 +77,10 @@ fn static_curve_matches_eq4_over_minus_60_to_0_dbfs() {
                         "{detector:?} ratio {ratio} knee {knee_db} at {level_db} dBFS: error {error_db} dB"
                     );
                     let gui_db = f64::from(settings.output_level_db(level_db as f32)) - level_db;
-                    assert!((gui_db - expected_db).abs() < 1e-3, "GUI curve at {level_db}");
+                    assert!(
+                        (gui_db - expected_db).abs() < 1e-3,
+                        "GUI curve at {level_db}"
+                    );
                 }
             }
         }
@@ -166,8 +169,9 @@ fn sidechain_highpass_lowers_detected_level_by_its_response() {
         }
         meter_sum / f64::from(meter_count)
     };
-    let response = Coefficients::butterworth_highpass(300.0, std::f64::consts::FRAC_1_SQRT_2, FS.into())
-        .response(100.0, FS.into());
+    let response =
+        Coefficients::butterworth_highpass(300.0, std::f64::consts::FRAC_1_SQRT_2, FS.into())
+            .response(100.0, FS.into());
     let sine_rms_db = 20.0 * (0.5 / std::f64::consts::SQRT_2).log10();
     for (hpf_hz, filtered_db) in [
         (None, sine_rms_db),

@@ -59,7 +59,10 @@ fn bin_hz(k: usize) -> f64 {
 }
 
 fn error(x: &[f32], y: &[f32]) -> Vec<f64> {
-    x.iter().zip(y).map(|(&a, &b)| b as f64 - a as f64).collect()
+    x.iter()
+        .zip(y)
+        .map(|(&a, &b)| b as f64 - a as f64)
+        .collect()
 }
 
 #[test]
@@ -80,7 +83,10 @@ fn tpdf_error_has_zero_mean_and_the_theoretical_level() {
     let mean = e.iter().sum::<f64>() / e.len() as f64;
     let variance = e.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / e.len() as f64;
     let level_error_db = 10.0 * (variance / (q * q / 4.0)).log10();
-    eprintln!("mean {:.2e} LSB, level vs q²/4 {level_error_db:+.4} dB", mean / q);
+    eprintln!(
+        "mean {:.2e} LSB, level vs q²/4 {level_error_db:+.4} dB",
+        mean / q
+    );
     assert!(mean.abs() < 0.005 * q);
     assert!(level_error_db.abs() < 0.1);
 }

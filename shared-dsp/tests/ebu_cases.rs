@@ -49,9 +49,9 @@ fn tone_segments(segments: &[(f64, Option<f64>)]) -> Vec<f32> {
         match level {
             Some(db) => {
                 let amp = 10f64.powf(db / 20.0);
-                out.extend((0..n).map(|i| {
-                    (amp * (TAU * 1000.0 * (phase_n + i) as f64 / FS).sin()) as f32
-                }));
+                out.extend(
+                    (0..n).map(|i| (amp * (TAU * 1000.0 * (phase_n + i) as f64 / FS).sin()) as f32),
+                );
                 phase_n += n;
             }
             None => {
@@ -93,7 +93,11 @@ fn run(
     meter.readings()
 }
 
-fn stereo_run(x: &[f32], block: usize, each: impl FnMut(f64, &LoudnessReadings)) -> LoudnessReadings {
+fn stereo_run(
+    x: &[f32],
+    block: usize,
+    each: impl FnMut(f64, &LoudnessReadings),
+) -> LoudnessReadings {
     run(&[x, x], block, each)
 }
 
@@ -199,7 +203,10 @@ fn ebu_tech_3341_and_3342_cases() {
         };
         let expected = expected_values(case);
         let tol = &case["tolerance"];
-        let (minus, plus) = (tol["minus"].as_f64().unwrap(), tol["plus"].as_f64().unwrap());
+        let (minus, plus) = (
+            tol["minus"].as_f64().unwrap(),
+            tol["plus"].as_f64().unwrap(),
+        );
         let mut push = |what: &str, exp: f64, measured: f64| {
             let standard = if is_3342 { "3342" } else { "3341" };
             rows.push(Row {
@@ -224,7 +231,11 @@ fn ebu_tech_3341_and_3342_cases() {
         match (is_3342, id.as_str()) {
             (false, "cal") => {
                 let x = tone_segments(&[(20.0, Some(-18.0))]);
-                push("I", e0, stereo_run(&x, 4800, |_, _| {}).integrated_lufs as f64);
+                push(
+                    "I",
+                    e0,
+                    stereo_run(&x, 4800, |_, _| {}).integrated_lufs as f64,
+                );
             }
             (false, "1" | "2") => {
                 let db = if id == "1" { -23.0 } else { -33.0 };
@@ -236,7 +247,11 @@ fn ebu_tech_3341_and_3342_cases() {
             }
             (false, "3" | "4" | "5") => {
                 let segs: &[(f64, Option<f64>)] = match id.as_str() {
-                    "3" => &[(10.0, Some(-36.0)), (60.0, Some(-23.0)), (10.0, Some(-36.0))],
+                    "3" => &[
+                        (10.0, Some(-36.0)),
+                        (60.0, Some(-23.0)),
+                        (10.0, Some(-36.0)),
+                    ],
                     "4" => &[
                         (10.0, Some(-72.0)),
                         (10.0, Some(-36.0)),
@@ -244,10 +259,18 @@ fn ebu_tech_3341_and_3342_cases() {
                         (10.0, Some(-36.0)),
                         (10.0, Some(-72.0)),
                     ],
-                    _ => &[(20.0, Some(-26.0)), (20.1, Some(-20.0)), (20.0, Some(-26.0))],
+                    _ => &[
+                        (20.0, Some(-26.0)),
+                        (20.1, Some(-20.0)),
+                        (20.0, Some(-26.0)),
+                    ],
                 };
                 let x = tone_segments(segs);
-                push("I", e0, stereo_run(&x, 4800, |_, _| {}).integrated_lufs as f64);
+                push(
+                    "I",
+                    e0,
+                    stereo_run(&x, 4800, |_, _| {}).integrated_lufs as f64,
+                );
             }
             (false, "6") => {
                 let chans: Vec<Vec<f32>> = [-28.0, -28.0, -24.0, -30.0, -30.0]
@@ -255,7 +278,11 @@ fn ebu_tech_3341_and_3342_cases() {
                     .map(|&db| tone_segments(&[(20.0, Some(db))]))
                     .collect();
                 let refs: Vec<&[f32]> = chans.iter().map(|c| c.as_slice()).collect();
-                push("I (5.0)", e0, run(&refs, 4800, |_, _| {}).integrated_lufs as f64);
+                push(
+                    "I (5.0)",
+                    e0,
+                    run(&refs, 4800, |_, _| {}).integrated_lufs as f64,
+                );
             }
             (false, "9") => {
                 let segs: Vec<(f64, Option<f64>)> = (0..5)
@@ -294,11 +321,8 @@ fn ebu_tech_3341_and_3342_cases() {
                     (0.02, 0.4, "max M")
                 };
                 for i in 0..20 {
-                    let x = tone_segments(&[
-                        (i as f64 * step, None),
-                        (tone, Some(-23.0)),
-                        (1.0, None),
-                    ]);
+                    let x =
+                        tone_segments(&[(i as f64 * step, None), (tone, Some(-23.0)), (1.0, None)]);
                     let r = stereo_run(&x, 4800, |_, _| {});
                     let m = if id == "10" {
                         r.max_short_term_lufs
@@ -349,14 +373,22 @@ fn ebu_tech_3341_and_3342_cases() {
                 let x = tp_sine(k, amp, phase);
                 let r = stereo_run(&x, 4800, |_, _| {});
                 push("max TP (meter 4x)", e0, r.max_true_peak_dbtp as f64);
-                push("max TP (oracle 16x)", e0, measure_true_peak_db(&[&x, &x], FS, 16) as f64);
+                push(
+                    "max TP (oracle 16x)",
+                    e0,
+                    measure_true_peak_db(&[&x, &x], FS, 16) as f64,
+                );
             }
             (false, "20" | "21" | "22" | "23") => {
                 let offset: usize = id.parse::<usize>().unwrap() - 20;
                 let (x, reference_db) = synthesised_tp_case(offset);
                 let r = stereo_run(&x, 4800, |_, _| {});
                 push("max TP (meter 4x)", e0, r.max_true_peak_dbtp as f64);
-                push("max TP (oracle 16x)", e0, measure_true_peak_db(&[&x, &x], FS, 16) as f64);
+                push(
+                    "max TP (oracle 16x)",
+                    e0,
+                    measure_true_peak_db(&[&x, &x], FS, 16) as f64,
+                );
                 push("peak of 192 kHz synthesis", e0, reference_db);
             }
             (true, "1" | "2" | "3" | "4") => {
@@ -379,7 +411,10 @@ fn ebu_tech_3341_and_3342_cases() {
         }
     }
 
-    println!("{:<36} {:>9} {:>9} {:>8}  tol", "case", "expected", "measured", "error");
+    println!(
+        "{:<36} {:>9} {:>9} {:>8}  tol",
+        "case", "expected", "measured", "error"
+    );
     for r in &rows {
         println!(
             "{:<36} {:>9.3} {:>9.3} {:>+8.3}  -{}/+{} {}",

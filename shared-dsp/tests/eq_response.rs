@@ -131,7 +131,10 @@ fn butterworth_sections_hit_minus_3_db_and_slope() {
         // Far below the cutoff the attenuation grows by 12·n dB per octave.
         let per_octave = 20.0 * (eq.response(50.0) / eq.response(25.0)).log10();
         let expected = 12.0 * slope.num_sections() as f64;
-        assert!((per_octave - expected).abs() < 0.05, "{slope:?}: {per_octave}");
+        assert!(
+            (per_octave - expected).abs() < 0.05,
+            "{slope:?}: {per_octave}"
+        );
     }
 }
 

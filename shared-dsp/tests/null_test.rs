@@ -109,7 +109,11 @@ fn exact_sum_passes_far_below_minus_120_dbfs() {
     let stems = stems();
     let report = run(&mix(&stems), &stems);
     assert_eq!(report.verdict, Verdict::Pass);
-    assert!(report.residual_peak_dbfs <= -120.0, "{}", report.residual_peak_dbfs);
+    assert!(
+        report.residual_peak_dbfs <= -120.0,
+        "{}",
+        report.residual_peak_dbfs
+    );
     assert_eq!(report.offset_samples, 0);
     assert!(!report.polarity_inverted);
     assert!(report.sum_within_tolerance && report.sum_level_diff_db.abs() < 1e-6);
@@ -127,7 +131,11 @@ fn inverted_stem_is_named() {
     assert_eq!(report.verdict, Verdict::Fail);
     assert!(has(&report, Some(KEYS), |c| *c == Cause::Inverted));
     assert!((report.stem_weights[KEYS] + 1.0).abs() < 1e-3);
-    assert_eq!(report.diagnoses.len(), 1, "only the inverted stem is reported");
+    assert_eq!(
+        report.diagnoses.len(),
+        1,
+        "only the inverted stem is reported"
+    );
 }
 
 #[test]
@@ -139,7 +147,11 @@ fn gained_stem_is_named_with_its_level() {
     delivery[BASS] = map(&stems[BASS], |c| c.iter().map(|s| s * gain).collect());
     let report = run(&reference, &delivery);
     assert_eq!(report.verdict, Verdict::Fail);
-    assert!(has(&report, Some(BASS), |c| matches!(c, Cause::Gained { db } if (db - 0.5).abs() < 0.01)));
+    assert!(has(
+        &report,
+        Some(BASS),
+        |c| matches!(c, Cause::Gained { db } if (db - 0.5).abs() < 0.01)
+    ));
     assert_eq!(report.diagnoses.len(), 1);
     assert!(!report.sum_within_tolerance || report.sum_level_diff_db.abs() <= 0.1);
 }
@@ -157,7 +169,8 @@ fn offset_stem_is_named_with_its_lag() {
     let report = run(&reference, &delivery);
     assert_ne!(report.verdict, Verdict::Pass);
     assert_eq!(report.offset_samples, 0);
-    assert!(has(&report, Some(VOCAL), |c| *c == Cause::Offset { samples: 37 }));
+    assert!(has(&report, Some(VOCAL), |c| *c
+        == Cause::Offset { samples: 37 }));
     assert!(report.diagnoses.iter().all(|d| d.stem_index == Some(VOCAL)));
 }
 
@@ -189,9 +202,13 @@ fn resampled_stem_is_named() {
     let reference = mix(&stems);
     let mut delivery = stems.clone();
     let channels: Vec<&[f32]> = stems[DRUMS].iter().map(Vec::as_slice).collect();
-    let down = SampleRateConverter::new(48_000, 44_100, 2).unwrap().process(&channels);
+    let down = SampleRateConverter::new(48_000, 44_100, 2)
+        .unwrap()
+        .process(&channels);
     let down: Vec<&[f32]> = down.iter().map(Vec::as_slice).collect();
-    delivery[DRUMS] = SampleRateConverter::new(44_100, 48_000, 2).unwrap().process(&down);
+    delivery[DRUMS] = SampleRateConverter::new(44_100, 48_000, 2)
+        .unwrap()
+        .process(&down);
     assert_eq!(delivery[DRUMS][0].len(), LEN);
     let report = run(&reference, &delivery);
     assert_ne!(report.verdict, Verdict::Pass);
@@ -206,17 +223,24 @@ fn limited_mix_is_processing_on_the_mix_bus() {
     let sum = mix(&stems);
     let peak = sum.iter().flatten().fold(0.0f32, |m, s| m.max(s.abs()));
     let ceiling = 0.6 * peak;
-    let limited = map(&sum, |c| c.iter().map(|s| s.clamp(-ceiling, ceiling)).collect());
+    let limited = map(&sum, |c| {
+        c.iter().map(|s| s.clamp(-ceiling, ceiling)).collect()
+    });
     let report = run(&limited, &stems);
     assert_eq!(report.verdict, Verdict::Fail);
     assert!(has(&report, None, |c| *c == Cause::MasterProcessing));
-    assert!(report.diagnoses.iter().all(|d| d.cause == Cause::MasterProcessing));
+    assert!(report
+        .diagnoses
+        .iter()
+        .all(|d| d.cause == Cause::MasterProcessing));
 }
 
 #[test]
 fn soft_clipped_mix_is_processing_on_the_mix_bus() {
     let stems = stems();
-    let clipped = map(&mix(&stems), |c| c.iter().map(|s| (1.5 * s).tanh() / 1.5).collect());
+    let clipped = map(&mix(&stems), |c| {
+        c.iter().map(|s| (1.5 * s).tanh() / 1.5).collect()
+    });
     let report = run(&clipped, &stems);
     assert_eq!(report.verdict, Verdict::Fail);
     assert!(has(&report, None, |c| *c == Cause::MasterProcessing));
@@ -236,7 +260,10 @@ fn whole_mix_offsets_are_found_exactly() {
     assert_eq!(report.compared_samples, LEN);
     assert!(has(&report, None, |c| *c == Cause::Offset { samples: 12_345 }));
 
-    let early: Vec<Stem> = stems.iter().map(|s| map(s, |c| c[12_345..].to_vec())).collect();
+    let early: Vec<Stem> = stems
+        .iter()
+        .map(|s| map(s, |c| c[12_345..].to_vec()))
+        .collect();
     let report = run(&reference, &early);
     assert_eq!(report.offset_samples, -12_345);
     assert_eq!(report.verdict, Verdict::Pass);

@@ -49,7 +49,9 @@ fn one_khz_level_is_kept_within_0_01_db() {
 #[test]
 fn passband_is_flat_within_0_05_db_to_20_khz() {
     let mut worst_db = 0.0f64;
-    for freq_hz in [20.0, 100.0, 1000.0, 5000.0, 10_000.0, 15_000.0, 18_000.0, 19_000.0, 20_000.0] {
+    for freq_hz in [
+        20.0, 100.0, 1000.0, 5000.0, 10_000.0, 15_000.0, 18_000.0, 19_000.0, 20_000.0,
+    ] {
         let x = sine(freq_hz, 0.5, 96_000.0, 96_000, 0.0);
         let y = convert(&x, 96_000, 44_100);
         let (amplitude, _, _) = fit_sine(&y, freq_hz, 44_100.0);
@@ -70,7 +72,8 @@ fn thd_n_near_20_khz_and_aliasing_are_below_minus_100_db() {
     let x_alias = sine(26_000.0, 0.5, 96_000.0, 96_000, 0.0);
     let y_alias = convert(&x_alias, 96_000, 44_100);
     let middle = &y_alias[y_alias.len() / 4..3 * y_alias.len() / 4];
-    let rms = (middle.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / middle.len() as f64).sqrt();
+    let rms =
+        (middle.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / middle.len() as f64).sqrt();
     let alias_db = 20.0 * (rms / (0.5 / 2f64.sqrt())).log10();
     eprintln!("THD+N at 19.5 kHz {thd_n_db:.1} dB, 26 kHz alias {alias_db:.1} dB");
     assert!(thd_n_db < -100.0);
@@ -85,7 +88,9 @@ fn output_is_time_aligned_within_one_sample() {
             let y = convert(&x, input_rate, output_rate);
             let (_, phase_rad, _) = fit_sine(&y, freq_hz, output_rate as f64);
             let delay_samples = -phase_rad / std::f64::consts::TAU / freq_hz * output_rate as f64;
-            eprintln!("{input_rate}->{output_rate} at {freq_hz} Hz: delay {delay_samples:.4} samples");
+            eprintln!(
+                "{input_rate}->{output_rate} at {freq_hz} Hz: delay {delay_samples:.4} samples"
+            );
             assert!(delay_samples.abs() < 1.0);
             assert!(delay_samples.abs() < 0.01, "sub-sample alignment");
         }
@@ -102,6 +107,10 @@ fn output_length_is_the_rounded_ratio() {
     ] {
         let x = vec![0.0f32; len];
         let y = convert(&x, input_rate, output_rate);
-        assert_eq!(y.len(), expected, "{len} samples {input_rate}->{output_rate}");
+        assert_eq!(
+            y.len(),
+            expected,
+            "{len} samples {input_rate}->{output_rate}"
+        );
     }
 }

@@ -61,8 +61,7 @@ impl AudioJob<'_> {
     /// Processes the whole signal; returns the `steady_time` after the last frame.
     pub fn run(self) -> Result<u64> {
         let num_frames = self.audio.first().map_or(0, Vec::len);
-        if self.audio.len() != self.num_channels
-            || self.audio.iter().any(|c| c.len() != num_frames)
+        if self.audio.len() != self.num_channels || self.audio.iter().any(|c| c.len() != num_frames)
         {
             bail!(
                 "expected {} channels of equal length, got lengths {:?}",
@@ -70,7 +69,11 @@ impl AudioJob<'_> {
                 self.audio.iter().map(Vec::len).collect::<Vec<_>>()
             );
         }
-        if self.block_sizes.iter().any(|&n| n == 0 || n > self.max_block) {
+        if self
+            .block_sizes
+            .iter()
+            .any(|&n| n == 0 || n > self.max_block)
+        {
             bail!(
                 "block sizes {:?} outside 1..={}",
                 self.block_sizes,
@@ -96,8 +99,8 @@ impl AudioJob<'_> {
         let (mut start, mut block_index, mut next_event) = (0usize, 0usize, 0usize);
         let mut steady_time = self.steady_time;
         while start < num_frames {
-            let len = self.block_sizes[block_index % self.block_sizes.len()]
-                .min(num_frames - start);
+            let len =
+                self.block_sizes[block_index % self.block_sizes.len()].min(num_frames - start);
             events_in.clear();
             if start == 0 {
                 for &(id, value) in &self.initial {
@@ -119,7 +122,9 @@ impl AudioJob<'_> {
                 let audio_in = input_ports.with_input_buffers([AudioPortBuffer {
                     latency: 0,
                     channels: AudioPortBufferType::f32_input_only(
-                        input.iter_mut().map(|c| InputChannel::variable(&mut c[..len])),
+                        input
+                            .iter_mut()
+                            .map(|c| InputChannel::variable(&mut c[..len])),
                     ),
                 }]);
                 let mut audio_out = output_ports.with_output_buffers([AudioPortBuffer {

@@ -74,8 +74,7 @@ pub fn clap_bundles() -> Result<Vec<PathBuf>> {
 pub fn load_entry(bundle: &Path) -> Result<PluginEntry> {
     // SAFETY: loading a library runs its initialisers; the harness only loads the bundles this
     // workspace built, whose entry points are nice-plug's well-behaved CLAP exports.
-    unsafe { PluginEntry::load(bundle) }
-        .map_err(|e| anyhow!("loading {}: {e:?}", bundle.display()))
+    unsafe { PluginEntry::load(bundle) }.map_err(|e| anyhow!("loading {}: {e:?}", bundle.display()))
 }
 
 /// Lists the plugins in one bundle.

@@ -65,10 +65,10 @@ pub fn peak_index(channel: &[f32]) -> usize {
 
 /// Largest absolute sample over all channels.
 pub fn peak_abs(signal: &[Vec<f32>]) -> f32 {
-    signal
-        .iter()
-        .flatten()
-        .fold(0.0f32, |m, s| if s.is_nan() { f32::NAN } else { m.max(s.abs()) })
+    signal.iter().flatten().fold(
+        0.0f32,
+        |m, s| if s.is_nan() { f32::NAN } else { m.max(s.abs()) },
+    )
 }
 
 /// True when every sample is finite.

@@ -65,7 +65,11 @@ pub fn render_demo(out_dir: &Path, duration_s: f64) -> Result<DemoReport> {
     for stem in &stems {
         let processed = through_strip(&stem.audio, Some(stem.trim_db), sample_rate_hz)?;
         add_into(&mut sum, &processed);
-        files.push(write(out_dir, &format!("stem_{}.wav", stem.name), &processed)?);
+        files.push(write(
+            out_dir,
+            &format!("stem_{}.wav", stem.name),
+            &processed,
+        )?);
     }
     files.push(write(out_dir, "sum.wav", &sum)?);
 
@@ -122,7 +126,11 @@ pub fn render_demo(out_dir: &Path, duration_s: f64) -> Result<DemoReport> {
 
 /// Runs `audio` through a fresh Stem Strip, with `trim_db` set before activation when given
 /// (defaults otherwise).
-fn through_strip(audio: &[Vec<f32>], trim_db: Option<f64>, sample_rate_hz: f64) -> Result<Channels> {
+fn through_strip(
+    audio: &[Vec<f32>],
+    trim_db: Option<f64>,
+    sample_rate_hz: f64,
+) -> Result<Channels> {
     let mut strip = PluginUnderTest::open_inactive(STEM_STRIP_ID, audio.len())?;
     if let Some(trim_db) = trim_db {
         let trim = param_named(strip.params(), "Trim")

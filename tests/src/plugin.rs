@@ -349,8 +349,7 @@ impl PluginUnderTest {
     /// callback was requested and restarts (deactivate, activate with the same configuration)
     /// if a restart was requested while active.
     pub fn poll_main_thread(&mut self) -> Result<()> {
-        let callback =
-            self.callbacks(|c| c.callback_requested.swap(false, Ordering::SeqCst));
+        let callback = self.callbacks(|c| c.callback_requested.swap(false, Ordering::SeqCst));
         if callback {
             self.instance.call_on_main_thread_callback();
         }
@@ -384,7 +383,9 @@ pub fn process_in_parallel(
     let barrier = std::sync::Barrier::new(plugins.len());
     let mut jobs = Vec::with_capacity(plugins.len());
     for (plugin, audio) in plugins.iter_mut().zip(audio.iter_mut()) {
-        let config = plugin.config.context("process called on an inactive plugin")?;
+        let config = plugin
+            .config
+            .context("process called on an inactive plugin")?;
         let processor = plugin
             .processor
             .as_mut()

@@ -38,7 +38,10 @@ fn every_sample_rate_activates_and_stays_finite() {
 fn output_is_identical_for_every_block_size() {
     const NUM_FRAMES: usize = 12_000;
     for id in ALL_PLUGIN_IDS {
-        let params = PluginUnderTest::open_inactive(id, 2).unwrap().params().to_vec();
+        let params = PluginUnderTest::open_inactive(id, 2)
+            .unwrap()
+            .params()
+            .to_vec();
         // Sample-accurate automation in the middle of the signal must not depend on blocks.
         let automation: Vec<ParamEvent> = random_setting(&params, 99)
             .into_iter()
@@ -51,16 +54,30 @@ fn output_is_identical_for_every_block_size() {
             .collect();
         let input = pink(7, -6.0, 2, NUM_FRAMES);
         for setting in settings_of(id) {
-            let reference =
-                render(id, 48_000.0, NUM_FRAMES, &setting.values, &input, &[NUM_FRAMES], &automation)
-                    .unwrap();
+            let reference = render(
+                id,
+                48_000.0,
+                NUM_FRAMES,
+                &setting.values,
+                &input,
+                &[NUM_FRAMES],
+                &automation,
+            )
+            .unwrap();
             assert!(all_finite(&reference));
             let random = random_block_sizes(11, NUM_FRAMES, 8192);
             let patterns: [&[usize]; 7] = [&[1], &[7], &[64], &[512], &[4096], &[8192], &random];
             for blocks in patterns {
-                let out =
-                    render(id, 48_000.0, NUM_FRAMES, &setting.values, &input, blocks, &automation)
-                        .unwrap();
+                let out = render(
+                    id,
+                    48_000.0,
+                    NUM_FRAMES,
+                    &setting.values,
+                    &input,
+                    blocks,
+                    &automation,
+                )
+                .unwrap();
                 assert_eq!(
                     first_bit_difference(&out, &reference),
                     None,
@@ -89,7 +106,11 @@ fn awkward_input(num_channels: usize, num_frames: usize) -> Vec<Vec<f32>> {
 
 #[test]
 fn defaults_are_bit_transparent_up_to_latency() {
-    for (id, channels) in [(ALL_PLUGIN_IDS[0], 2), (ALL_PLUGIN_IDS[0], 1), (ALL_PLUGIN_IDS[1], 2)] {
+    for (id, channels) in [
+        (ALL_PLUGIN_IDS[0], 2),
+        (ALL_PLUGIN_IDS[0], 1),
+        (ALL_PLUGIN_IDS[1], 2),
+    ] {
         let mut plugin = PluginUnderTest::open(id, 48_000.0, 1024, channels).unwrap();
         let latency = plugin.latency().unwrap() as usize;
         let input = awkward_input(channels, 24_000);
@@ -152,7 +173,10 @@ fn reported_latency_matches_impulse_at_every_rate_and_under_bypass() {
                 latencies.push(reported);
                 cases += 1;
             }
-            assert_eq!(latencies[0], latencies[1], "{id} at {rate} Hz: bypass moved latency");
+            assert_eq!(
+                latencies[0], latencies[1],
+                "{id} at {rate} Hz: bypass moved latency"
+            );
         }
     }
     assert_eq!(cases, 2 * SAMPLE_RATES_HZ.len() * 2);

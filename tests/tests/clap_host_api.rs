@@ -38,13 +38,21 @@ fn parameters_are_discovered_with_sane_ranges() {
             assert!(p.min < p.max, "{id}: {p:?}");
             assert!(p.min <= p.default && p.default <= p.max, "{id}: {p:?}");
             assert!(!p.name.is_empty() && p.is_automatable, "{id}: {p:?}");
-            assert_eq!(plugin.param_value(p.id), Some(p.default), "{id}: {}", p.name);
+            assert_eq!(
+                plugin.param_value(p.id),
+                Some(p.default),
+                "{id}: {}",
+                p.name
+            );
         }
         let p = params.iter().find(|p| p.is_setting()).unwrap();
         let value = p.value_at(0.75);
         plugin.set_param(p.id, value).unwrap();
         let read = plugin.param_value(p.id).unwrap();
-        assert!((read - value).abs() <= 1e-6 * (p.max - p.min), "{id}: {read} vs {value}");
+        assert!(
+            (read - value).abs() <= 1e-6 * (p.max - p.min),
+            "{id}: {read} vs {value}"
+        );
     }
 }
 
@@ -83,12 +91,18 @@ fn host_callbacks_are_recorded_without_errors() {
     for id in ALL_PLUGIN_IDS {
         let mut plugin = PluginUnderTest::open(id, 48_000.0, 512, 2).unwrap();
         let state = plugin.save_state().unwrap();
-        let rescans_before = plugin.callbacks(|c| c.params_rescans.load(std::sync::atomic::Ordering::Relaxed));
+        let rescans_before =
+            plugin.callbacks(|c| c.params_rescans.load(std::sync::atomic::Ordering::Relaxed));
         plugin.load_state(&state).unwrap();
         let mut audio = pink(1, -6.0, 2, 2048);
         plugin.process(&mut audio, &[512], &[]).unwrap();
-        let rescans = plugin.callbacks(|c| c.params_rescans.load(std::sync::atomic::Ordering::Relaxed));
-        assert_eq!(rescans, rescans_before + 1, "{id}: a state load rescans values once");
+        let rescans =
+            plugin.callbacks(|c| c.params_rescans.load(std::sync::atomic::Ordering::Relaxed));
+        assert_eq!(
+            rescans,
+            rescans_before + 1,
+            "{id}: a state load rescans values once"
+        );
         let errors = plugin.callbacks(|c| c.log_errors.load(std::sync::atomic::Ordering::Relaxed));
         assert_eq!(errors, 0, "{id}: plugin logged errors");
         assert_eq!(plugin.restarts(), 0, "{id}");

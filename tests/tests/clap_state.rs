@@ -1,10 +1,10 @@
 //! State save/load through the CLAP state extension, on both plugins.
 
+use shared_dsp::signals::Rng;
 use stemwise_tests::bundles::{ALL_PLUGIN_IDS, MASTER_BUS_ID, STEM_STRIP_ID};
 use stemwise_tests::checks::{all_finite, first_bit_difference, pink};
 use stemwise_tests::params::{generic_settings, random_setting};
 use stemwise_tests::PluginUnderTest;
-use shared_dsp::signals::Rng;
 
 /// Processes seeded pink noise through an already active plugin.
 fn run(plugin: &mut PluginUnderTest) -> Vec<Vec<f32>> {
@@ -17,7 +17,10 @@ fn run(plugin: &mut PluginUnderTest) -> Vec<Vec<f32>> {
 fn saved_state_restores_identical_output_in_a_fresh_instance() {
     let mut cases = 0;
     for id in ALL_PLUGIN_IDS {
-        let params = PluginUnderTest::open_inactive(id, 2).unwrap().params().to_vec();
+        let params = PluginUnderTest::open_inactive(id, 2)
+            .unwrap()
+            .params()
+            .to_vec();
         for setting in generic_settings(&params, 0xA11CE) {
             let mut original = PluginUnderTest::open_inactive(id, 2).unwrap();
             original.set_params(&setting.values).unwrap();
@@ -37,7 +40,12 @@ fn saved_state_restores_identical_output_in_a_fresh_instance() {
                 );
             }
             restored.activate(48_000.0, 480).unwrap();
-            assert_eq!(first_bit_difference(&run(&mut restored), &expected), None, "{id} {}", setting.name);
+            assert_eq!(
+                first_bit_difference(&run(&mut restored), &expected),
+                None,
+                "{id} {}",
+                setting.name
+            );
             cases += 1;
         }
     }
@@ -48,10 +56,16 @@ fn saved_state_restores_identical_output_in_a_fresh_instance() {
 fn bad_state_blobs_are_rejected_and_leave_the_plugin_valid() {
     let mut cases = 0;
     for id in ALL_PLUGIN_IDS {
-        let other = if id == STEM_STRIP_ID { MASTER_BUS_ID } else { STEM_STRIP_ID };
+        let other = if id == STEM_STRIP_ID {
+            MASTER_BUS_ID
+        } else {
+            STEM_STRIP_ID
+        };
         let mut other_plugin = PluginUnderTest::open_inactive(other, 2).unwrap();
         let other_params = other_plugin.params().to_vec();
-        other_plugin.set_params(&random_setting(&other_params, 3)).unwrap();
+        other_plugin
+            .set_params(&random_setting(&other_params, 3))
+            .unwrap();
         let wrong_plugin = other_plugin.save_state().unwrap();
 
         let mut plugin = PluginUnderTest::open(id, 48_000.0, 480, 2).unwrap();
@@ -69,12 +83,18 @@ fn bad_state_blobs_are_rejected_and_leave_the_plugin_valid() {
             ("wrong-plugin", wrong_plugin),
         ];
         for (name, blob) in blobs {
-            assert!(plugin.load_state(&blob).is_err(), "{id}: {name} state was accepted");
+            assert!(
+                plugin.load_state(&blob).is_err(),
+                "{id}: {name} state was accepted"
+            );
             let now: Vec<Option<f64>> = params.iter().map(|p| plugin.param_value(p.id)).collect();
             assert_eq!(now, values, "{id}: {name} state changed parameters");
             let out = run(&mut plugin);
             assert!(all_finite(&out), "{id}: {name}");
-            assert!(out[0].iter().any(|&s| s != 0.0), "{id}: {name} silenced the plugin");
+            assert!(
+                out[0].iter().any(|&s| s != 0.0),
+                "{id}: {name} silenced the plugin"
+            );
             cases += 1;
         }
     }

@@ -147,10 +147,12 @@ impl CompressorSettings {
             release_ms: clamp_finite(self.release_ms, RELEASE_MS_RANGE, d.release_ms),
             detector: self.detector,
             stereo_link_t: clamp_finite(self.stereo_link_t, 0.0..=1.0, d.stereo_link_t),
-            sidechain_hpf_hz: self
-                .sidechain_hpf_hz
-                .filter(|hz| hz.is_finite())
-                .map(|hz| hz.clamp(*SIDECHAIN_HPF_HZ_RANGE.start(), *SIDECHAIN_HPF_HZ_RANGE.end())),
+            sidechain_hpf_hz: self.sidechain_hpf_hz.filter(|hz| hz.is_finite()).map(|hz| {
+                hz.clamp(
+                    *SIDECHAIN_HPF_HZ_RANGE.start(),
+                    *SIDECHAIN_HPF_HZ_RANGE.end(),
+                )
+            }),
             makeup_db: clamp_finite(self.makeup_db, MAKEUP_DB_RANGE, d.makeup_db),
             mix_t: clamp_finite(self.mix_t, 0.0..=1.0, d.mix_t),
         }
@@ -321,7 +323,10 @@ impl Compressor {
     /// True when every state value (detectors and sidechain filter) is exactly zero.
     pub fn is_at_rest(&self) -> bool {
         let s = &self.state;
-        s.reduction_db.iter().chain(s.mean_square.iter()).all(|&v| v == 0.0)
+        s.reduction_db
+            .iter()
+            .chain(s.mean_square.iter())
+            .all(|&v| v == 0.0)
             && self.sidechain.is_at_rest()
     }
 
@@ -392,7 +397,7 @@ impl Compressor {
                     sidechain[c].abs() as f32
                 };
             }
-            let makeup_db = self.makeup_db.next();
+            let makeup_db = self.makeup_db.next_value();
             let mut gain = [0.0f32; N];
             if linked {
                 let loudest = level.iter().fold(level_floor, |m, &l| m.max(l));
@@ -414,7 +419,7 @@ impl Compressor {
                     gain[c] = exp2_approx((makeup_db - reduction_db as f32) * LOG2_PER_DB);
                 }
             }
-            let mix_t = self.mix_t.next();
+            let mix_t = self.mix_t.next_value();
             for c in 0..N {
                 channels[c][i] = dry[c] * gain[c] * mix_t + dry[c] * (1.0 - mix_t);
             }

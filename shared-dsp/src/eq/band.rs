@@ -154,12 +154,12 @@ impl Band {
         let moving =
             !(self.log2_freq.is_settled() && self.gain_db.is_settled() && self.log2_q.is_settled());
         if moving {
-            self.log2_freq.next();
-            self.gain_db.next();
-            self.log2_q.next();
+            self.log2_freq.next_value();
+            self.gain_db.next_value();
+            self.log2_q.next_value();
             self.redesign();
         }
-        self.mix.next();
+        self.mix.next_value();
         if self.mix_start == 0.0 && self.mix.current() == 0.0 {
             self.reset();
         }

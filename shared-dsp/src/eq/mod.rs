@@ -179,7 +179,9 @@ impl Eq {
         &self.bands
     }
 
-    /// Filters `channels` (1 or 2, equal lengths, any length) in place. Never allocates.
+    /// Filters `channels` (1 or 2, equal lengths, any length) in place. Non-finite input
+    /// samples enter the filters as 0 (a fully transparent EQ passes its input untouched).
+    /// Never allocates.
     pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         match self.settings.phase {
             PhaseMode::Minimum => self.process_minimum_phase(channels),
@@ -203,7 +205,9 @@ impl Eq {
                 let frames = &mut frames[..len];
                 for (ch, samples) in channels.iter().enumerate().take(num_channels) {
                     for (f, &s) in frames.iter_mut().zip(&samples[start..start + len]) {
-                        f[ch] = f64::from(s);
+                        // Non-finite input enters as 0, as in the linear-phase path, so it
+                        // never reaches the section state.
+                        f[ch] = if s.is_finite() { f64::from(s) } else { 0.0 };
                     }
                 }
                 for band in &mut self.bands {

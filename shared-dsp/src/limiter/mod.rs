@@ -259,7 +259,7 @@ impl Limiter {
     fn process_chunk(&mut self, channels: &mut [&mut [f32]], start: usize, end: usize) {
         let len = end - start;
         for g in &mut self.drive_gains[..len] {
-            *g = self.drive.next();
+            *g = self.drive.next_value();
         }
         let ceiling = self.ceiling_gain;
         for ((samples, history), required) in channels

@@ -72,7 +72,10 @@ impl KWeighting {
         let a0 = 1.0 + k / HIGHPASS_Q + k * k;
         let highpass = Biquad {
             b: [1.0, -2.0, 1.0],
-            a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / HIGHPASS_Q + k * k) / a0],
+            a: [
+                2.0 * (k * k - 1.0) / a0,
+                (1.0 - k / HIGHPASS_Q + k * k) / a0,
+            ],
         };
         Self { shelf, highpass }
     }

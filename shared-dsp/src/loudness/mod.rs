@@ -40,6 +40,10 @@ const SLICES_PER_SUBBLOCK: usize = 20;
 const MOMENTARY_SLICES: usize = 4 * SLICES_PER_SUBBLOCK;
 /// Slices in the short-term window (3 s); the ring holds exactly this many.
 const SHORT_TERM_SLICES: usize = 30 * SLICES_PER_SUBBLOCK;
+/// K-weighting state magnitude flushed to exact zero at every slice end (−600 dB: no reading
+/// can see it). Without it a silent tail decays the state into `f64` subnormals within about
+/// two seconds, where it then sits in a limit cycle.
+const K_WEIGHTING_FLUSH: f64 = 1e-30;
 /// Points kept by [`LoudnessMeter::history`]: one per 100 ms, 60 s in all.
 pub const HISTORY_CAPACITY: usize = 600;
 
@@ -352,6 +356,12 @@ impl LoudnessMeter {
             .map(|(e, w)| e * w)
             .sum();
         s.slice_channel_energy = [0.0; MAX_CHANNELS];
+        // On the absolute slice grid, so the flush points do not depend on the block size.
+        for v in s.filters.iter_mut().flatten() {
+            if v.abs() < K_WEIGHTING_FLUSH {
+                *v = 0.0;
+            }
+        }
         let leaving_momentary =
             s.slices[(s.slice_pos + SHORT_TERM_SLICES - MOMENTARY_SLICES) % SHORT_TERM_SLICES];
         let leaving_short_term = s.slices[s.slice_pos];
@@ -387,7 +397,7 @@ impl LoudnessMeter {
             s.integrated_blocks.add(s.momentary_energy);
             s.integrated_lufs = s.integrated_blocks.integrated_lufs();
         }
-        if s.num_subblocks >= 30 && (s.num_subblocks - 30) % 10 == 0 {
+        if s.num_subblocks >= 30 && (s.num_subblocks - 30).is_multiple_of(10) {
             s.lra_blocks.add(s.short_term_energy);
             s.lra_lu = s.lra_blocks.loudness_range_lu();
         }

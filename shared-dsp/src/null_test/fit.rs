@@ -27,7 +27,9 @@ impl Delivery<'_> {
         if t < 0 {
             return 0.0;
         }
-        samples.get(t as usize).map_or(0.0, |&s| self.polarity * s as f64)
+        samples
+            .get(t as usize)
+            .map_or(0.0, |&s| self.polarity * s as f64)
     }
 
     /// Aligned sum of all stems, each weighted by `weights[i]` (or 1 with `None`).
@@ -101,7 +103,13 @@ fn solve(mut m: Vec<Vec<f64>>) -> Vec<f64> {
         }
     }
     (0..k)
-        .map(|i| if m[i][i] == 0.0 { 0.0 } else { m[i][k] / m[i][i] })
+        .map(|i| {
+            if m[i][i] == 0.0 {
+                0.0
+            } else {
+                m[i][k] / m[i][i]
+            }
+        })
         .collect()
 }
 
@@ -110,10 +118,7 @@ fn solve(mut m: Vec<Vec<f64>>) -> Vec<f64> {
 /// energy that fall in the loudest 10 % of `frame_samples`-long frames. A linear error
 /// scales with the signal, so both shares match; level-dependent processing (limiting,
 /// compression, clipping) puts its residual in the loud frames, so `frac_residual` is larger.
-pub(crate) fn level_dependence(
-    signal_energy: &[f64],
-    residual_energy: &[f64],
-) -> (f64, f64) {
+pub(crate) fn level_dependence(signal_energy: &[f64], residual_energy: &[f64]) -> (f64, f64) {
     let mut order: Vec<usize> = (0..signal_energy.len()).collect();
     order.sort_by(|&a, &b| signal_energy[b].total_cmp(&signal_energy[a]));
     let top = order.len().div_ceil(10);

@@ -119,7 +119,7 @@ pub fn analyze(
     let w0 = loudest_window(reference_len, correlator.window_samples(), |n| {
         reference_mono(n as isize).powi(2)
     });
-    let peak = correlate(&mut correlator, w0, &reference_mono, |n| {
+    let peak = correlate(&mut correlator, w0, reference_mono, |n| {
         (0..num_channels).map(|ch| delivery.sum(ch, n, None)).sum()
     });
     let offset = peak.lag_samples;
@@ -133,7 +133,10 @@ pub fn analyze(
         .unwrap_or(0) as isize;
     let overlap = |offset: isize| {
         let start = (-offset).max(0) as usize;
-        start..(reference_len as isize).min(delivery_len - offset).max(start as isize) as usize
+        start
+            ..(reference_len as isize)
+                .min(delivery_len - offset)
+                .max(start as isize) as usize
     };
     let mut range = overlap(offset);
     let mut stats = measure(reference, &delivery, range.clone(), settings);
@@ -296,7 +299,11 @@ fn consensus_lag(
     let energies: Vec<f64> = (0..stem_lags.len())
         .map(|i| {
             (0..num_channels)
-                .flat_map(|ch| range.clone().map(move |n| delivery.stem(i, ch, n as isize).powi(2)))
+                .flat_map(|ch| {
+                    range
+                        .clone()
+                        .map(move |n| delivery.stem(i, ch, n as isize).powi(2))
+                })
                 .sum()
         })
         .collect();
@@ -308,10 +315,13 @@ fn consensus_lag(
             .map(|(_, e)| e)
             .sum()
     };
-    stem_lags
-        .iter()
-        .map(|&(lag, _)| lag)
-        .fold(0, |best, lag| if weight(lag) > weight(best) { lag } else { best })
+    stem_lags.iter().map(|&(lag, _)| lag).fold(0, |best, lag| {
+        if weight(lag) > weight(best) {
+            lag
+        } else {
+            best
+        }
+    })
 }
 
 /// Everything the per-stem diagnosis needs.
@@ -405,7 +415,8 @@ impl Context<'_> {
             let stem = power_spectrum(num_channels, self.range.clone(), |ch, n| {
                 self.delivery.stem(i, ch, n as isize)
             });
-            let density = |bins: std::ops::Range<usize>| band(&stem, bins.clone()) / bins.len() as f64;
+            let density =
+                |bins: std::ops::Range<usize>| band(&stem, bins.clone()) / bins.len() as f64;
             let below = density(edge_bin / 2..edge_bin);
             let inside = density(edge_bin..nyquist_bin + 1);
             if below <= 0.0 {

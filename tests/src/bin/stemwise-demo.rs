@@ -13,8 +13,14 @@ fn main() -> anyhow::Result<()> {
     for file in &report.files {
         println!("wrote {}", file.display());
     }
-    println!("master integrated loudness: {:.2} LUFS", report.integrated_lufs);
-    println!("master true peak:           {:.2} dBTP", report.true_peak_dbtp);
+    println!(
+        "master integrated loudness: {:.2} LUFS",
+        report.integrated_lufs
+    );
+    println!(
+        "master true peak:           {:.2} dBTP",
+        report.true_peak_dbtp
+    );
     println!("master loudness range:      {:.2} LU", report.lra_lu);
     println!(
         "stem null (default strips vs plain sum): max |diff| {:e}, residual peak {:.1} dBFS",

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Instructions per stereo frame of each processor under callgrind: deterministic numbers, unlike
+# timings. Builds the `instructions` bench target (benches/instructions.rs) with the bench
+# profile, runs each processor under valgrind with collection switched on only inside
+# `measured_region` (no setup, allocation or warm-up is counted), and prints a table with the
+# targets of the performance issue.
+#
+# Usage: shared-dsp/benches/callgrind.sh [processor ...]      (default: all of them)
+# Environment: FRAMES (measured stereo frames, default 240000 = 5 s at 48 kHz);
+# CARGO_TARGET_DIR (as for cargo); OUT_DIR (where the callgrind.out.<processor> files go,
+# default $CARGO_TARGET_DIR/callgrind). Profile one further with
+#   callgrind_annotate --inclusive=yes $OUT_DIR/callgrind.out.eq4
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+frames=${FRAMES:-240000}
+target_dir=${CARGO_TARGET_DIR:-target}
+out_dir=${OUT_DIR:-$target_dir/callgrind}
+if [ $# -gt 0 ]; then
+    processors=("$@")
+else
+    processors=(limiter compressor compressor_rms eq4 eq_linear saturation2x saturation4x
+        true_peak loudness ebur128)
+fi
+
+# The release profile strips symbols; --toggle-collect needs them, callgrind_annotate wants the
+# line tables. (Cargo keeps these artifacts apart from the stripped ones: no rebuild ping-pong.)
+export CARGO_PROFILE_BENCH_STRIP=none CARGO_PROFILE_BENCH_DEBUG=line-tables-only
+bin=$(cargo bench -p shared-dsp --bench instructions --no-run --message-format=json |
+    grep -o '"executable":"[^"]*/instructions-[^"]*"' | sed 's/.*:"\(.*\)"/\1/' | tail -n 1)
+[ -x "$bin" ] || { echo "callgrind.sh: instructions bench binary not found" >&2; exit 1; }
+mkdir -p "$out_dir"
+
+# Targets in instructions per stereo frame (empty = none; loudness is judged against ebur128).
+declare -A limit=([limiter]=1000 [compressor]=150 [compressor_rms]=150 [eq4]=60)
+declare -A per_frame
+printf '%-16s %14s %10s\n' processor 'instr/frame' target
+for p in "${processors[@]}"; do
+    out="$out_dir/callgrind.out.$p"
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured_region*' \
+        --callgrind-out-file="$out" "$bin" "$p" "$frames" 2>"$out.log" ||
+        { cat "$out.log" >&2; exit 1; }
+    total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
+    per_frame[$p]=$(awk -v t="$total" -v n="$frames" 'BEGIN { printf "%.1f", t / n }')
+    verdict=
+    if [ -n "${limit[$p]:-}" ]; then
+        verdict=$(awk -v x="${per_frame[$p]}" -v l="${limit[$p]}" \
+            'BEGIN { printf "<= %d %s", l, (x <= l ? "ok" : "MISSED") }')
+    fi
+    printf '%-16s %14s %10s\n' "$p" "${per_frame[$p]}" "$verdict"
+done
+if [ -n "${per_frame[loudness]:-}" ] && [ -n "${per_frame[ebur128]:-}" ]; then
+    awk -v a="${per_frame[loudness]}" -v b="${per_frame[ebur128]}" 'BEGIN {
+        printf "loudness meter vs ebur128 (I+LRA+TP): %.2fx fewer instructions (target >= 2: %s)\n",
+            b / a, (b / a >= 2 ? "ok" : "MISSED") }'
+fi
