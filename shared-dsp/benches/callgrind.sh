@@ -41,7 +41,8 @@ for p in "${processors[@]}"; do
         --callgrind-out-file="$out" "$bin" "$p" "$frames" 2>"$out.log" ||
         { cat "$out.log" >&2; exit 1; }
     total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
-    per_frame[$p]=$(awk -v t="$total" -v n="$frames" 'BEGIN { printf "%.1f", t / n }')
+    # FRAMES=0 shows what the region costs without audio (the meters' final readings).
+    per_frame[$p]=$(awk -v t="$total" -v n="$frames" 'BEGIN { printf "%.1f", n ? t / n : t }')
     verdict=
     if [ -n "${limit[$p]:-}" ]; then
         verdict=$(awk -v x="${per_frame[$p]}" -v l="${limit[$p]}" \

@@ -105,14 +105,23 @@ impl BypassMixer {
 mod tests {
     use super::*;
 
-    fn run(bypassed: bool, latency: usize) -> Vec<f32> {
+    /// The test input: 256 samples of `sin(n)`, computed once and stored, so the
+    /// expectations below compare against the very values that went in. (Recomputing
+    /// `(n as f32).sin()` in the assertion is not bit-reproducible in optimised builds:
+    /// LLVM may constant-fold or vectorise one call site and not the other, and the results
+    /// differ by an ulp.)
+    fn input() -> Vec<f32> {
+        (0..256).map(|n| (n as f32).sin()).collect()
+    }
+
+    fn run(input: &[f32], bypassed: bool, latency: usize) -> Vec<f32> {
         let mut mixer = BypassMixer::new(48_000.0, 64, 1, 100);
         mixer.set_latency_samples(latency);
         mixer.set_bypassed(bypassed);
         mixer.reset();
         let mut out = Vec::new();
-        for block in 0..4 {
-            let mut x: Vec<f32> = (0..64).map(|i| ((block * 64 + i) as f32).sin()).collect();
+        for block in input.chunks(64) {
+            let mut x = block.to_vec();
             mixer.capture_dry(&[&mut x]);
             x.iter_mut().for_each(|s| *s *= 0.5); // "processing"
             mixer.mix(&mut [&mut x]);
@@ -123,18 +132,21 @@ mod tests {
 
     #[test]
     fn bypassed_output_is_delayed_dry() {
-        let out = run(true, 10);
+        let input = input();
+        let out = run(&input, true, 10);
         for (i, &y) in out.iter().enumerate() {
-            let expected = if i < 10 { 0.0 } else { ((i - 10) as f32).sin() };
-            assert_eq!(y, expected, "{i}");
+            let expected = if i < 10 { 0.0 } else { input[i - 10] };
+            assert_eq!(y.to_bits(), expected.to_bits(), "{i}: {y} vs {expected}");
         }
     }
 
     #[test]
     fn engaged_output_is_wet() {
-        let out = run(false, 10);
-        for (i, &y) in out.iter().enumerate() {
-            assert_eq!(y, (i as f32).sin() * 0.5);
+        let input = input();
+        let out = run(&input, false, 10);
+        for (i, (&y, &x)) in out.iter().zip(&input).enumerate() {
+            // Halving is exact in f32, so "exactly the wet signal" is a bitwise claim.
+            assert_eq!(y.to_bits(), (x * 0.5).to_bits(), "{i}: {y} vs {}", x * 0.5);
         }
     }
 }

@@ -141,14 +141,17 @@ impl Dither {
     }
 
     /// Dithers, shapes and quantises in place; outputs are multiples of `step()` clamped to
-    /// `[-1, 1 − step]`.
+    /// `[-1, 1 − step]`. Non-finite input samples are treated as 0.
     pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         let q = self.step;
         let [h1, h2] = self.settings.shaping.feedback_taps();
         for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
             for s in samples.iter_mut() {
                 let [e1, e2] = state.error_history;
-                let v = *s as f64 - h1 * e1 - h2 * e2;
+                // Non-finite input is quantised as silence: a NaN in the error feedback would
+                // otherwise turn every later sample into NaN (`0·NaN` is NaN even unshaped).
+                let x = if s.is_finite() { *s as f64 } else { 0.0 };
+                let v = x - h1 * e1 - h2 * e2;
                 let tpdf =
                     0.5 * q * (state.rng.next_bipolar() as f64 + state.rng.next_bipolar() as f64);
                 let y = ((v + tpdf) / q).round().clamp(-1.0 / q, 1.0 / q - 1.0) * q;

@@ -26,9 +26,13 @@ const NOISE_LEN: usize = 1 << 19;
 /// to band-limit the bright part of the drum hits.
 #[derive(Clone, Copy, Default)]
 struct LowPass {
+    /// Feed-forward coefficients `b0, b1, b2` (normalised by `a0`).
     b: [f64; 3],
+    /// Feedback coefficients `a1, a2` (normalised by `a0`).
     a: [f64; 2],
+    /// Last two inputs.
     x: [f64; 2],
+    /// Last two outputs.
     y: [f64; 2],
 }
 
@@ -71,17 +75,29 @@ enum Kind {
 /// percentiles have work to do), one-pole level glides of 60 ms between them, partly
 /// correlated channels.
 struct Programme {
+    /// Sample rate, Hz.
     fs: f64,
+    /// Section choices and the white part of the hits.
     rng: Rng,
+    /// Pink-noise tables, one per channel, read cyclically.
     noise: [Vec<f32>; 2],
+    /// Frames generated so far.
     frame: usize,
+    /// Frame at which the current section ends.
     section_end: usize,
+    /// What the current section plays.
     kind: Kind,
+    /// Linear level the current section glides to.
     target_gain: f64,
+    /// Current linear level.
     gain: f64,
+    /// One-pole glide coefficient per frame (60 ms).
     glide: f64,
+    /// Envelope of the current drum hit.
     hit_env: f64,
+    /// Frames between hits in the current section.
     hit_period: usize,
+    /// 4th-order 12 kHz low-pass of the bright part of the hits.
     bright: [LowPass; 2],
 }
 
@@ -145,7 +161,7 @@ impl Programme {
             let (a, b) = match self.kind {
                 Kind::Silence => (n0, n1),
                 Kind::Band => {
-                    if i % self.hit_period == 0 {
+                    if i.is_multiple_of(self.hit_period) {
                         self.hit_env = 2.0;
                     }
                     self.hit_env *= 0.9995;

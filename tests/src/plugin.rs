@@ -382,7 +382,9 @@ pub fn process_in_parallel(
     }
     let barrier = std::sync::Barrier::new(plugins.len());
     let mut jobs = Vec::with_capacity(plugins.len());
+    let mut instances = Vec::with_capacity(plugins.len());
     for (plugin, audio) in plugins.iter_mut().zip(audio.iter_mut()) {
+        let plugin: &mut PluginUnderTest = plugin;
         let config = plugin
             .config
             .context("process called on an inactive plugin")?;
@@ -400,6 +402,7 @@ pub fn process_in_parallel(
             num_channels: plugin.num_channels,
             steady_time: plugin.steady_time,
         });
+        instances.push(&mut plugin.instance);
     }
     let results: Vec<Result<u64>> = std::thread::scope(|s| {
         let handles: Vec<_> = jobs
@@ -412,6 +415,12 @@ pub fn process_in_parallel(
                 })
             })
             .collect();
+        // Like a DAW, this (main) thread keeps answering the plugins' `request_callback`
+        // while their audio threads run, so GUI/parameter tasks are drained as they come.
+        while !handles.iter().all(|h| h.is_finished()) {
+            service_main_thread(&mut instances);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         handles
             .into_iter()
             .map(|h| {
@@ -425,6 +434,17 @@ pub fn process_in_parallel(
         plugin.poll_main_thread()?;
     }
     Ok(())
+}
+
+/// Runs `on_main_thread` for every instance that asked for it with `request_callback`.
+fn service_main_thread(instances: &mut [&mut PluginInstance<TestHost>]) {
+    for instance in instances {
+        let requested =
+            instance.access_shared_handler(|c| c.callback_requested.swap(false, Ordering::SeqCst));
+        if requested {
+            instance.call_on_main_thread_callback();
+        }
+    }
 }
 
 impl Drop for PluginUnderTest {

@@ -36,6 +36,10 @@ impl AddAssign for Counts {
 pub fn parse_cargo_line(line: &str) -> Option<Counts> {
     let rest = line.trim().strip_prefix("test result: ")?;
     let (_verdict, tallies) = rest.split_once(". ")?;
+    // `…; 0 filtered out; finished in 0.25s`: the duration is not a tally.
+    let tallies = tallies
+        .split_once("; finished in")
+        .map_or(tallies, |(t, _)| t);
     tallies_to_counts(tallies.split(';'))
 }
 

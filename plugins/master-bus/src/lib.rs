@@ -11,6 +11,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 mod editor;
+
+/// The CLAP id, frozen forever (hosts store projects by it).
+pub const CLAP_ID: &str = "com.stemwise.master-bus";
 pub mod params;
 
 use params::MasterBusParams;
@@ -90,6 +93,10 @@ impl Plugin for MasterBus {
     type Editor = nice_plug_egui::EguiEditor<editor::BusGui>;
     type SysExMessage = ();
     type BackgroundTask = ();
+
+    fn filter_state(state: &mut PluginState) {
+        plugin_common::identity::drop_foreign_state(state, CLAP_ID);
+    }
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
@@ -173,7 +180,7 @@ impl Chain {
 }
 
 impl ClapPlugin for MasterBus {
-    const CLAP_ID: &'static str = "com.stemwise.master-bus";
+    const CLAP_ID: &'static str = CLAP_ID;
     const CLAP_DESCRIPTION: Option<&'static str> = Some(
         "Master bus for stem mastering: EQ, glue compression, true-peak limiting, loudness, null test",
     );

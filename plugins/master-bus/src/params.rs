@@ -15,6 +15,10 @@ pub struct MasterBusParams {
     /// Host bypass: crossfades to the latency-compensated dry signal (10 ms).
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// The CLAP id of this plugin, saved with the state so that a state from the other
+    /// Stemwise plugin is recognised and ignored (see `plugin_common::identity`).
+    #[persist = "plugin"]
+    pub identity: std::sync::RwLock<String>,
 }
 
 fn gain_param(name: &str) -> FloatParam {
@@ -37,6 +41,7 @@ impl Default for MasterBusParams {
             input_gain_db: gain_param("Input Gain"),
             output_gain_db: gain_param("Output Gain"),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            identity: plugin_common::identity::identity(crate::CLAP_ID),
         }
     }
 }

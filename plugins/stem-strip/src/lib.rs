@@ -11,6 +11,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 mod editor;
+
+/// The CLAP id, frozen forever (hosts store projects by it).
+pub const CLAP_ID: &str = "com.stemwise.stem-strip";
 pub mod params;
 
 use params::StemStripParams;
@@ -77,6 +80,10 @@ impl Plugin for StemStrip {
     type Editor = nice_plug_egui::EguiEditor<editor::StripGui>;
     type SysExMessage = ();
     type BackgroundTask = ();
+
+    fn filter_state(state: &mut PluginState) {
+        plugin_common::identity::drop_foreign_state(state, CLAP_ID);
+    }
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
@@ -155,7 +162,7 @@ impl Chain {
 }
 
 impl ClapPlugin for StemStrip {
-    const CLAP_ID: &'static str = "com.stemwise.stem-strip";
+    const CLAP_ID: &'static str = CLAP_ID;
     const CLAP_DESCRIPTION: Option<&'static str> =
         Some("Gentle per-stem mastering moves: trim, polarity, EQ, compression");
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);

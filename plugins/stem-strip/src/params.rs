@@ -23,6 +23,10 @@ pub struct StemStripParams {
     /// Host bypass: crossfades to the latency-compensated dry signal (10 ms).
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// The CLAP id of this plugin, saved with the state so that a state from the other
+    /// Stemwise plugin is recognised and ignored (see `plugin_common::identity`).
+    #[persist = "plugin"]
+    pub identity: std::sync::RwLock<String>,
 }
 
 impl Default for StemStripParams {
@@ -42,6 +46,7 @@ impl Default for StemStripParams {
             invert_left: BoolParam::new("Polarity L", false).with_value_to_string(polarity_text()),
             invert_right: BoolParam::new("Polarity R", false).with_value_to_string(polarity_text()),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            identity: plugin_common::identity::identity(crate::CLAP_ID),
         }
     }
 }
