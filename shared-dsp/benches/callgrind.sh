@@ -6,7 +6,8 @@
 # targets of the performance issue.
 #
 # Usage: shared-dsp/benches/callgrind.sh [processor ...]      (default: all of them)
-# Environment: FRAMES (measured stereo frames, default 240000 = 5 s at 48 kHz);
+# Environment: FRAMES (measured stereo frames, default 240000 = 5 s at 48 kHz; 0 prints the
+# region's total without audio, a check that no setup is counted);
 # CARGO_TARGET_DIR (as for cargo); OUT_DIR (where the callgrind.out.<processor> files go,
 # default $CARGO_TARGET_DIR/callgrind). Profile one further with
 #   callgrind_annotate --inclusive=yes $OUT_DIR/callgrind.out.eq4
@@ -44,13 +45,13 @@ for p in "${processors[@]}"; do
     # FRAMES=0 shows what the region costs without audio (the meters' final readings).
     per_frame[$p]=$(awk -v t="$total" -v n="$frames" 'BEGIN { printf "%.1f", n ? t / n : t }')
     verdict=
-    if [ -n "${limit[$p]:-}" ]; then
+    if [ "$frames" -gt 0 ] && [ -n "${limit[$p]:-}" ]; then
         verdict=$(awk -v x="${per_frame[$p]}" -v l="${limit[$p]}" \
             'BEGIN { printf "<= %d %s", l, (x <= l ? "ok" : "MISSED") }')
     fi
     printf '%-16s %14s %10s\n' "$p" "${per_frame[$p]}" "$verdict"
 done
-if [ -n "${per_frame[loudness]:-}" ] && [ -n "${per_frame[ebur128]:-}" ]; then
+if [ "$frames" -gt 0 ] && [ -n "${per_frame[loudness]:-}" ] && [ -n "${per_frame[ebur128]:-}" ]; then
     awk -v a="${per_frame[loudness]}" -v b="${per_frame[ebur128]}" 'BEGIN {
         printf "loudness meter vs ebur128 (I+LRA+TP): %.2fx fewer instructions (target >= 2: %s)\n",
             b / a, (b / a >= 2 ? "ok" : "MISSED") }'

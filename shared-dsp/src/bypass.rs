@@ -90,7 +90,15 @@ impl BypassMixer {
         for i in 0..num_frames {
             let t = self.amount_t.next_value();
             for (out, dry) in channels.iter_mut().zip(self.dry.iter()) {
-                out[i] += t * (dry[i] - out[i]);
+                // The ends are exact (`out + (dry − out)` is not always `dry` in floating
+                // point), so where the fade ends inside a block does not change the output.
+                out[i] = if t == 1.0 {
+                    dry[i]
+                } else if t == 0.0 {
+                    out[i]
+                } else {
+                    out[i] + t * (dry[i] - out[i])
+                };
             }
         }
     }

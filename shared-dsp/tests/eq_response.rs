@@ -51,13 +51,16 @@ fn measured_magnitude_matches_response() {
     for fs in [44_100.0, 48_000.0, 96_000.0] {
         let mut eq = Eq::new(fs, 4096, 2);
         let len = if fs > 50_000.0 { 1 << 18 } else { 1 << 17 };
+        let mut per_rate = 0.0f64;
         for s in single_band_cases() {
             let h = impulse_response(&mut eq, s, len);
             let mag = magnitude(&h);
             let (err, at) = max_error_db(&mag, fs, 20.0, 0.45 * fs, -80.0, |f| eq.response(f));
             assert!(err < 0.05, "{fs} Hz {:?}: {err} dB at {at} Hz", s.bands[0]);
-            overall = overall.max(err);
+            per_rate = per_rate.max(err);
         }
+        println!("{fs} Hz: max |measured - response()| = {per_rate:.2e} dB");
+        overall = overall.max(per_rate);
     }
     println!("max |measured - response()| = {overall:.2e} dB");
 }
@@ -81,6 +84,50 @@ fn bell_near_nyquist_is_not_cramped() {
     assert!(worst < 0.1, "{worst}");
     // The centre gain is matched exactly.
     assert!((20.0 * eq.response(10_000.0).log10() - 3.0).abs() < 1e-9);
+}
+
+/// The decramped bell over the whole parameter range: the centre gain is exact (the peak stays
+/// at the design frequency), and the digital curve follows the analog prototype up to 18 kHz
+/// (or 0.41·fs at 44.1 kHz). Near-Nyquist bells cannot follow a prototype whose skirt extends
+/// past Nyquist, hence the looser bound for centres above 0.3·fs/2.
+#[test]
+fn bells_track_their_analog_prototype() {
+    let mut worst = [(0.0f64, String::new()), (0.0f64, String::new())];
+    for fs in [44_100.0, 48_000.0, 96_000.0, 192_000.0] {
+        let mut eq = Eq::new(fs, 512, 2);
+        for fi in 0..=20 {
+            let freq_hz = 20.0 * 1000f32.powf(fi as f32 / 20.0);
+            for gain_db in [-18.0, -12.0, -3.0, -0.5, 0.5, 3.0, 12.0, 18.0] {
+                for q in [0.3, 0.7, 1.0, 2.0, 4.0] {
+                    let b = band(BandKind::Bell, freq_hz, gain_db, q, Slope::Db12);
+                    eq.set_settings(settings(&[b], PhaseMode::Minimum));
+                    eq.reset();
+                    let centre_db = 20.0 * eq.response(f64::from(freq_hz)).log10();
+                    // Exact up to rounding: poles within 1e-4 of z = 1 (20 Hz at 192 kHz)
+                    // leave ~1e-6 dB of f64 rounding in the response.
+                    assert!((centre_db - f64::from(gain_db)).abs() < 1e-4, "{fs} {b:?}");
+                    let hi = 18_000.0f64.min(0.41 * fs);
+                    let mut err = 0.0f64;
+                    for i in 0..=400 {
+                        let f = 20.0 * (hi / 20.0).powf(f64::from(i) / 400.0);
+                        let d = 20.0 * (eq.response(f) / eq.analog_response(f)).log10();
+                        err = err.max(d.abs());
+                    }
+                    let near_nyquist = usize::from(f64::from(freq_hz) > 0.15 * fs);
+                    if err > worst[near_nyquist].0 {
+                        worst[near_nyquist] =
+                            (err, format!("{fs} Hz {freq_hz} Hz {gain_db} dB Q{q}"));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "bells: max |digital − analog| {:.4} dB ({}), centres above 0.3·fs/2 {:.4} dB ({})",
+        worst[0].0, worst[0].1, worst[1].0, worst[1].1
+    );
+    assert!(worst[0].0 < 0.5, "{:?}", worst[0]);
+    assert!(worst[1].0 < 3.0, "{:?}", worst[1]);
 }
 
 #[test]
@@ -128,12 +175,20 @@ fn butterworth_sections_hit_minus_3_db_and_slope() {
         eq.reset();
         let at_cutoff = 20.0 * eq.response(1000.0).log10();
         assert!((at_cutoff + 3.0103).abs() < 0.01, "{slope:?}: {at_cutoff}");
-        // Far below the cutoff the attenuation grows by 12·n dB per octave.
+        // Far below the cutoff (25–50 Hz, x ≤ 0.05, where the Butterworth term 1 + x^(2N) differs
+        // from 1 by < 1e-10) the attenuation of an order-N filter grows by
+        // 20·log10(2^N) = 6.0206·N dB per octave: 12.04/24.08/36.12/48.16 dB for the four
+        // slopes. "12 dB/oct per section" is the rounded figure, 0.04 dB per section short.
         let per_octave = 20.0 * (eq.response(50.0) / eq.response(25.0)).log10();
-        let expected = 12.0 * slope.num_sections() as f64;
+        let order = 2 * slope.num_sections() as i32;
+        let expected = 20.0 * 2f64.powi(order).log10();
         assert!(
             (per_octave - expected).abs() < 0.05,
             "{slope:?}: {per_octave}"
+        );
+        println!(
+            "{slope:?}: {at_cutoff:.4} dB at the cutoff, {per_octave:.4} dB/octave \
+             (ideal {expected:.4})"
         );
     }
 }
@@ -156,9 +211,10 @@ fn linear_phase_matches_minimum_phase_magnitude_with_constant_delay() {
         ),
     ];
     let (mut worst_mag, mut worst_gd) = (0.0f64, 0.0f64);
+    let mut failures = Vec::new();
     for fs in [44_100.0, 48_000.0, 96_000.0] {
         let mut eq = Eq::new(fs, 1024, 2);
-        for s in cases {
+        for (i, s) in cases.into_iter().enumerate() {
             let len = 1 << 17;
             let h = impulse_response(&mut eq, s, len);
             let d = eq.latency_samples();
@@ -168,15 +224,26 @@ fn linear_phase_matches_minimum_phase_magnitude_with_constant_delay() {
             eq.reset();
             let mag = magnitude(&h);
             let (err, at) = max_error_db(&mag, fs, 40.0, 20_000.0, -80.0, |f| eq.response(f));
-            assert!(err < 0.1, "{fs}: {err} dB at {at} Hz");
-            worst_mag = worst_mag.max(err);
             // Group delay from the phase of H·e^{jωD}: a real, symmetric FIR has none left.
             let gd = group_delay_error(&h, d, fs, 40.0, 20_000.0);
-            assert!(gd < 1.0, "{fs}: group delay off by {gd} samples");
+            println!(
+                "{fs} Hz case {i}: |linear − minimum| ≤ {err:.4} dB (worst at {at:.1} Hz), \
+                 group delay {d} ± {gd:.2e} samples"
+            );
+            if err >= 0.1 || gd >= 1.0 {
+                failures.push(format!(
+                    "{fs} Hz case {i}: {err} dB at {at} Hz, gd error {gd}"
+                ));
+            }
+            worst_mag = worst_mag.max(err);
             worst_gd = worst_gd.max(gd);
         }
     }
-    println!("linear phase: max magnitude error {worst_mag:.4} dB, group delay error {worst_gd:.2e} samples");
+    println!(
+        "linear phase: max magnitude error {worst_mag:.4} dB, \
+         group delay error {worst_gd:.2e} samples"
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 /// Largest |group delay − `d`| in samples over `lo..hi` Hz, from phase differences of bins.

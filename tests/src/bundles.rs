@@ -2,7 +2,9 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clack_host::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 /// The command that builds the bundles the harness loads.
 pub const BUNDLE_COMMAND: &str = "cargo xtask bundle -p stem-strip -p master-bus --profile harness";
@@ -71,10 +73,25 @@ pub fn clap_bundles() -> Result<Vec<PathBuf>> {
 
 /// Loads the CLAP entry of a bundle. On Linux and Windows the bundle is the library itself;
 /// on macOS it is a directory with the library under `Contents/MacOS`.
+///
+/// Like a DAW, the harness loads each bundle once and never unloads it: a thread that ran
+/// plugin code may hold thread-local values whose destructors live in the library, and those
+/// run when the thread exits, possibly after the last instance is gone.
 pub fn load_entry(bundle: &Path) -> Result<PluginEntry> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, PluginEntry>>> = OnceLock::new();
+    let mut loaded = LOADED
+        .get_or_init(Default::default)
+        .lock()
+        .map_err(|_| anyhow!("a thread panicked while loading a bundle"))?;
+    if let Some(entry) = loaded.get(bundle) {
+        return Ok(entry.clone());
+    }
     // SAFETY: loading a library runs its initialisers; the harness only loads the bundles this
     // workspace built, whose entry points are nice-plug's well-behaved CLAP exports.
-    unsafe { PluginEntry::load(bundle) }.map_err(|e| anyhow!("loading {}: {e:?}", bundle.display()))
+    let entry = unsafe { PluginEntry::load(bundle) }
+        .map_err(|e| anyhow!("loading {}: {e:?}", bundle.display()))?;
+    loaded.insert(bundle.to_owned(), entry.clone());
+    Ok(entry)
 }
 
 /// Lists the plugins in one bundle.

@@ -13,6 +13,7 @@ use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
 use clack_extensions::latency::PluginLatency;
 use clack_extensions::params::{ParamInfoBuffer, ParamInfoFlags, PluginParams};
+use clack_extensions::remote_controls::{PluginRemoteControls, RemoteControlsPageBuffer};
 use clack_extensions::state::PluginState;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
@@ -263,6 +264,37 @@ impl PluginUnderTest {
         let handle = self.instance.plugin_handle();
         let params: PluginParams = handle.get_extension()?;
         params.get_value(&handle, ClapId::new(id))
+    }
+
+    /// The CLAP value the plugin parses from `text` (`params.text_to_value`), as a host does
+    /// for typed-in values: e.g. "6.02" for a trim in dB, "80 Hz", "50%".
+    pub fn value_from_text(&mut self, id: u32, text: &str) -> Result<f64> {
+        let handle = self.instance.plugin_handle();
+        let params: PluginParams = handle
+            .get_extension()
+            .context("plugin has no params extension")?;
+        let c_text = CString::new(text)?;
+        params
+            .text_to_value(&handle, ClapId::new(id), &c_text)
+            .with_context(|| format!("parameter {id} does not parse {text:?}"))
+    }
+
+    /// The CLAP remote-control pages (`remote_controls.get`): page name and the parameter
+    /// ids on it (spacers left out).
+    pub fn remote_control_pages(&mut self) -> Vec<(String, Vec<u32>)> {
+        let handle = self.instance.plugin_handle();
+        let Some(controls) = handle.get_extension::<PluginRemoteControls>() else {
+            return Vec::new();
+        };
+        (0..controls.count(&handle))
+            .filter_map(|index| {
+                let mut buffer = RemoteControlsPageBuffer::new();
+                let page = controls.get(&handle, index, &mut buffer)?;
+                let name = String::from_utf8_lossy(page.page_name).into_owned();
+                let ids = page.param_ids.iter().flatten().map(|id| id.get()).collect();
+                Some((name, ids))
+            })
+            .collect()
     }
 
     /// Sets one parameter (plain value). Inactive: flushed to the plugin immediately.

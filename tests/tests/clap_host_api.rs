@@ -2,7 +2,7 @@
 //! and host callbacks.
 
 use stemwise_tests::bundles::{all_plugins, ALL_PLUGIN_IDS, MASTER_BUS_ID, STEM_STRIP_ID};
-use stemwise_tests::checks::{first_bit_difference, pink};
+use stemwise_tests::checks::{delayed, first_bit_difference, pink};
 use stemwise_tests::PluginUnderTest;
 
 #[test]
@@ -63,8 +63,11 @@ fn stem_strip_runs_mono_through_audio_ports_config() {
     let input = pink(5, -6.0, 1, 4000);
     let mut audio = input.clone();
     strip.process(&mut audio, &[256], &[]).unwrap();
-    assert_eq!(strip.latency().unwrap(), 0);
-    assert_eq!(first_bit_difference(&audio, &input), None);
+    let latency = strip.latency().unwrap() as usize;
+    assert_eq!(
+        first_bit_difference(&audio, &delayed(&input, latency)),
+        None
+    );
     let stereo = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2).unwrap();
     assert_eq!(stereo.num_channels(), 2);
 }
@@ -90,6 +93,16 @@ fn gui_extension_answers_and_creates_where_possible() {
 fn host_callbacks_are_recorded_without_errors() {
     for id in ALL_PLUGIN_IDS {
         let mut plugin = PluginUnderTest::open(id, 48_000.0, 512, 2).unwrap();
+        // nice-plug announces a non-zero latency from the main thread after the first
+        // activation, which costs one restart; after that nothing may restart the plugin.
+        plugin
+            .process(&mut pink(2, -6.0, 2, 1024), &[512], &[])
+            .unwrap();
+        let restarts_before = plugin.restarts();
+        assert!(
+            restarts_before <= 1,
+            "{id}: {restarts_before} restarts at start-up"
+        );
         let state = plugin.save_state().unwrap();
         let rescans_before =
             plugin.callbacks(|c| c.params_rescans.load(std::sync::atomic::Ordering::Relaxed));
@@ -105,6 +118,10 @@ fn host_callbacks_are_recorded_without_errors() {
         );
         let errors = plugin.callbacks(|c| c.log_errors.load(std::sync::atomic::Ordering::Relaxed));
         assert_eq!(errors, 0, "{id}: plugin logged errors");
-        assert_eq!(plugin.restarts(), 0, "{id}");
+        assert_eq!(
+            plugin.restarts(),
+            restarts_before,
+            "{id}: a state load restarted it"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use shared_dsp::signals::Rng;
 use stemwise_tests::bundles::{ALL_PLUGIN_IDS, MASTER_BUS_ID, STEM_STRIP_ID};
 use stemwise_tests::checks::{all_finite, first_bit_difference, pink};
-use stemwise_tests::params::{generic_settings, random_setting};
+use stemwise_tests::params::{generic_settings, param_in, param_named, random_setting};
 use stemwise_tests::PluginUnderTest;
 
 /// Processes seeded pink noise through an already active plugin.
@@ -101,4 +101,73 @@ fn bad_state_blobs_are_rejected_or_ignored_and_leave_the_plugin_valid() {
         }
     }
     assert_eq!(cases, 8);
+}
+
+/// One plugin's state fixture: the file (under `tests/fixtures/`) saved by version 0.1.0 with
+/// the settings `(group, parameter, typed value)`, which every later version must load.
+struct Fixture {
+    plugin_id: &'static str,
+    file: &'static str,
+    setting: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// The fixtures of version 0.1.0. Regenerate (only when a new version adds one) with
+/// `STEMWISE_WRITE_FIXTURES=1 cargo test --test clap_state`.
+const FIXTURES: [Fixture; 2] = [
+    Fixture {
+        plugin_id: STEM_STRIP_ID,
+        file: "stem-strip-0.1.0.state",
+        setting: &[
+            ("", "Trim", "1.5"),
+            ("Bell 1", "Gain", "2"),
+            ("Bell 1", "Frequency", "250"),
+            ("", "Ratio", "1.8"),
+            ("", "Attack", "12"),
+        ],
+    },
+    Fixture {
+        plugin_id: MASTER_BUS_ID,
+        file: "master-bus-0.1.0.state",
+        setting: &[("", "Input Gain", "-2.5"), ("", "Output Gain", "1")],
+    },
+];
+
+#[test]
+fn states_saved_by_version_0_1_0_still_load() {
+    for fixture in FIXTURES {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(fixture.file);
+        let mut plugin = PluginUnderTest::open_inactive(fixture.plugin_id, 2).unwrap();
+        let params = plugin.params().to_vec();
+        let expected: Vec<(u32, f64)> = fixture
+            .setting
+            .iter()
+            .map(|(group, name, text)| {
+                let spec = if group.is_empty() {
+                    param_named(&params, name)
+                } else {
+                    param_in(&params, group, name)
+                }
+                .unwrap_or_else(|| panic!("{}: no {group}/{name}", fixture.file));
+                (spec.id, plugin.value_from_text(spec.id, text).unwrap())
+            })
+            .collect();
+        if std::env::var_os("STEMWISE_WRITE_FIXTURES").is_some() {
+            plugin.set_params(&expected).unwrap();
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, plugin.save_state().unwrap()).unwrap();
+        }
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut fresh = PluginUnderTest::open_inactive(fixture.plugin_id, 2).unwrap();
+        fresh.load_state(&bytes).unwrap();
+        for (id, value) in expected {
+            let loaded = fresh.param_value(id).unwrap();
+            assert!(
+                (loaded - value).abs() < 1e-6,
+                "{}: param {id} {loaded} != {value}",
+                fixture.file
+            );
+        }
+    }
 }

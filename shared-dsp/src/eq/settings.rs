@@ -184,8 +184,13 @@ pub fn design_band(
             n
         }
         _ => {
-            let (num, den) = analog_prototype(kind, params);
-            let mut c = design::matched(num, den, freq_hz, 1.0, sample_rate_hz);
+            let mut c = if kind == BandKind::Bell {
+                let gain = db_to_gain_f64(f64::from(params.gain_db));
+                design::bell(gain, params.q(), freq_hz, sample_rate_hz)
+            } else {
+                let (num, den) = analog_prototype(kind, params);
+                design::matched(num, den, freq_hz, 1.0, sample_rate_hz)
+            };
             if params.gain_db == 0.0 {
                 c.b0 = 1.0;
                 c.b1 = c.a1;

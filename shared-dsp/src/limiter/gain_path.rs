@@ -1,18 +1,24 @@
-//! One channel's gain computer: lookahead minimum-hold, hold/release envelope, box smoothing.
+//! One channel's gain computer: lookahead minimum-hold, hold/release envelope, two cascaded
+//! box averages.
 //!
 //! The design follows x42's dpl (<https://github.com/x42/dpl.lv2>) and Signalsmith's
 //! "brick-wall limiter" note (<https://signalsmith-audio.co.uk/writing/2022/limiter/>):
-//! the gain applied to a sample is the mean of `box_samples` envelope values, each of which is at
-//! most the minimum of the required gains over the last `window_samples` frames. With
-//! `window_samples = box_samples + TAPS - 1` and the audio delayed by
-//! `box_samples + TAPS - 2` frames, every sample that any peak estimate looked at is multiplied
-//! by at most the gain that estimate required, so the gain is fully down (a straight ramp of
-//! `box_samples` frames) before the peak and the whole interpolation support of the peak.
+//! the gain applied to a sample is a weighted mean of `box_samples` envelope values (two boxes
+//! of `first_box_samples` and `second_box_samples` frames in cascade, spanning
+//! `box_samples = first + second - 1`), each of which is at most the minimum of the required
+//! gains over the last `window_samples` frames. With `window_samples = box_samples + TAPS - 1`
+//! and the audio delayed by `box_samples + TAPS - 2` frames, every sample that any peak
+//! estimate looked at is multiplied by at most the gain that estimate required, so the gain is
+//! fully down (an S-shaped ramp of `box_samples` frames) before the peak and the whole
+//! interpolation support of the peak. The S shape (instead of the straight ramp of one box)
+//! has no kink where the gain starts to fall: a gain change spreads less spectrum, which is
+//! what lets a later, louder peak's ramp raise an earlier peak's true peak (see
+//! [`super::peak::INTERPOLATION_MARGIN_DB`]).
 //!
 //! Legend: `r` required gain of one frame (1 = no limiting); `held` the minimum of `r` over the
 //! window; `env` the released envelope (`env ≤ held` always); the output gain is
-//! `1 - mean(1 - env)` over the box, accumulated in `f64` as deviations from unity so that a
-//! path that is not limiting returns exactly 1.0.
+//! `1 - mean(mean(1 - env))` over the two boxes, accumulated in `f64` as deviations from unity
+//! so that a path that is not limiting returns exactly 1.0.
 
 /// Envelope values within this factor of the held gain count as "the level is still there":
 /// they restart the hold instead of releasing (0.0087 dB; keeps steady tones at constant gain).
@@ -26,8 +32,17 @@ const RELEASE_SNAP_GAIN: f32 = 1e-6;
 pub struct GainCoefficients {
     /// Length of the required-gain minimum window, in frames.
     pub window_samples: usize,
-    /// Length of the smoothing box (the lookahead), in frames.
+    /// Length of the whole smoothing (the lookahead), in frames:
+    /// `first_box_samples + second_box_samples - 1`.
     pub box_samples: usize,
+    /// Length of the first of the two cascaded boxes, in frames.
+    pub first_box_samples: usize,
+    /// Length of the second of the two cascaded boxes, in frames.
+    pub second_box_samples: usize,
+    /// `1 / first_box_samples`.
+    pub first_box_inv: f64,
+    /// `1 / second_box_samples`.
+    pub second_box_inv: f64,
     /// Frames the envelope holds after the last reduction before releasing.
     pub hold_samples: usize,
     /// One-pole release coefficient per frame (manual release).
@@ -68,14 +83,10 @@ pub struct GainPath {
     hold_left: usize,
     /// Running average of the envelope (auto release).
     average: f32,
-    /// Last `box_samples` values of `1 - env`.
-    box_ring: Vec<f32>,
-    /// Next write index in `box_ring`.
-    box_pos: usize,
-    /// Sum of `box_ring[..box_samples]`.
-    box_sum: f64,
-    /// How many entries of `box_ring[..box_samples]` are non-zero.
-    box_nonzero: usize,
+    /// First smoothing box, over `1 - env`.
+    first_box: BoxAverage,
+    /// Second smoothing box, over the first box's output.
+    second_box: BoxAverage,
 }
 
 impl GainPath {
@@ -91,10 +102,8 @@ impl GainPath {
             env: 1.0,
             hold_left: 0,
             average: 1.0,
-            box_ring: vec![0.0; capacity],
-            box_pos: 0,
-            box_sum: 0.0,
-            box_nonzero: 0,
+            first_box: BoxAverage::new(capacity),
+            second_box: BoxAverage::new(capacity),
         };
         path.reset();
         path
@@ -108,10 +117,16 @@ impl GainPath {
         self.env = 1.0;
         self.hold_left = 0;
         self.average = 1.0;
-        self.box_ring.fill(0.0);
-        self.box_pos = 0;
-        self.box_sum = 0.0;
-        self.box_nonzero = 0;
+        self.first_box.reset();
+        self.second_box.reset();
+    }
+
+    /// [`Self::tick`] over a chunk: replaces each required gain in `gains` by the gain to apply.
+    #[inline]
+    pub fn process(&mut self, coefs: &GainCoefficients, gains: &mut [f32]) {
+        for g in gains {
+            *g = self.tick(coefs, *g);
+        }
     }
 
     /// Feeds the required gain of one frame (in `(0, 1]`) and returns the gain to apply to the
@@ -120,7 +135,7 @@ impl GainPath {
     pub fn tick(&mut self, coefs: &GainCoefficients, required: f32) -> f32 {
         let held = self.hold_min(coefs.window_samples, required);
         self.release(coefs, held);
-        self.smooth(coefs.box_samples)
+        self.smooth(coefs)
     }
 
     /// Pushes `required` into the sliding-minimum deque and returns the window minimum.
@@ -174,24 +189,75 @@ impl GainPath {
         }
     }
 
-    /// Box average of the envelope over `box_samples` frames.
+    /// Two cascaded box averages of the envelope (`first_box_samples`, then
+    /// `second_box_samples` frames), as deviations from unity.
     #[inline]
-    fn smooth(&mut self, box_samples: usize) -> f32 {
-        let deviation = 1.0 - self.env;
-        let old = self.box_ring[self.box_pos];
-        self.box_ring[self.box_pos] = deviation;
-        self.box_pos += 1;
-        if self.box_pos >= box_samples {
-            self.box_pos = 0;
+    fn smooth(&mut self, coefs: &GainCoefficients) -> f32 {
+        let first =
+            self.first_box
+                .push(1.0 - self.env, coefs.first_box_samples, coefs.first_box_inv);
+        let second =
+            self.second_box
+                .push(first as f32, coefs.second_box_samples, coefs.second_box_inv);
+        (1.0 - second) as f32
+    }
+}
+
+/// Running mean of the last `len` values (deviations from unity gain). Returns exactly 0.0
+/// once the last `len` values are all 0.0, so a path that is not limiting yields gain 1.0
+/// bit-exactly.
+#[derive(Debug, Clone)]
+struct BoxAverage {
+    /// The last values (ring, allocated by `new`).
+    ring: Vec<f32>,
+    /// Next write index in `ring`.
+    pos: usize,
+    /// Sum of `ring[..len]`.
+    sum: f64,
+    /// How many zeros were pushed last in a row (saturating; `>= len`: the box holds only
+    /// zeros). Starts at `usize::MAX` (empty box).
+    zeros: usize,
+}
+
+impl BoxAverage {
+    /// An empty box for lengths up to `capacity`.
+    fn new(capacity: usize) -> Self {
+        Self {
+            ring: vec![0.0; capacity.max(1)],
+            pos: 0,
+            sum: 0.0,
+            zeros: usize::MAX,
         }
-        self.box_nonzero =
-            self.box_nonzero + usize::from(deviation != 0.0) - usize::from(old != 0.0);
-        if self.box_nonzero == 0 {
-            self.box_sum = 0.0;
-            return 1.0;
+    }
+
+    /// Empties the box. Never allocates.
+    fn reset(&mut self) {
+        self.ring.fill(0.0);
+        self.pos = 0;
+        self.sum = 0.0;
+        self.zeros = usize::MAX;
+    }
+
+    /// Pushes `value` and returns the mean of the last `len` values (`inv_len = 1 / len`).
+    #[inline]
+    fn push(&mut self, value: f32, len: usize, inv_len: f64) -> f64 {
+        let old = self.ring[self.pos];
+        self.ring[self.pos] = value;
+        self.pos += 1;
+        if self.pos >= len {
+            self.pos = 0;
         }
-        self.box_sum += deviation as f64 - old as f64;
-        (1.0 - self.box_sum / box_samples as f64) as f32
+        self.zeros = if value == 0.0 {
+            self.zeros.saturating_add(1)
+        } else {
+            0
+        };
+        if self.zeros >= len {
+            self.sum = 0.0;
+            return 0.0;
+        }
+        self.sum += f64::from(value) - f64::from(old);
+        self.sum * inv_len
     }
 }
 
