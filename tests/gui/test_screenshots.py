@@ -1,5 +1,6 @@
-"""GUI screenshots: each plugin's standalone binary under Xvfb, captured to
-target/screenshots/<plugin>.png, must show a real rendering with its title as readable text."""
+"""GUI screenshots: each plugin's standalone binary under Xvfb at 100 % and 200 % scaling,
+captured to target/screenshots/<plugin>[@2x].png, must show a real rendering with its title as
+readable text (and, at 200 %, twice the size)."""
 
 import os
 from dataclasses import dataclass
@@ -42,34 +43,47 @@ class Shot:
 
     path: Path
     words: tuple
+    scale: int
     size: tuple
     std_dev: float
     text: str
 
 
-@pytest.fixture(scope="module", params=sorted(GUIS), ids=sorted(GUIS))
+SCALES = (1, 2)
+CASES = [(name, scale) for name in sorted(GUIS) for scale in SCALES]
+
+
+def case_id(case):
+    name, scale = case
+    return name if scale == 1 else f"{name}@{scale}x"
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[case_id(c) for c in CASES])
 def shot(request, tmp_path_factory):
     """Runs the plugin's standalone (dummy audio backend) under Xvfb and captures its window;
     the standalone and the X server are stopped whatever happens."""
-    gui = GUIS[request.param]
+    name, scale = request.param
+    gui = GUIS[name]
     binary = BIN_DIR / gui.binary
     if not binary.is_file():
         message = f"no standalone binary at {binary}; build it with `{BUILD_COMMAND}`"
         pytest.fail(message, pytrace=False)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
-    path = SHOT_DIR / f"{request.param}.png"
+    path = SHOT_DIR / f"{case_id(request.param)}.png"
     path.unlink(missing_ok=True)
     with xsession.xvfb() as display:
-        with xsession.running([str(binary), "--backend", "dummy"], display) as app:
+        command = [str(binary), "--backend", "dummy"]
+        with xsession.running(command, display, {"STEMWISE_UI_SCALE": str(scale)}) as app:
             window_id = xsession.wait_for_window(display, gui.title, app)
             xsession.capture_first_frame(display, window_id, path, MIN_STD_DEV)
     work_dir = tmp_path_factory.mktemp("ocr")
     text = xsession.ocr(path, work_dir)
-    return Shot(path, gui.words, xsession.size(path), xsession.std_dev(path), text)
+    return Shot(path, gui.words, scale, xsession.size(path), xsession.std_dev(path), text)
 
 
 def test_window_is_a_real_rendering(shot):
-    assert shot.size[0] >= MIN_SIZE[0] and shot.size[1] >= MIN_SIZE[1], f"size {shot.size}"
+    min_w, min_h = (shot.scale * MIN_SIZE[0], shot.scale * MIN_SIZE[1])
+    assert shot.size[0] >= min_w and shot.size[1] >= min_h, f"size {shot.size} at {shot.scale}x"
     assert shot.std_dev > MIN_STD_DEV, f"{shot.path} looks blank (std dev {shot.std_dev:.4f})"
 
 

@@ -7,7 +7,8 @@ import subprocess
 import time
 from contextlib import contextmanager
 
-SCREEN = "1280x800x24"
+# Large enough for the biggest editor at 200 % scaling.
+SCREEN = "2560x1600x24"
 POLL_S = 0.2
 # Hang guard only, never a speed check: a window that has not appeared after this long (on a
 # loaded 2-core machine) is not going to appear.
@@ -38,9 +39,10 @@ def xvfb():
 
 
 @contextmanager
-def running(command, display):
-    """Runs `command` on `display` with Mesa's software OpenGL and yields the process."""
-    env = {**os.environ, "DISPLAY": display, "LIBGL_ALWAYS_SOFTWARE": "1"}
+def running(command, display, extra_env=None):
+    """Runs `command` on `display` with Mesa's software OpenGL (and `extra_env`) and yields
+    the process."""
+    env = {**os.environ, **(extra_env or {}), "DISPLAY": display, "LIBGL_ALWAYS_SOFTWARE": "1"}
     app = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
     try:
         yield app

@@ -2,4 +2,5 @@
 
 pub mod identity;
 pub mod meters;
+pub mod presets;
 pub mod widgets;

@@ -243,3 +243,14 @@ pub fn warnings(ui: &mut Ui, warnings: &[&str]) {
         ui.colored_label(palette::WARN, format!("⚠ {text}"));
     }
 }
+
+/// The editor's initial zoom: `STEMWISE_UI_SCALE` (0.5–4, e.g. `2` for 200 %) for screens
+/// where the host reports no scale factor, else 1. Egui then scales every widget and text,
+/// and the window opens at the zoomed size.
+pub fn initial_zoom() -> f32 {
+    std::env::var("STEMWISE_UI_SCALE")
+        .ok()
+        .and_then(|s| s.trim().parse::<f32>().ok())
+        .filter(|z| (0.5..=4.0).contains(z))
+        .unwrap_or(1.0)
+}

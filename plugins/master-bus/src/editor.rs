@@ -39,7 +39,7 @@ pub fn create(params: Arc<MasterBusParams>, meters: Arc<BusMeters>) -> Option<Eg
     };
     let min_size = LogicalSize::new(SIZE.0 * 0.8, SIZE.1 * 0.8);
     create_egui_editor(
-        EguiEditorState::from_size(LogicalSize::new(SIZE.0, SIZE.1), 1.0),
+        EguiEditorState::from_size(LogicalSize::new(SIZE.0, SIZE.1), widgets::initial_zoom()),
         RepaintNotifier::new(),
         EguiNiceSettings::new()
             .with_tile("Stemwise Master Bus")

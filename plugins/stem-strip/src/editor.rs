@@ -15,6 +15,7 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 use plugin_common::meters::PeakDisplay;
+use plugin_common::presets;
 use plugin_common::widgets::{self, palette, set_param};
 use shared_dsp::eq::settings::EqSettings;
 use shared_dsp::eq::Eq;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Default editor size in logical pixels.
-const SIZE: (f32, f32) = (900.0, 560.0);
+const SIZE: (f32, f32) = (1080.0, 580.0);
 
 /// The editor's state: parameter handles, meters, display ballistics and a GUI-side EQ that
 /// computes the curve with the audio path's own `response()`.
@@ -32,6 +33,8 @@ pub struct StripGui {
     gui_context: Option<GuiContext>,
     input_display: PeakDisplay,
     output_display: PeakDisplay,
+    /// The name typed into the preset menu.
+    preset_name: String,
     /// Same design code as the audio thread's EQ, settled at the current parameters, with the
     /// sample rate and settings it was last set to.
     curve_eq: Option<(Eq, f64, EqSettings)>,
@@ -49,12 +52,13 @@ pub fn create(
         gui_context: None,
         input_display: PeakDisplay::default(),
         output_display: PeakDisplay::default(),
+        preset_name: String::from("My preset"),
         curve_eq: None,
         last_frame: Instant::now(),
     };
     let min_size = LogicalSize::new(SIZE.0 * 0.75, SIZE.1 * 0.75);
     create_egui_editor(
-        EguiEditorState::from_size(LogicalSize::new(SIZE.0, SIZE.1), 1.0),
+        EguiEditorState::from_size(LogicalSize::new(SIZE.0, SIZE.1), widgets::initial_zoom()),
         RepaintNotifier::new(),
         EguiNiceSettings::new()
             .with_tile("Stemwise Stem Strip")
@@ -88,10 +92,12 @@ impl NiceEguiApp for StripGui {
         ui.ctx().request_repaint();
 
         egui::Frame::new().inner_margin(10.0).show(ui, |ui| {
-            self.header(ui, &setter);
+            self.header(ui, &setter, &gui_context);
             widgets::warnings(ui, &self.params.warnings());
             ui.separator();
             ui.horizontal_top(|ui| {
+                self.meter_panel(ui, &setter);
+                ui.separator();
                 ui.vertical(|ui| {
                     self.eq_panel(ui, &setter);
                     ui.add_space(6.0);
@@ -99,8 +105,6 @@ impl NiceEguiApp for StripGui {
                 });
                 ui.separator();
                 ui.vertical(|ui| self.compressor_panel(ui, &setter));
-                ui.separator();
-                self.meter_panel(ui, &setter);
             });
         });
     }
@@ -108,11 +112,18 @@ impl NiceEguiApp for StripGui {
 
 impl StripGui {
     /// Title, role, polarity (always visible) and bypass.
-    fn header(&self, ui: &mut egui::Ui, setter: &ParamSetter) {
-        let params = &self.params;
+    fn header(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, context: &GuiContext) {
+        let params = self.params.clone();
         ui.horizontal(|ui| {
             ui.heading("Stemwise Stem Strip");
             ui.add_space(12.0);
+            presets::preset_menu(
+                ui,
+                &mut self.preset_name,
+                &params.presets,
+                params.as_ref(),
+                context,
+            );
             ui.label("Role");
             if let Some(role) = widgets::param_combo(ui, "role", &params.role, setter) {
                 self.load_role_defaults(role, setter);

@@ -258,6 +258,9 @@ pub struct StemStripParams {
     /// Stemwise plugin is recognised and ignored (see `plugin_common::identity`).
     #[persist = "plugin"]
     pub identity: std::sync::RwLock<String>,
+    /// The user presets, saved with the host project.
+    #[persist = "presets"]
+    pub presets: plugin_common::presets::PresetBank,
 }
 
 /// A dB parameter `min..max` with 0.01 dB steps.
@@ -279,7 +282,6 @@ fn hz_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
             factor: FloatRange::skew_factor(-2.0),
         },
     )
-    .with_unit(" Hz")
     .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
     .with_string_to_value(formatters::s2v_f32_hz_then_khz())
 }
@@ -406,6 +408,7 @@ impl Default for StemStripParams {
             output_db: db_param("Output", 0.0, -TRIM_RANGE_DB, TRIM_RANGE_DB),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             identity: plugin_common::identity::identity(crate::CLAP_ID),
+            presets: Default::default(),
         }
     }
 }
