@@ -20,6 +20,7 @@ use shared_dsp::limiter::Limiter;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::oversampling::OversamplingFactor;
 use shared_dsp::saturation::Saturation;
+use shared_dsp::strip::StripChain;
 use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector};
 use std::hint::black_box;
 
@@ -62,6 +63,12 @@ impl Processor for Compressor {
 }
 
 impl Processor for Eq {
+    fn process(&mut self, block: &mut [&mut [f32]]) {
+        self.process_block(block);
+    }
+}
+
+impl Processor for StripChain {
     fn process(&mut self, block: &mut [&mut [f32]]) {
         self.process_block(block);
     }
@@ -123,7 +130,16 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
         eq.set_settings(common::eq_settings(phase));
         Box::new(eq) as Box<dyn Processor>
     };
+    let strip = |multiband, saturation| {
+        let mut chain = StripChain::new(FS, BLOCK_FRAMES, 2);
+        chain.set_settings(common::strip_settings(multiband, saturation));
+        chain.reset();
+        Box::new(chain) as Box<dyn Processor>
+    };
     Some(match name {
+        "strip" => (strip(false, true), 0.5),
+        "strip_no_saturation" => (strip(false, false), 0.5),
+        "strip_multiband" => (strip(true, true), 0.5),
         "limiter" => {
             let mut limiter = Limiter::new(FS as f32, BLOCK_FRAMES, 2);
             limiter.set_settings(common::limiter_settings());

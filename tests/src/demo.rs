@@ -74,13 +74,9 @@ pub fn render_demo(out_dir: &Path, duration_s: f64) -> Result<DemoReport> {
     files.push(write(out_dir, "sum.wav", &sum)?);
 
     let mut master_bus = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2)?;
-    let output_gain = param_named(master_bus.params(), "Output Gain")
-        .context("Master Bus has no \"Output Gain\" parameter")?
-        .id;
-    master_bus.set_param(output_gain, -1.0)?;
+    set_typed(&mut master_bus, "Output Gain", "-1")?;
     master_bus.activate(sample_rate_hz, DEMO_BLOCK)?;
-    let mut master = sum;
-    master_bus.process(&mut master, &[DEMO_BLOCK], &[])?;
+    let master = process_aligned(&mut master_bus, &sum)?;
     files.push(write(out_dir, "master.wav", &master)?);
 
     let mut meter = LoudnessMeter::new(sample_rate_hz, DEMO_BLOCK, 2);
@@ -125,7 +121,7 @@ pub fn render_demo(out_dir: &Path, duration_s: f64) -> Result<DemoReport> {
 }
 
 /// Runs `audio` through a fresh Stem Strip, with `trim_db` set before activation when given
-/// (defaults otherwise).
+/// (defaults otherwise), latency-compensated as a host's delay compensation does.
 fn through_strip(
     audio: &[Vec<f32>],
     trim_db: Option<f64>,
@@ -133,14 +129,34 @@ fn through_strip(
 ) -> Result<Channels> {
     let mut strip = PluginUnderTest::open_inactive(STEM_STRIP_ID, audio.len())?;
     if let Some(trim_db) = trim_db {
-        let trim = param_named(strip.params(), "Trim")
-            .context("Stem Strip has no \"Trim\" parameter")?
-            .id;
-        strip.set_param(trim, trim_db)?;
+        set_typed(&mut strip, "Trim", &trim_db.to_string())?;
     }
     strip.activate(sample_rate_hz, DEMO_BLOCK)?;
-    let mut out = audio.to_vec();
-    strip.process(&mut out, &[DEMO_BLOCK], &[])?;
+    process_aligned(&mut strip, audio)
+}
+
+/// Sets the parameter called `name` to the value the plugin parses from `text`, as a host
+/// does for a typed-in value.
+fn set_typed(plugin: &mut PluginUnderTest, name: &str, text: &str) -> Result<()> {
+    let id = param_named(plugin.params(), name)
+        .with_context(|| format!("no \"{name}\" parameter"))?
+        .id;
+    let value = plugin.value_from_text(id, text)?;
+    plugin.set_param(id, value)
+}
+
+/// Processes `audio` through an active plugin and removes its reported latency (the input
+/// is extended by that many zeros), so the output lines up with the input sample for sample.
+fn process_aligned(plugin: &mut PluginUnderTest, audio: &[Vec<f32>]) -> Result<Channels> {
+    let latency = plugin.latency()? as usize;
+    let mut out: Channels = audio
+        .iter()
+        .map(|c| c.iter().copied().chain(std::iter::repeat_n(0.0, latency)).collect())
+        .collect();
+    plugin.process(&mut out, &[DEMO_BLOCK], &[])?;
+    for channel in &mut out {
+        channel.drain(..latency);
+    }
     Ok(out)
 }
 

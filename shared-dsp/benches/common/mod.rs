@@ -92,3 +92,30 @@ pub fn saturation_settings(oversampling: OversamplingFactor) -> SaturationSettin
         oversampling,
     }
 }
+
+/// The Stem Strip with everything on: trim, 80 Hz high-pass, the four-band curve above, the
+/// compressor (single band, or 3-band when `multiband`), and the parallel saturation when
+/// `saturation`.
+pub fn strip_settings(multiband: bool, saturation: bool) -> shared_dsp::strip::StripSettings {
+    use shared_dsp::strip::{band_index, CompressorMode, StripSettings};
+    let mut s = StripSettings::default();
+    s.trim.gain_db = 1.5;
+    let curve = eq_settings(PhaseMode::Minimum);
+    s.eq.bands[band_index::HIGH_PASS].enabled = true;
+    s.eq.bands[band_index::LOW_SHELF..=band_index::HIGH_SHELF].copy_from_slice(&curve.bands[..4]);
+    s.compressor_on = true;
+    s.compressor = compressor_settings(Detector::Rms);
+    s.compressor_mode = if multiband {
+        CompressorMode::Multiband
+    } else {
+        CompressorMode::Single
+    };
+    s.multiband.bands = [s.compressor; 3];
+    s.saturation_on = saturation;
+    s.saturation = SaturationSettings {
+        oversampling: s.saturation.oversampling,
+        ..saturation_settings(OversamplingFactor::X4)
+    };
+    s.output_db = -0.5;
+    s
+}

@@ -44,12 +44,18 @@ pub fn log2_approx(x: f32) -> f32 {
     exponent as f32 + t * q
 }
 
-/// Approximate `2^x` for `x` in `[-126, 126]` (clamped to that range).
+/// Approximate `2^x` for `x` in `[-126, 126]` (clamped to that range; NaN reads as −126).
 #[inline(always)]
 pub fn exp2_approx(x: f32) -> f32 {
-    let x = x.clamp(-126.0, 126.0);
+    // Plain comparisons (one `max`/`min` instruction each) instead of `f32::clamp`, whose NaN
+    // rules cost a compare-and-blend per bound; the compressor never passes NaN.
+    let x = if x > -126.0 { x } else { -126.0 };
+    let x = if x < 126.0 { x } else { 126.0 };
     // Truncation of a positive number is floor; the offset keeps it positive.
-    let floor = (x + 128.0) as i32 - 128;
+    // SAFETY: `x + 128` lies in [2, 254] (NaN was replaced by the first comparison), finite
+    // and representable as `i32`, so the unchecked conversion is defined (a single
+    // `cvttss2si`, without the saturation checks of `as`).
+    let floor = unsafe { (x + 128.0).to_int_unchecked::<i32>() } - 128;
     let f = x - floor as f32;
     let scale = f32::from_bits(((floor + 127) as u32) << 23);
     let r = EXP2_R[0] + f * (EXP2_R[1] + f * (EXP2_R[2] + f * (EXP2_R[3] + f * EXP2_R[4])));
@@ -86,5 +92,8 @@ mod tests {
         assert!(worst < 4.0e-7, "worst exp2 relative error {worst}");
         assert_eq!(exp2_approx(0.0), 1.0);
         assert_eq!(exp2_approx(-3.0), 0.125);
+        assert_eq!(exp2_approx(-1e9), exp2_approx(-126.0));
+        assert_eq!(exp2_approx(1e9), exp2_approx(126.0));
+        assert_eq!(exp2_approx(f32::NAN), exp2_approx(-126.0));
     }
 }

@@ -6,6 +6,8 @@
 //! In `f64` the form is quiet under coefficient changes every few samples, which is how the
 //! EQ smooths its parameters. [`Section::flush`] zeroes tiny (< 1e-30) and non-finite state so
 //! silent tails never reach denormals and a NaN never survives the next flush.
+//! [`Section::process_cascade`] runs several sections frame by frame with both channels in one
+//! vector ([`F64x2`]), the same arithmetic as [`Section::process_frames`] bit for bit.
 
 use super::design;
 use super::lanes::F64x2;
