@@ -3,3 +3,4 @@
 
 pub mod audio_file;
 pub mod measure;
+pub mod null_test;

@@ -1,12 +1,17 @@
 //! `stemwise`: the offline companion of the Stemwise plugins, on the same shared-dsp code.
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use shared_dsp::null_test::NullSettings;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use stemwise_cli::measure;
+use stemwise_cli::{measure, null_test};
 
 /// Exit status for unreadable or invalid input.
 const EXIT_BAD_INPUT: u8 = 3;
+/// Exit status of a null test that warns (residual between the pass and fail limits).
+const EXIT_WARN: u8 = 1;
+/// Exit status of a null test that fails.
+const EXIT_FAIL: u8 = 2;
 
 /// Stem-mastering renders, measurements and null tests on the Stemwise DSP.
 #[derive(Debug, Parser)]
@@ -28,11 +33,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Checks that the stems sum back to the mix: verdict (residual peak ≤ −60 dBFS pass,
+    /// > −40 dBFS fail, warn between), residual RMS/peak, stem-sum level, offset, and which
+    /// stem is wrong and why (inverted, offset, gained, missing, resampled, processing left
+    /// on the mix bus). Exit status 0 pass, 1 warn, 2 fail, 3 bad input.
+    NullTest {
+        /// The reference mix (WAV, AIFF or FLAC).
+        #[arg(long, value_name = "MIX")]
+        mix: PathBuf,
+        /// The delivered stems; same sample rate and channel count as the mix. Shorter stems
+        /// are padded with silence.
+        #[arg(required = true, value_name = "STEM")]
+        stems: Vec<PathBuf>,
+        /// Print one JSON object instead of the text report.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Measure { files, json } => run_measure(&files, json),
+        Command::NullTest { mix, stems, json } => run_null_test(&mix, &stems, json),
     }
 }
 
@@ -57,4 +79,34 @@ fn run_measure(files: &[PathBuf], json: bool) -> ExitCode {
         }
     }
     status
+}
+
+/// Null-tests `stems` against `mix`: exit status from the verdict, or [`EXIT_BAD_INPUT`] with
+/// every input problem on standard error.
+fn run_null_test(mix: &Path, stems: &[PathBuf], json: bool) -> ExitCode {
+    let result = match null_test::null_test_files(mix, stems, &NullSettings::default()) {
+        Ok(result) => result,
+        Err(null_test::BadInput(problems)) => {
+            for problem in problems {
+                eprintln!("stemwise: {problem}");
+            }
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if json {
+        match serde_json::to_string(&result) {
+            Ok(line) => println!("{line}"),
+            Err(error) => {
+                eprintln!("stemwise: {}: {error}", mix.display());
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        }
+    } else {
+        print!("{}", null_test::report(&result));
+    }
+    match result.verdict {
+        null_test::Outcome::Pass => ExitCode::SUCCESS,
+        null_test::Outcome::Warn => ExitCode::from(EXIT_WARN),
+        null_test::Outcome::Fail => ExitCode::from(EXIT_FAIL),
+    }
 }

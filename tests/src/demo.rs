@@ -151,7 +151,12 @@ fn process_aligned(plugin: &mut PluginUnderTest, audio: &[Vec<f32>]) -> Result<C
     let latency = plugin.latency()? as usize;
     let mut out: Channels = audio
         .iter()
-        .map(|c| c.iter().copied().chain(std::iter::repeat_n(0.0, latency)).collect())
+        .map(|c| {
+            c.iter()
+                .copied()
+                .chain(std::iter::repeat_n(0.0, latency))
+                .collect()
+        })
         .collect();
     plugin.process(&mut out, &[DEMO_BLOCK], &[])?;
     for channel in &mut out {

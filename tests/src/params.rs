@@ -112,10 +112,3 @@ pub fn bypass_param(params: &[ParamSpec]) -> Option<&ParamSpec> {
 pub fn param_named<'a>(params: &'a [ParamSpec], name: &str) -> Option<&'a ParamSpec> {
     params.iter().find(|p| p.name == name)
 }
-
-/// The parameter named `name` in the group (CLAP module) `module`, e.g. `("Bell 1", "Gain")`.
-pub fn param_in<'a>(params: &'a [ParamSpec], module: &str, name: &str) -> Option<&'a ParamSpec> {
-    params
-        .iter()
-        .find(|p| p.name == name && p.module.trim_matches('/') == module)
-}

@@ -3,7 +3,7 @@
 use shared_dsp::signals::Rng;
 use stemwise_tests::bundles::{ALL_PLUGIN_IDS, MASTER_BUS_ID, STEM_STRIP_ID};
 use stemwise_tests::checks::{all_finite, first_bit_difference, pink};
-use stemwise_tests::params::{generic_settings, param_in, param_named, random_setting};
+use stemwise_tests::params::{generic_settings, param_named, random_setting};
 use stemwise_tests::PluginUnderTest;
 
 /// Processes seeded pink noise through an already active plugin.
@@ -104,11 +104,11 @@ fn bad_state_blobs_are_rejected_or_ignored_and_leave_the_plugin_valid() {
 }
 
 /// One plugin's state fixture: the file (under `tests/fixtures/`) saved by version 0.1.0 with
-/// the settings `(group, parameter, typed value)`, which every later version must load.
+/// the settings `(parameter, typed value)`, which every later version must load.
 struct Fixture {
     plugin_id: &'static str,
     file: &'static str,
-    setting: &'static [(&'static str, &'static str, &'static str)],
+    setting: &'static [(&'static str, &'static str)],
 }
 
 /// The fixtures of version 0.1.0. Regenerate (only when a new version adds one) with
@@ -118,17 +118,17 @@ const FIXTURES: [Fixture; 2] = [
         plugin_id: STEM_STRIP_ID,
         file: "stem-strip-0.1.0.state",
         setting: &[
-            ("", "Trim", "1.5"),
-            ("Bell 1", "Gain", "2"),
-            ("Bell 1", "Frequency", "250"),
-            ("", "Ratio", "1.8"),
-            ("", "Attack", "12"),
+            ("Trim", "1.5"),
+            ("Bell 1 Gain", "2"),
+            ("Bell 1 Frequency", "250"),
+            ("Ratio", "1.8"),
+            ("Attack", "12"),
         ],
     },
     Fixture {
         plugin_id: MASTER_BUS_ID,
         file: "master-bus-0.1.0.state",
-        setting: &[("", "Input Gain", "-2.5"), ("", "Output Gain", "1")],
+        setting: &[("Input Gain", "-2.5"), ("Output Gain", "1")],
     },
 ];
 
@@ -143,13 +143,9 @@ fn states_saved_by_version_0_1_0_still_load() {
         let expected: Vec<(u32, f64)> = fixture
             .setting
             .iter()
-            .map(|(group, name, text)| {
-                let spec = if group.is_empty() {
-                    param_named(&params, name)
-                } else {
-                    param_in(&params, group, name)
-                }
-                .unwrap_or_else(|| panic!("{}: no {group}/{name}", fixture.file));
+            .map(|(name, text)| {
+                let spec = param_named(&params, name)
+                    .unwrap_or_else(|| panic!("{}: no {name}", fixture.file));
                 (spec.id, plugin.value_from_text(spec.id, text).unwrap())
             })
             .collect();

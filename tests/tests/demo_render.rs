@@ -15,7 +15,11 @@ fn short_demo_writes_readable_files_and_nulls_exactly() {
         assert_eq!(spec.bits_per_sample, 24);
         assert_eq!(audio.len(), 2);
         assert_eq!(audio[0].len(), report.num_frames, "{}", file.display());
-        assert!(audio[0].iter().any(|&s| s != 0.0), "{} is silent", file.display());
+        assert!(
+            audio[0].iter().any(|&s| s != 0.0),
+            "{} is silent",
+            file.display()
+        );
     }
     println!("{report:?}");
     assert_eq!(report.null_max_abs, 0.0);

@@ -4,7 +4,7 @@
 use shared_dsp::signals::sine;
 use stemwise_tests::bundles::STEM_STRIP_ID;
 use stemwise_tests::checks::{delayed, first_bit_difference, pink, render, Channels};
-use stemwise_tests::params::{param_in, param_named, ParamSpec};
+use stemwise_tests::params::{param_named, ParamSpec};
 use stemwise_tests::PluginUnderTest;
 
 /// Sample rate of these checks, Hz.
@@ -20,21 +20,13 @@ fn params() -> Vec<ParamSpec> {
         .to_vec()
 }
 
-/// `(id, CLAP value)` for the parameter `name` in group `module` ("" for top-level) set to the
-/// plain value `value`, parsed by the plugin from text as a host does for a typed-in value
-/// (nice-plug reports float parameters normalised to 0…1, enums and switches as indices).
-fn set(params: &[ParamSpec], module: &str, name: &str, value: f64) -> (u32, f64) {
-    let spec = if module.is_empty() {
-        param_named(params, name)
-    } else {
-        param_in(params, module, name)
-    };
-    let spec = spec.unwrap_or_else(|| panic!("no parameter {module}/{name}"));
+/// `(id, CLAP value)` for the parameter `name` set to the plain value `value`, parsed by the
+/// plugin from text as a host does for a typed-in value (nice-plug reports float parameters
+/// normalised to 0…1, enums and switches as indices).
+fn set(params: &[ParamSpec], name: &str, value: f64) -> (u32, f64) {
+    let spec = param_named(params, name).unwrap_or_else(|| panic!("no parameter {name}"));
     if spec.is_stepped {
-        assert!(
-            (spec.min..=spec.max).contains(&value),
-            "{module}/{name} = {value}"
-        );
+        assert!((spec.min..=spec.max).contains(&value), "{name} = {value}");
         return (spec.id, value);
     }
     let mut plugin = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2).unwrap();
@@ -73,7 +65,7 @@ fn trim_and_output_gains_are_exact_in_db() {
         ("Output", 2.5),
         ("Output", -12.0),
     ] {
-        let measured = gain_db(&[set(&p, "", name, db)], &x);
+        let measured = gain_db(&[set(&p, name, db)], &x);
         println!("{name} {db:+} dB: measured {measured:+.4} dB");
         assert!((measured - db).abs() < 0.01, "{name} {db}: {measured}");
     }
@@ -91,7 +83,7 @@ fn polarity_inverts_only_its_channel() {
         STEM_STRIP_ID,
         RATE_HZ,
         512,
-        &[set(&p, "", "Polarity L", 1.0)],
+        &[set(&p, "Polarity L", 1.0)],
         &x,
         &[512],
         &[],
@@ -117,8 +109,8 @@ fn eq_bands_boost_and_cut_where_they_are_set() {
     ];
     for (group, freq_hz, gain, tone_hz, expected) in cases {
         let setting = [
-            set(&p, group, "Frequency", freq_hz),
-            set(&p, group, "Gain", gain),
+            set(&p, &format!("{group} Frequency"), freq_hz),
+            set(&p, &format!("{group} Gain"), gain),
         ];
         let at_tone = gain_db(&setting, &stereo_sine(tone_hz, -12.0));
         let far_hz = if tone_hz < 1000.0 { 15_000.0 } else { 40.0 };
@@ -136,9 +128,9 @@ fn bell_q_sets_its_width() {
     let p = params();
     let octave_up = |q: f64| {
         let setting = [
-            set(&p, "Bell 1", "Frequency", 1000.0),
-            set(&p, "Bell 1", "Gain", 3.0),
-            set(&p, "Bell 1", "Q", q),
+            set(&p, "Bell 1 Frequency", 1000.0),
+            set(&p, "Bell 1 Gain", 3.0),
+            set(&p, "Bell 1 Q", q),
         ];
         gain_db(&setting, &stereo_sine(2000.0, -12.0))
     };
@@ -152,9 +144,9 @@ fn high_pass_removes_rumble_at_its_slope() {
     let p = params();
     let measure = |slope: f64, tone_hz: f64| {
         let setting = [
-            set(&p, "", "High-Pass", 1.0),
-            set(&p, "", "High-Pass Frequency", 80.0),
-            set(&p, "", "High-Pass Slope", slope),
+            set(&p, "High-Pass", 1.0),
+            set(&p, "High-Pass Frequency", 80.0),
+            set(&p, "High-Pass Slope", slope),
         ];
         gain_db(&setting, &stereo_sine(tone_hz, -12.0))
     };
@@ -171,12 +163,12 @@ fn high_pass_removes_rumble_at_its_slope() {
 fn linear_phase_adds_latency_but_keeps_the_magnitude() {
     let p = params();
     let bell = [
-        set(&p, "Bell 1", "Frequency", 1000.0),
-        set(&p, "Bell 1", "Gain", 3.0),
+        set(&p, "Bell 1 Frequency", 1000.0),
+        set(&p, "Bell 1 Gain", 3.0),
     ];
     let mut plugin = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2).unwrap();
     plugin.set_params(&bell).unwrap();
-    plugin.set_params(&[set(&p, "", "EQ Phase", 1.0)]).unwrap();
+    plugin.set_params(&[set(&p, "EQ Phase", 1.0)]).unwrap();
     plugin.activate(RATE_HZ, 512).unwrap();
     let linear_latency = plugin.latency().unwrap();
     let minimum_latency = PluginUnderTest::open(STEM_STRIP_ID, RATE_HZ, 512, 2)
@@ -186,7 +178,7 @@ fn linear_phase_adds_latency_but_keeps_the_magnitude() {
     println!("latency: minimum phase {minimum_latency}, linear phase {linear_latency} samples");
     assert!(linear_latency > minimum_latency);
     let mut setting = bell.to_vec();
-    setting.push(set(&p, "", "EQ Phase", 1.0));
+    setting.push(set(&p, "EQ Phase", 1.0));
     let at_1k = gain_db(&setting, &stereo_sine(1000.0, -12.0));
     assert!((at_1k - 3.0).abs() < 0.1, "{at_1k}");
 }
@@ -196,17 +188,17 @@ fn compressor_reduces_loud_signals_by_its_ratio_and_leaves_quiet_ones() {
     let p = params();
     let comp = |extra: &[(u32, f64)]| {
         let mut s = vec![
-            set(&p, "", "Compressor", 1.0),
-            set(&p, "", "Threshold", -30.0),
-            set(&p, "", "Knee", 0.0),
-            set(&p, "", "Detector", 0.0),
+            set(&p, "Compressor", 1.0),
+            set(&p, "Threshold", -30.0),
+            set(&p, "Knee", 0.0),
+            set(&p, "Detector", 0.0),
         ];
         s.extend_from_slice(extra);
         s
     };
     let loud = stereo_sine(1000.0, -10.0);
-    let ratio_2 = gain_db(&comp(&[set(&p, "", "Ratio", 2.0)]), &loud);
-    let ratio_4 = gain_db(&comp(&[set(&p, "", "Ratio", 4.0)]), &loud);
+    let ratio_2 = gain_db(&comp(&[set(&p, "Ratio", 2.0)]), &loud);
+    let ratio_4 = gain_db(&comp(&[set(&p, "Ratio", 4.0)]), &loud);
     // Peak detector on a −10 dBFS sine, 20 dB over: the static curve gives −10 dB at ratio 2
     // and −15 dB at ratio 4; the release between the sine's peaks lets some of it back (the
     // static curve itself is proven in shared-dsp's compressor tests).
@@ -214,21 +206,15 @@ fn compressor_reduces_loud_signals_by_its_ratio_and_leaves_quiet_ones() {
     assert!((-10.5..-7.5).contains(&ratio_2), "{ratio_2}");
     assert!((-15.5..-12.0).contains(&ratio_4), "{ratio_4}");
     assert!(ratio_4 < ratio_2 - 3.0);
-    let quiet = gain_db(
-        &comp(&[set(&p, "", "Ratio", 4.0)]),
-        &stereo_sine(1000.0, -50.0),
-    );
+    let quiet = gain_db(&comp(&[set(&p, "Ratio", 4.0)]), &stereo_sine(1000.0, -50.0));
     assert!(quiet.abs() < 0.01, "quiet signal changed by {quiet}");
     let makeup = gain_db(
-        &comp(&[set(&p, "", "Makeup", 6.0)]),
+        &comp(&[set(&p, "Makeup", 6.0)]),
         &stereo_sine(1000.0, -50.0),
     );
     assert!((makeup - 6.0).abs() < 0.01, "makeup {makeup}");
     let parallel = gain_db(
-        &comp(&[
-            set(&p, "", "Ratio", 4.0),
-            set(&p, "", "Compressor Mix", 50.0),
-        ]),
+        &comp(&[set(&p, "Ratio", 4.0), set(&p, "Compressor Mix", 50.0)]),
         &loud,
     );
     assert!(
@@ -236,7 +222,7 @@ fn compressor_reduces_loud_signals_by_its_ratio_and_leaves_quiet_ones() {
         "mix 50 %: {parallel}"
     );
     let knee = gain_db(
-        &comp(&[set(&p, "", "Ratio", 4.0), set(&p, "", "Knee", 12.0)]),
+        &comp(&[set(&p, "Ratio", 4.0), set(&p, "Knee", 12.0)]),
         &stereo_sine(1000.0, -30.0),
     );
     assert!(
@@ -250,23 +236,23 @@ fn compressor_timing_detector_link_and_sidechain_filter_act() {
     let p = params();
     let base = |extra: &[(u32, f64)]| {
         let mut s = vec![
-            set(&p, "", "Compressor", 1.0),
-            set(&p, "", "Threshold", -30.0),
-            set(&p, "", "Ratio", 4.0),
+            set(&p, "Compressor", 1.0),
+            set(&p, "Threshold", -30.0),
+            set(&p, "Ratio", 4.0),
         ];
         s.extend_from_slice(extra);
         s
     };
     let loud = stereo_sine(1000.0, -10.0);
-    let peak = gain_db(&base(&[set(&p, "", "Detector", 0.0)]), &loud);
-    let rms = gain_db(&base(&[set(&p, "", "Detector", 1.0)]), &loud);
+    let peak = gain_db(&base(&[set(&p, "Detector", 0.0)]), &loud);
+    let rms = gain_db(&base(&[set(&p, "Detector", 1.0)]), &loud);
     println!("detector: peak {peak:+.2} dB, RMS {rms:+.2} dB");
     // RMS reads a sine 3 dB below its peak, so it compresses less.
     assert!(rms > peak + 0.3, "RMS {rms} vs peak {peak}");
     // Sidechain high-pass at 300 Hz hardly hears a 50 Hz tone.
     let bass = stereo_sine(50.0, -10.0);
-    let full = gain_db(&base(&[set(&p, "", "Sidechain High-Pass", 20.0)]), &bass);
-    let filtered = gain_db(&base(&[set(&p, "", "Sidechain High-Pass", 300.0)]), &bass);
+    let full = gain_db(&base(&[set(&p, "Sidechain High-Pass", 20.0)]), &bass);
+    let filtered = gain_db(&base(&[set(&p, "Sidechain High-Pass", 300.0)]), &bass);
     println!("50 Hz tone: sidechain HPF 20 Hz {full:+.2} dB, 300 Hz {filtered:+.2} dB");
     assert!(filtered > full + 6.0);
     // A loud left channel: linked, the quiet right channel is reduced with it; unlinked, not.
@@ -277,7 +263,7 @@ fn compressor_timing_detector_link_and_sidechain_filter_act() {
             STEM_STRIP_ID,
             RATE_HZ,
             512,
-            &base(&[set(&p, "", "Stereo Link", link * 100.0)]),
+            &base(&[set(&p, "Stereo Link", link * 100.0)]),
             &one_sided,
             &[512],
             &[],
@@ -297,9 +283,9 @@ fn compressor_timing_detector_link_and_sidechain_filter_act() {
     }
     let reduction_at = |attack_ms: f64, release_ms: f64, at: usize| {
         let setting = base(&[
-            set(&p, "", "Attack", attack_ms),
-            set(&p, "", "Release", release_ms),
-            set(&p, "", "Detector", 0.0),
+            set(&p, "Attack", attack_ms),
+            set(&p, "Release", release_ms),
+            set(&p, "Detector", 0.0),
         ]);
         let out = render(STEM_STRIP_ID, RATE_HZ, 512, &setting, &burst, &[512], &[]).unwrap();
         20.0 * (f64::from(out[0][at].abs()) / f64::from(burst[0][at].abs())).log10()
@@ -320,14 +306,14 @@ fn compressor_timing_detector_link_and_sidechain_filter_act() {
 fn multiband_compresses_only_the_band_that_is_over() {
     let p = params();
     let setting = [
-        set(&p, "", "Compressor", 1.0),
-        set(&p, "", "Compressor Mode", 1.0),
-        set(&p, "", "Crossover Low", 200.0),
-        set(&p, "", "Crossover High", 3000.0),
-        set(&p, "Low Band", "Threshold", 0.0),
-        set(&p, "Mid Band", "Threshold", -40.0),
-        set(&p, "Mid Band", "Ratio", 4.0),
-        set(&p, "High Band", "Threshold", 0.0),
+        set(&p, "Compressor", 1.0),
+        set(&p, "Compressor Mode", 1.0),
+        set(&p, "Crossover Low", 200.0),
+        set(&p, "Crossover High", 3000.0),
+        set(&p, "Low Band Threshold", 0.0),
+        set(&p, "Mid Band Threshold", -40.0),
+        set(&p, "Mid Band Ratio", 4.0),
+        set(&p, "High Band Threshold", 0.0),
     ];
     let mid = gain_db(&setting, &stereo_sine(800.0, -12.0));
     let low = gain_db(&setting, &stereo_sine(50.0, -12.0));
@@ -336,10 +322,7 @@ fn multiband_compresses_only_the_band_that_is_over() {
     assert!(mid < -10.0);
     assert!(low.abs() < 0.1 && high.abs() < 0.1);
     // No band over its threshold: the bands sum back flat.
-    let flat = [
-        set(&p, "", "Compressor", 1.0),
-        set(&p, "", "Compressor Mode", 1.0),
-    ];
+    let flat = [set(&p, "Compressor", 1.0), set(&p, "Compressor Mode", 1.0)];
     for tone_hz in [30.0, 150.0, 1000.0, 2500.0, 15_000.0] {
         let gain = gain_db(&flat, &stereo_sine(tone_hz, -50.0));
         assert!(gain.abs() < 0.01, "{tone_hz} Hz: {gain}");
@@ -352,10 +335,10 @@ fn saturation_adds_harmonics_scaled_by_drive_and_mix() {
     let x = stereo_sine(100.0, -6.0);
     let harmonics = |drive_db: f64, mix: f64| {
         let setting = [
-            set(&p, "", "Saturation", 1.0),
-            set(&p, "", "Drive", drive_db),
-            set(&p, "", "Saturation Mix", mix * 100.0),
-            set(&p, "", "Tone", 20_000.0),
+            set(&p, "Saturation", 1.0),
+            set(&p, "Drive", drive_db),
+            set(&p, "Saturation Mix", mix * 100.0),
+            set(&p, "Tone", 20_000.0),
         ];
         let out = render(STEM_STRIP_ID, RATE_HZ, 512, &setting, &x, &[512], &[]).unwrap();
         harmonic_level_db(&out[0], 100.0)

@@ -330,13 +330,13 @@ fn polarity_text() -> Arc<dyn Fn(bool) -> String + Send + Sync> {
 }
 
 impl EqBandParams {
-    /// A band at 0 dB.
-    fn new(freq_hz: f32, q: f32) -> Self {
+    /// A band at 0 dB; parameter names start with `name` (hosts show names without groups).
+    fn new(name: &str, freq_hz: f32, q: f32) -> Self {
         Self {
-            gain_db: db_param("Gain", 0.0, -EQ_RANGE_DB, EQ_RANGE_DB),
-            freq_hz: hz_param("Frequency", freq_hz, 20.0, 20_000.0),
+            gain_db: db_param(&format!("{name} Gain"), 0.0, -EQ_RANGE_DB, EQ_RANGE_DB),
+            freq_hz: hz_param(&format!("{name} Frequency"), freq_hz, 20.0, 20_000.0),
             q: FloatParam::new(
-                "Q",
+                &format!("{name} Q"),
                 q,
                 FloatRange::Skewed {
                     min: 0.3,
@@ -351,11 +351,11 @@ impl EqBandParams {
 }
 
 impl MultibandBandParams {
-    /// A band at `threshold_db` and ratio 1.5.
-    fn new(threshold_db: f32) -> Self {
+    /// A band at `threshold_db` and ratio 1.5; names start with `name`.
+    fn new(name: &str, threshold_db: f32) -> Self {
         Self {
-            threshold_db: db_param("Threshold", threshold_db, -40.0, 0.0),
-            ratio: ratio_param("Ratio", 1.5),
+            threshold_db: db_param(&format!("{name} Threshold"), threshold_db, -40.0, 0.0),
+            ratio: ratio_param(&format!("{name} Ratio"), 1.5),
         }
     }
 
@@ -379,10 +379,10 @@ impl Default for StemStripParams {
             high_pass_on: BoolParam::new("High-Pass", false),
             high_pass_hz: hz_param("High-Pass Frequency", 80.0, 20.0, 300.0),
             high_pass_slope: EnumParam::new("High-Pass Slope", HighPassSlope::Db12),
-            low_shelf: EqBandParams::new(100.0, 0.707),
-            bell_1: EqBandParams::new(400.0, 1.0),
-            bell_2: EqBandParams::new(3000.0, 1.0),
-            high_shelf: EqBandParams::new(8000.0, 0.707),
+            low_shelf: EqBandParams::new("Low Shelf", 100.0, 0.707),
+            bell_1: EqBandParams::new("Bell 1", 400.0, 1.0),
+            bell_2: EqBandParams::new("Bell 2", 3000.0, 1.0),
+            high_shelf: EqBandParams::new("High Shelf", 8000.0, 0.707),
             eq_phase: EnumParam::new("EQ Phase", PhaseChoice::Minimum),
             compressor_on: BoolParam::new("Compressor", false),
             compressor_mode: EnumParam::new("Compressor Mode", ModeChoice::Single),
@@ -398,9 +398,9 @@ impl Default for StemStripParams {
             makeup_db: db_param("Makeup", 0.0, 0.0, 12.0),
             crossover_low_hz: hz_param("Crossover Low", 150.0, 40.0, 1000.0),
             crossover_high_hz: hz_param("Crossover High", 2500.0, 500.0, 16_000.0),
-            band_low: MultibandBandParams::new(-18.0),
-            band_mid: MultibandBandParams::new(-18.0),
-            band_high: MultibandBandParams::new(-18.0),
+            band_low: MultibandBandParams::new("Low Band", -18.0),
+            band_mid: MultibandBandParams::new("Mid Band", -18.0),
+            band_high: MultibandBandParams::new("High Band", -18.0),
             saturation_on: BoolParam::new("Saturation", false),
             saturation_drive_db: db_param("Drive", 6.0, 0.0, 24.0),
             saturation_tone_hz: hz_param("Tone", 8000.0, 1000.0, 20_000.0),
