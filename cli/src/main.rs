@@ -33,10 +33,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Checks that the stems sum back to the mix: verdict (residual peak ≤ −60 dBFS pass,
-    /// > −40 dBFS fail, warn between), residual RMS/peak, stem-sum level, offset, and which
-    /// stem is wrong and why (inverted, offset, gained, missing, resampled, processing left
-    /// on the mix bus). Exit status 0 pass, 1 warn, 2 fail, 3 bad input.
+    /// Checks that the stems sum back to the mix, and says which stem does not and why.
+    ///
+    /// Verdict from the residual peak (at most −60 dBFS passes, above −40 dBFS fails, warns
+    /// between), residual RMS and peak, stem-sum level against the mix (±0.1 dB), offset,
+    /// and per stem the cause: inverted, offset, gained, missing, resampled, or processing
+    /// left on the mix bus. Exit status 0 pass, 1 warn, 2 fail, 3 bad input.
     NullTest {
         /// The reference mix (WAV, AIFF or FLAC).
         #[arg(long, value_name = "MIX")]

@@ -304,14 +304,23 @@ fn build_result(
         .iter()
         .map(|d| {
             let stem = d.stem_index.map(|i| names[i].clone());
-            finding(
+            let mut f = finding(
                 stem,
                 d.stem_index,
                 d.cause,
                 finite(d.confidence).map(|c| c.clamp(0.0, 1.0)),
                 &mix_name,
                 rate_hz,
-            )
+            );
+            // The analyzer's "missing" covers both; the file tells which.
+            if let (Cause::Missing, Some(i)) = (d.cause, d.stem_index) {
+                f.message = if silent(&stems[i].audio) {
+                    format!("{}: missing (the file is silent)", names[i])
+                } else {
+                    format!("{}: missing (not in the mix)", names[i])
+                };
+            }
+            f
         })
         .collect();
     // The analyzer calls a residual it cannot pin on any stem "unexplained". When every
@@ -643,6 +652,37 @@ mod tests {
         assert_eq!(r.stems[0].name, "x/a.wav");
         let text = report(&r);
         assert!(text.starts_with("PASS: residual peak -inf dBFS"), "{text}");
+    }
+
+    #[test]
+    fn odd_inputs_neither_panic_nor_produce_non_finite_values() {
+        let noise = |seed, len| vec![pink_noise(seed, 0.5, len), pink_noise(seed + 1, 0.5, len)];
+        let cases = [
+            // (mix, stems)
+            (vec![vec![0.25; 1]; 2], vec![vec![vec![0.25; 1]; 2]]),
+            (vec![vec![0.0; 1]; 2], vec![vec![vec![0.5; 1]; 2]]),
+            (noise(1, 100), vec![noise(3, 100_000)]),
+            (
+                vec![vec![0.0; 48_000]; 2],
+                vec![noise(5, 48_000), noise(7, 10)],
+            ),
+            (noise(1, 48_000), vec![vec![vec![0.0; 5]; 2]]),
+            (
+                noise(1, 30),
+                vec![noise(1, 30)[..].iter().map(|c| c[20..].to_vec()).collect()],
+            ),
+        ];
+        for (i, (mix, stems)) in cases.into_iter().enumerate() {
+            let mix = input("mix.wav", 48_000, mix);
+            let stems: Vec<Input> = stems
+                .into_iter()
+                .map(|c| input("s.wav", 48_000, c))
+                .collect();
+            let r = null_test(&mix, &stems, &NullSettings::default()).unwrap();
+            let json = serde_json::to_string(&r).unwrap();
+            assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
+            eprintln!("case {i}:\n{}", report(&r));
+        }
     }
 
     #[test]

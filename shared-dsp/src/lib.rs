@@ -21,6 +21,7 @@ pub mod eq;
 pub mod gain;
 pub mod limiter;
 pub mod loudness;
+pub mod master;
 pub mod meter_transport;
 pub mod multiband;
 pub mod null_test;
