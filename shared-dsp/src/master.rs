@@ -17,7 +17,9 @@
 //!   and switching it on is a click-free crossfade), but a [`BypassMixer`] whose dry path is
 //!   delayed by exactly the limiter's latency replaces its output by the delayed input, bit
 //!   for bit, for *any* input (overs, ±0, subnormals; the limiter itself would clamp overs
-//!   at its ceiling and replace non-finite samples by 0).
+//!   at its ceiling and replace non-finite samples by 0). The price is the limiter's CPU
+//!   (about 730 instructions per stereo frame while limiting, less below the ceiling) when it
+//!   is off.
 //!
 //! # Glue compressor control (legend)
 //! The compressor ([`Compressor`]) has no program-dependent release and no auto makeup, so the
@@ -25,7 +27,9 @@
 //! counted across blocks (so the control values, like everything else, do not depend on the
 //! host's block sizes). At the end of grid interval `k`:
 //! - `ms_k`: mean square of the compressor's input over the interval (all channels);
-//! - `gr_k`: the compressor's largest gain reduction in the interval, dB (its meter value);
+//! - `gr_k`: the compressor's largest gain reduction in the interval, dB (its meter value,
+//!   the only per-interval view the compressor's public API gives; over 64 frames it is
+//!   within a fraction of a dB of the interval's mean at attack times ≥ 1 ms);
 //! - `h_k = m·10^(−gr_k/20) + (1 − m)`: the stage's gain at mix `m` (the compressor is a pure
 //!   gain, so wet and dry add in phase).
 //!
@@ -58,9 +62,9 @@ use crate::eq::settings::{BandKind, BandSettings, EqSettings, PhaseMode, Slope};
 use crate::eq::Eq;
 use crate::gain::{GainSettings, GainStage};
 use crate::limiter::peak::TAPS;
-use crate::limiter::{self, Limiter, LimiterSettings};
-
-pub use crate::limiter::{AUTO_AVERAGE_FACTOR, AUTO_FAST_FACTOR, AUTO_SLOW_FACTOR};
+use crate::limiter::{
+    self, Limiter, LimiterSettings, AUTO_AVERAGE_FACTOR, AUTO_FAST_FACTOR, AUTO_SLOW_FACTOR,
+};
 
 /// Index of each EQ band in [`EqSettings::bands`] (the eighth band is unused and flat).
 pub mod band_index {
@@ -279,11 +283,14 @@ impl GlueControl {
 
     /// Back to rest, keeping the coefficients.
     fn reset(&mut self) {
-        *self = Self {
-            average_coef: self.average_coef,
-            power_coef: self.power_coef,
-            ..Self::new(1.0)
-        };
+        self.grid_pos = 0;
+        self.energy = [0.0; MAX_PATH_CHANNELS];
+        self.interval_gr_db = 0.0;
+        self.average_gr_db = 0.0;
+        self.release_factor = AUTO_SLOW_FACTOR;
+        self.power_in = 0.0;
+        self.power_out = 0.0;
+        self.auto_makeup_db = 0.0;
     }
 }
 

@@ -111,21 +111,23 @@ fn integrated_lufs(signal: &Stereo) -> f32 {
 
 /// Everything on: EQ moves, glue compressor with auto release and auto makeup, limiter.
 fn busy_settings() -> MasterSettings {
-    let mut s = MasterSettings::default();
-    s.input_db = 2.0;
+    let mut s = MasterSettings {
+        input_db: 2.0,
+        compressor_on: true,
+        limiter_on: true,
+        output_db: -0.5,
+        ..MasterSettings::default()
+    };
     s.eq.bands[band_index::HIGH_PASS].enabled = true;
     s.eq.bands[band_index::LOW_SHELF].gain_db = 2.0;
     s.eq.bands[band_index::BELL_2].gain_db = -3.0;
     s.eq.bands[band_index::HIGH_SHELF].gain_db = 1.5;
-    s.compressor_on = true;
     s.glue.threshold_db = -24.0;
     s.glue.ratio = 3.0;
     s.glue.auto_release = true;
     s.glue.auto_makeup = true;
     s.glue.sidechain_hpf_hz = Some(90.0);
-    s.limiter_on = true;
     s.limiter.drive_db = 4.0;
-    s.output_db = -0.5;
     s
 }
 
@@ -307,8 +309,10 @@ fn limiter_holds_the_true_peak_ceiling() {
         CEILING_BROADCAST_DBTP,
     ] {
         for (name, input) in &signals {
-            let mut s = MasterSettings::default();
-            s.limiter_on = true;
+            let mut s = MasterSettings {
+                limiter_on: true,
+                ..MasterSettings::default()
+            };
             s.limiter.ceiling_db = ceiling_db;
             s.limiter.drive_db = 12.0;
             let mut chain = chain_at(s, 512);
@@ -332,8 +336,10 @@ fn limiter_off_is_bit_exact_again_after_the_fade() {
         input.0.iter().map(|x| 3.0 * x).collect::<Vec<f32>>(),
         input.1.iter().map(|x| 3.0 * x).collect::<Vec<f32>>(),
     );
-    let mut on = MasterSettings::default();
-    on.limiter_on = true;
+    let on = MasterSettings {
+        limiter_on: true,
+        ..MasterSettings::default()
+    };
     let mut chain = chain_at(on, 512);
     let switch_at = 20_000;
     let out = run(
@@ -370,8 +376,10 @@ fn glue_compressor_reduces_and_auto_makeup_restores_loudness() {
             (-20.0, 1.5, false),
             (-20.0, 1.5, true),
         ] {
-            let mut s = MasterSettings::default();
-            s.compressor_on = true;
+            let mut s = MasterSettings {
+                compressor_on: true,
+                ..MasterSettings::default()
+            };
             s.glue.threshold_db = threshold_db;
             s.glue.ratio = ratio;
             s.glue.attack_ms = 10.0;
@@ -421,8 +429,10 @@ fn auto_release_recovers_transients_faster() {
     }
     let input = (l, r);
     let recovery_ms = |auto_release: bool| {
-        let mut s = MasterSettings::default();
-        s.compressor_on = true;
+        let mut s = MasterSettings {
+            compressor_on: true,
+            ..MasterSettings::default()
+        };
         s.glue.threshold_db = -24.0;
         s.glue.ratio = 2.0;
         s.glue.release_ms = 300.0;

@@ -27,6 +27,11 @@
 //!
 //! Non-finite input samples are replaced by 0 on the dry and the wet path before anything else,
 //! so they never reach the state. Silent tails are flushed to exact zeros (no denormals).
+//!
+//! Cost: a block whose makeup and mix are not ramping, whose samples are all finite (one
+//! vectorised test per block) and whose channels share one detector runs a leaner loop with
+//! the same arithmetic (`Compressor::run_settled`): about 100 instructions per stereo frame
+//! (peak) and 111 (RMS) under callgrind, against 170/176 for the general loop.
 
 pub mod detector;
 mod fast_math;

@@ -10,6 +10,13 @@
 //! Parameter lanes: band frequency, gain and Q are lane (b) (smoothed, coefficients
 //! recomputed every [`band::GRID_SAMPLES`]); band kind, slope and the phase mode are lane (c)
 //! (structural: they switch at once; the phase mode changes [`Eq::latency_samples`]).
+//!
+//! Cost (minimum phase): while any band moves, the EQ works grid interval by grid interval,
+//! band by band. Once every band has settled it runs one fused cascade of the active sections,
+//! frame by frame with both channels in one `f64` vector ([`lanes::F64x2`]) and the state in
+//! registers, converting `f32` ↔ `f64` once per sample: about 56 instructions per stereo frame
+//! for four bands under callgrind with AVX (75 with the SSE2 baseline), against 207 for the
+//! interval path. Both paths compute the same values bit for bit.
 
 pub mod band;
 pub mod design;
@@ -71,7 +78,7 @@ impl Eq {
             target_sections: [0; MAX_BANDS],
             linear: LinearPhase::new(sample_rate_hz, num_channels),
             cascade: [Section::default(); MAX_BANDS * MAX_SECTIONS],
-            avx: detect_avx(),
+            avx: detect_avx() && std::env::var_os("STEMWISE_NO_AVX").is_none(),
         };
         eq.update_targets();
         eq
