@@ -19,6 +19,7 @@ pub mod delay;
 pub mod dither;
 pub mod eq;
 pub mod gain;
+pub mod kaiser;
 pub mod limiter;
 pub mod loudness;
 pub mod master;

@@ -24,6 +24,7 @@
 //! Inputs must be finite (callers sanitize first): the dot products multiply zero-padded
 //! history by zero coefficients.
 
+use crate::kaiser::bessel_i0;
 use std::f64::consts::PI;
 
 /// Half-order `M` of the narrow half-band filter (odd): taps at `k = −M..=M`.
@@ -63,21 +64,6 @@ impl OversamplingFactor {
             Self::X4 => NARROW_HALF_ORDER + WIDE_HALF_ORDER.div_ceil(2),
         }
     }
-}
-
-/// Modified Bessel function of the first kind, order 0 (power series; converges for all x).
-fn bessel_i0(x: f64) -> f64 {
-    let mut sum = 1.0;
-    let mut term = 1.0;
-    let half_x = 0.5 * x;
-    for k in 1..64 {
-        term *= half_x / k as f64;
-        sum += term * term;
-        if term * term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
 }
 
 /// Taps `h[k]`, `k = −M..=M` (index `k + M`), of a Kaiser-windowed half-band low-pass with

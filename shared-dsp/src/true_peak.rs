@@ -20,6 +20,7 @@
 //! eight outputs at a time, so the inner loop vectorises.
 
 use crate::db::gain_to_db;
+use crate::kaiser::bessel_i0;
 
 /// Frames processed per inner pass (the history buffer holds this plus the filter length).
 const CHUNK_FRAMES: usize = 256;
@@ -67,23 +68,6 @@ struct InterpolatorCoefficients {
     /// Phases 1..oversampling, each `taps_per_phase` long, ordered for correlation with the
     /// history (index `k` multiplies the sample `taps_per_phase - 1 - k` frames ago).
     phases: Vec<f32>,
-}
-
-/// Zeroth-order modified Bessel function of the first kind, by its power series
-/// (<https://en.wikipedia.org/wiki/Bessel_function#Modified_Bessel_functions>).
-fn bessel_i0(x: f64) -> f64 {
-    let mut sum = 1.0;
-    let mut term = 1.0;
-    let half_x = 0.5 * x;
-    for k in 1..64 {
-        term *= half_x / k as f64;
-        let term_sq = term * term;
-        sum += term_sq;
-        if term_sq < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
 }
 
 impl InterpolatorCoefficients {

@@ -336,7 +336,7 @@ impl EqBandParams {
             gain_db: db_param(&format!("{name} Gain"), 0.0, -EQ_RANGE_DB, EQ_RANGE_DB),
             freq_hz: hz_param(&format!("{name} Frequency"), freq_hz, 20.0, 20_000.0),
             q: FloatParam::new(
-                &format!("{name} Q"),
+                format!("{name} Q"),
                 q,
                 FloatRange::Skewed {
                     min: 0.3,

@@ -41,6 +41,8 @@
 //! phases, margin included); it skips the correlations and reports "no reduction", which is
 //! what the correlations would have reported. Quiet material costs almost nothing.
 
+use crate::kaiser::bessel_i0;
+
 /// Oversampling factor of the estimate (the grid of the 16× oracle meter).
 pub const OVERSAMPLING: usize = 16;
 /// Taps per phase of the interpolation kernel (input samples one estimate looks at); the
@@ -132,24 +134,6 @@ impl<const N: usize> Lanes<N> {
     fn max(self, other: Self) -> Self {
         Self(std::array::from_fn(|l| larger(self.0[l], other.0[l])))
     }
-}
-
-/// Zeroth-order modified Bessel function of the first kind, by its power series (the same
-/// evaluation as the oracle meter's,
-/// <https://en.wikipedia.org/wiki/Bessel_function#Modified_Bessel_functions>).
-fn bessel_i0(x: f64) -> f64 {
-    let mut sum = 1.0;
-    let mut term = 1.0;
-    let half_x = 0.5 * x;
-    for k in 1..64 {
-        term *= half_x / k as f64;
-        let term_sq = term * term;
-        sum += term_sq;
-        if term_sq < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
 }
 
 /// Taps of phase `p` (output `p/16` of a frame after the sample `TAPS/2` frames ago), in f64,
