@@ -201,15 +201,12 @@ impl StripGui {
                 "Linear phase adds latency: stems on different phase modes drift in time unless the host compensates",
             );
         }
-        widgets::response_plot(
-            ui,
-            egui::vec2(400.0, 150.0),
-            EQ_RANGE_DB,
-            BELL_GENTLE_DB,
-            |f| 20.0 * eq.response(f).max(1e-6).log10(),
-        );
+        let gentle_db = params.role.value().role().ranges().eq_max_db;
+        widgets::response_plot(ui, egui::vec2(380.0, 150.0), EQ_RANGE_DB, gentle_db, |f| {
+            20.0 * eq.response(f).max(1e-6).log10()
+        });
         ui.weak(format!(
-            "shaded: gentle range (bells ±{BELL_GENTLE_DB:.0} dB, shelves ±{SHELF_GENTLE_DB:.0} dB, Q 0.5–2)"
+            "shaded: the role's gentle EQ range (±{gentle_db:.0} dB); warnings beyond bells ±{BELL_GENTLE_DB:.0} dB, shelves ±{SHELF_GENTLE_DB:.0} dB; Q 0.5–2"
         ));
         egui::Grid::new("eq").num_columns(4).show(ui, |ui| {
             ui.label("");
@@ -345,8 +342,6 @@ fn band_row(
     }
     ui.add(ParamSlider::for_param(&band.gain_db, setter).with_width(90.0));
     ui.add(ParamSlider::for_param(&band.freq_hz, setter).with_width(90.0));
-    if is_bell {
-        ui.add(ParamSlider::for_param(&band.q, setter).with_width(60.0));
-    }
+    ui.add(ParamSlider::for_param(&band.q, setter).with_width(60.0));
     ui.end_row();
 }

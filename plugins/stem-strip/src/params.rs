@@ -126,7 +126,8 @@ pub struct EqBandParams {
     /// Frequency, Hz (20 Hz–20 kHz, logarithmic). Lane (b).
     #[id = "freq"]
     pub freq_hz: FloatParam,
-    /// Quality factor (0.3–4; bells only). Lane (b).
+    /// Quality factor (0.3–4; for shelves it sets the knee's resonance, 0.707 = none).
+    /// Lane (b).
     #[id = "q"]
     pub q: FloatParam,
 }
@@ -446,9 +447,7 @@ impl StemStripParams {
         ] {
             bands[index].gain_db = band.gain_db.value();
             bands[index].freq_hz = band.freq_hz.value();
-            if matches!(index, band_index::BELL_1 | band_index::BELL_2) {
-                bands[index].q = band.q.value();
-            }
+            bands[index].q = band.q.value();
         }
         s.eq.phase = match self.eq_phase.value() {
             PhaseChoice::Minimum => PhaseMode::Minimum,
