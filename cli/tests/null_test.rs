@@ -578,14 +578,12 @@ fn rate_and_channel_mismatches_are_named() {
     );
 }
 
-// Analyzer shortcomings (shared-dsp/src/null_test), kept as ignored tests of what the report
-// should say; run with `--ignored` once the analyzer handles them.
+// Former analyzer shortcomings (shared-dsp/src/null_test): a late loudest stem, a limiter
+// with drive, a broadband stem absent from the mix.
 
-/// The whole-delivery offset follows the stem with the most energy, so when that stem is the
-/// late one, the report says "all stems late by 37, the other three early by 37".
+/// A late stem is named even when it is the loudest: the whole-delivery offset is the one
+/// most stems agree on, not the one the most energy agrees on.
 #[test]
-#[ignore = "analyzer: the consensus offset is energy-weighted, so a late dominant stem is \
-            reported as every other stem being early"]
 fn late_dominant_stem_is_the_one_named() {
     let stems = stems();
     let reference = mix(&stems);
@@ -599,27 +597,26 @@ fn late_dominant_stem_is_the_one_named() {
     assert_eq!(v["diagnoses"].as_array().unwrap().len(), 1, "{v}");
 }
 
-/// A limiter with drive: the fit explains most of the residual by the drive (a common
-/// gain), so the analyzer blames every stem for a gain error instead of the mix bus.
+/// A limiter with drive: a single gain explains most of the residual, and what it leaves is
+/// level dependent, so the mix bus is blamed rather than every stem for a gain error.
 #[test]
-#[ignore = "analyzer: a mix-bus limiter with drive is reported as every stem gained by \
-            about -1.8 dB (the linear fit explains > 90 % of the residual)"]
 fn limiter_with_drive_is_processing_not_stem_gains() {
     let stems = stems();
-    let settings = LimiterSettings {
-        ceiling_db: -1.0,
-        drive_db: 2.0,
-        ..LimiterSettings::default()
-    };
-    let reference = limited(&mix(&stems), settings);
-    let (code, text, v) = null_test(&reference, &named(stems), WavFormat::Float32);
-    assert_mix_bus_processing(code, &text, &v);
+    for drive_db in [2.0, 3.0, 4.0] {
+        let settings = LimiterSettings {
+            ceiling_db: -1.0,
+            drive_db,
+            ..LimiterSettings::default()
+        };
+        let reference = limited(&mix(&stems), settings);
+        let (code, text, v) = null_test(&reference, &named(stems.clone()), WavFormat::Float32);
+        assert_mix_bus_processing(code, &text, &v);
+    }
 }
 
-/// A pink-noise stem that is not in the mix pulls the whole-delivery offset to −1 sample.
+/// A pink-noise stem that is not in the mix is named missing, and its noise does not tip the
+/// whole-delivery offset or the other stems' lags by a sample.
 #[test]
-#[ignore = "analyzer: a broadband stem absent from the mix shifts the whole-delivery offset \
-            by one sample, and three stems get spurious +1 offsets"]
 fn pink_noise_stem_not_in_the_mix_is_only_missing() {
     let stems = stems();
     let reference = mix(&stems[..VOCAL]);

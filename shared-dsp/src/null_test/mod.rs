@@ -20,15 +20,25 @@
 //!      stem named is the one whose spectrum drops most (> 20 dB) from the octave below the
 //!      residual band to the residual band, i.e. the stem with the brick-wall cutoff.
 //!    - **Offset** per stem: each stem is cross-correlated against the reference minus the
-//!      other stems; a non-zero lag that beats lag 0 with normalised correlation > 0.3 is
-//!      reported and corrected before the fit.
+//!      other stems. The whole-delivery offset is then moved to the lag most stems agree on
+//!      (stems with normalised correlation > 0.3 vote with their peak lag; ties go to the
+//!      lag with more stem energy), so one late stem is named even when it is the loudest.
+//!      A non-zero lag that beats lag 0 with normalised correlation > 0.3 and removes at least
+//!      5 % of the residual energy in the stem's window is reported and corrected before the
+//!      fit (a low sine's correlation is nearly flat over ±1 sample, so noise must not tip it).
 //!    - Least-squares fit `reference ≈ Σ cᵢ·stemᵢ`: `|cᵢ| < 0.1` **Missing** (the stem is not
 //!      in the mix, or is silent), `cᵢ < 0` **Inverted**, `|20·log10|cᵢ|| > gain_tolerance_db`
 //!      **Gained** by `−20·log10|cᵢ|` dB (positive = stem louder than in the mix).
-//!    - If the fit explains less than 90 % of the residual energy and the residual is level
-//!      dependent (its share of energy in the loudest 10 % of 10 ms frames is more than 1.5×
-//!      the delivery's own share there) → **MasterProcessing** (a limiter/compressor/clipper
-//!      left on the mix bus); otherwise the unexplained part is reported as **Unexplained**.
+//!    - **Common gain**: when a single gain for the whole delivery leaves a residual that the
+//!      per-stem weights reduce by less than half, the gain error is the mix's, not N stems':
+//!      no per-stem **Gained** is reported. If what the single gain leaves is level dependent
+//!      (see below) → **MasterProcessing** (e.g. a limiter with drive); otherwise a
+//!      delivery-wide **Gained** (stem `None`).
+//!    - Otherwise, if the fit explains less than 90 % of the residual energy and the residual
+//!      is level dependent (its share of energy in the loudest 10 % of 10 ms frames is more
+//!      than 1.5× the delivery's own share there) → **MasterProcessing** (a limiter/compressor/
+//!      clipper left on the mix bus); otherwise the unexplained part is reported as
+//!      **Unexplained**.
 
 mod fit;
 mod live;
@@ -75,10 +85,17 @@ const RESAMPLED_HF_SHARE: f64 = 0.9;
 const RESAMPLED_MIN_DROP_DB: f64 = 20.0;
 /// Normalised correlation a per-stem lag needs to be reported.
 const STEM_OFFSET_MIN_CORRELATION: f64 = 0.3;
+/// Share of the residual energy in its window a per-stem lag must remove to be reported.
+const STEM_OFFSET_MIN_IMPROVEMENT: f64 = 0.05;
 /// Weights below this magnitude mean the stem is missing from the mix.
 const MISSING_MAX_WEIGHT: f64 = 0.1;
 /// Fraction of residual energy the linear per-stem fit must explain.
 const LINEAR_EXPLAINED_SHARE: f64 = 0.9;
+/// Per-stem weights must remove less than this share of what a single delivery gain leaves
+/// for the gain error to count as common to all stems.
+const COMMON_GAIN_MAX_STEM_SHARE: f64 = 0.5;
+/// Residual energy (share of the delivery's residual) too small to matter.
+const COMMON_GAIN_NEGLIGIBLE_SHARE: f64 = 0.01;
 /// Ratio of residual to delivery energy share in the loudest frames that marks processing.
 const LEVEL_DEPENDENCE_RATIO: f64 = 1.5;
 /// Frame length of the level-dependence statistic, in milliseconds.
@@ -140,16 +157,26 @@ pub fn analyze(
     };
     let mut range = overlap(offset);
     let mut stats = measure(reference, &delivery, range.clone(), settings);
-    let mut stem_lags = vec![(0isize, 0.0f64); stems.len()];
+    let mut stem_lags = vec![
+        StemLag {
+            lag: 0,
+            vote: 0,
+            confidence: 0.0,
+            votes: false,
+        };
+        stems.len()
+    ];
     if stats.verdict != Verdict::Pass {
-        // The whole-delivery offset is the one most of the stem energy agrees with.
+        // The whole-delivery offset is the one most stems agree with.
         stem_lags = stem_offsets(&mut correlator, reference, &delivery, range.clone());
         let consensus = consensus_lag(reference.len(), &delivery, range.clone(), &stem_lags);
         if consensus != 0 {
             delivery.shifts_samples.fill(offset + consensus);
-            stem_lags.iter_mut().for_each(|(lag, _)| *lag -= consensus);
             range = overlap(offset + consensus);
             stats = measure(reference, &delivery, range.clone(), settings);
+            // Re-measure the stem lags from the new alignment (a stem whose lag was not
+            // trusted keeps no lag rather than inheriting the shift).
+            stem_lags = stem_offsets(&mut correlator, reference, &delivery, range.clone());
         }
     }
     let offset = delivery.shifts_samples.first().copied().unwrap_or(offset);
@@ -250,16 +277,20 @@ fn measure(
     }
 }
 
-/// Per-stem lag relative to the current alignment and its normalised correlation: each stem
-/// is correlated against the reference minus the other stems over the stem's loudest window.
-/// A lag counts only if it beats lag 0 and its normalised correlation exceeds
-/// `STEM_OFFSET_MIN_CORRELATION`; otherwise it is 0.
+/// Per-stem lag relative to the current alignment, its normalised correlation, and whether
+/// the stem's lag is trustworthy enough to vote on the whole-delivery offset: each stem is
+/// correlated against the reference minus the other stems over the stem's loudest window.
+/// A lag counts only if it beats lag 0, its normalised correlation exceeds
+/// `STEM_OFFSET_MIN_CORRELATION`, and moving the stem there removes at least
+/// `STEM_OFFSET_MIN_IMPROVEMENT` of the residual energy in the window (a sine or bass stem has
+/// an almost flat correlation around its true lag, so noise from another stem can tip it by a
+/// sample); otherwise it is 0.
 fn stem_offsets(
     correlator: &mut CrossCorrelator,
     reference: &[&[f32]],
     delivery: &Delivery,
     range: std::ops::Range<usize>,
-) -> Vec<(isize, f64)> {
+) -> Vec<StemLag> {
     let num_channels = reference.len();
     let len = range.end;
     (0..delivery.stems.len())
@@ -280,21 +311,55 @@ fn stem_offsets(
                     })
                     .sum()
             };
+            let (mut e_stem, mut e_residual) = (0.0f64, 0.0f64);
+            for n in w0..w0 + correlator.window_samples() {
+                let s = stem_mono(n as isize);
+                e_stem += s * s;
+                e_residual += (target(n as isize) - s).powi(2);
+            }
             let peak = correlate(correlator, w0, target, stem_mono);
-            let found = peak.lag_samples != 0
-                && peak.correlation.abs() > peak.correlation_at_zero.abs()
-                && peak.normalized > STEM_OFFSET_MIN_CORRELATION;
-            (if found { peak.lag_samples } else { 0 }, peak.normalized)
+            // Residual energy removed by moving the stem from lag 0 to the peak, each with its
+            // best gain.
+            let improvement =
+                (peak.correlation.powi(2) - peak.correlation_at_zero.powi(2)) / e_stem.max(1e-300);
+            let confident = peak.normalized > STEM_OFFSET_MIN_CORRELATION;
+            let beats_zero =
+                peak.lag_samples != 0 && peak.correlation.abs() > peak.correlation_at_zero.abs();
+            let found =
+                beats_zero && confident && improvement > STEM_OFFSET_MIN_IMPROVEMENT * e_residual;
+            StemLag {
+                lag: if found { peak.lag_samples } else { 0 },
+                vote: if beats_zero { peak.lag_samples } else { 0 },
+                confidence: peak.normalized,
+                votes: confident,
+            }
         })
         .collect()
 }
 
-/// The lag (0 or one of the stem lags) shared by the most stem energy.
+/// One stem's offset finding relative to the current alignment.
+#[derive(Debug, Clone, Copy)]
+struct StemLag {
+    /// Lag in samples to report (0: none found).
+    lag: isize,
+    /// Lag of the correlation peak, even when too weak an improvement to report; what the
+    /// stem votes for in the whole-delivery offset.
+    vote: isize,
+    /// Normalised correlation at the peak.
+    confidence: f64,
+    /// The stem correlates well enough with the mix to vote on the whole-delivery offset.
+    votes: bool,
+}
+
+/// The lag (0 or one of the stems' peak lags) shared by the most stems that correlate with
+/// the mix;
+/// ties go to the lag with more stem energy, then to 0. A single late stem, even the loudest,
+/// is thus named itself instead of every other stem being reported early.
 fn consensus_lag(
     num_channels: usize,
     delivery: &Delivery,
     range: std::ops::Range<usize>,
-    stem_lags: &[(isize, f64)],
+    stem_lags: &[StemLag],
 ) -> isize {
     let energies: Vec<f64> = (0..stem_lags.len())
         .map(|i| {
@@ -307,21 +372,25 @@ fn consensus_lag(
                 .sum()
         })
         .collect();
-    let weight = |lag: isize| -> f64 {
+    let weight = |lag: isize| -> (usize, f64) {
         stem_lags
             .iter()
             .zip(&energies)
-            .filter(|((l, _), _)| *l == lag)
-            .map(|(_, e)| e)
-            .sum()
+            .filter(|(l, _)| l.votes && l.vote == lag)
+            .fold((0, 0.0), |(count, energy), (_, e)| (count + 1, energy + e))
     };
-    stem_lags.iter().map(|&(lag, _)| lag).fold(0, |best, lag| {
-        if weight(lag) > weight(best) {
-            lag
-        } else {
-            best
-        }
-    })
+    stem_lags
+        .iter()
+        .filter(|l| l.votes)
+        .map(|l| l.vote)
+        .fold(0, |best, lag| {
+            let (w, b) = (weight(lag), weight(best));
+            if w.0 > b.0 || (w.0 == b.0 && w.1 > b.1) {
+                lag
+            } else {
+                best
+            }
+        })
 }
 
 /// Everything the per-stem diagnosis needs.
@@ -341,35 +410,66 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn diagnose(&mut self, report: &mut NullReport, stem_lags: &[(isize, f64)]) {
+    fn diagnose(&mut self, report: &mut NullReport, stem_lags: &[StemLag]) {
         if self.diagnose_resampled(report) {
             return;
         }
-        for (i, &(lag, confidence)) in stem_lags.iter().enumerate() {
-            if lag != 0 {
-                report.push(Some(i), Cause::Offset { samples: lag }, confidence);
-                self.delivery.shifts_samples[i] += lag;
+        for (i, l) in stem_lags.iter().enumerate() {
+            if l.lag != 0 {
+                report.push(Some(i), Cause::Offset { samples: l.lag }, l.confidence);
+                self.delivery.shifts_samples[i] += l.lag;
             }
         }
         let weights = fit_stem_weights(self.reference, &self.delivery, self.range.clone());
+        // One gain for the whole delivery, for comparison with the per-stem fit.
+        let (mut cross, mut power) = (0.0f64, 0.0f64);
+        for (ch, reference_ch) in self.reference.iter().enumerate() {
+            for n in self.range.clone() {
+                let s = self.delivery.sum(ch, n as isize, None);
+                cross += reference_ch[n] as f64 * s;
+                power += s * s;
+            }
+        }
+        let common_gain = if power > 0.0 { cross / power } else { 0.0 };
         let frame = ((FRAME_MS * self.sample_rate_hz / 1000.0).round() as usize).max(1);
         let num_frames = self.range.len().div_ceil(frame);
-        let (mut e_sum, mut e_fit) = (vec![0.0; num_frames], vec![0.0; num_frames]);
+        let mut e_sum = vec![0.0; num_frames];
+        let mut e_fit = vec![0.0; num_frames];
+        let mut e_common = vec![0.0; num_frames];
         for (ch, reference_ch) in self.reference.iter().enumerate() {
             for n in self.range.clone() {
                 let f = (n - self.range.start) / frame;
+                let r = reference_ch[n] as f64;
                 let s = self.delivery.sum(ch, n as isize, None);
                 let fitted = self.delivery.sum(ch, n as isize, Some(&weights));
                 e_sum[f] += s * s;
-                e_fit[f] += (reference_ch[n] as f64 - fitted).powi(2);
+                e_fit[f] += (r - fitted).powi(2);
+                e_common[f] += (r - common_gain * s).powi(2);
             }
         }
-        let explained = 1.0 - e_fit.iter().sum::<f64>() / self.residual_energy;
-        let (share_residual, share_signal) = level_dependence(&e_sum, &e_fit);
-        let processing = explained < LINEAR_EXPLAINED_SHARE
-            && share_residual > LEVEL_DEPENDENCE_RATIO * share_signal;
+        let fit_energy: f64 = e_fit.iter().sum();
+        let common_energy: f64 = e_common.iter().sum();
+        let explained = 1.0 - fit_energy / self.residual_energy;
+        // The stems share one gain error when per-stem weights add little to a single gain:
+        // that is a gained (or driven) mix, not N stem faults.
+        let common = self.delivery.stems.len() > 1
+            && common_gain.abs() >= MISSING_MAX_WEIGHT
+            && common_energy - fit_energy
+                <= COMMON_GAIN_MAX_STEM_SHARE * common_energy
+                    + COMMON_GAIN_NEGLIGIBLE_SHARE * self.residual_energy;
+        let (share_residual, share_signal) = if common {
+            level_dependence(&e_sum, &e_common)
+        } else {
+            level_dependence(&e_sum, &e_fit)
+        };
+        let level_dependent = share_residual > LEVEL_DEPENDENCE_RATIO * share_signal;
+        let processing = if common {
+            common_energy > COMMON_GAIN_NEGLIGIBLE_SHARE * self.residual_energy && level_dependent
+        } else {
+            explained < LINEAR_EXPLAINED_SHARE && level_dependent
+        };
+        let confidence = explained.clamp(0.0, 1.0);
         for (i, &c) in weights.iter().enumerate() {
-            let confidence = explained.clamp(0.0, 1.0);
             if c.abs() < MISSING_MAX_WEIGHT {
                 report.push(Some(i), Cause::Missing, 1.0 - c.abs() / MISSING_MAX_WEIGHT);
                 continue;
@@ -378,16 +478,34 @@ impl Context<'_> {
                 report.push(Some(i), Cause::Inverted, confidence);
             }
             let db = -gain_to_db_f64(c.abs());
-            if !processing && db.abs() > self.settings.gain_tolerance_db {
+            if !processing && !common && db.abs() > self.settings.gain_tolerance_db {
                 report.push(Some(i), Cause::Gained { db }, confidence);
             }
         }
         report.stem_weights = weights;
+        let common_db = -gain_to_db_f64(common_gain.abs());
+        if common && !processing && common_db.abs() > self.settings.gain_tolerance_db {
+            let explained_common = 1.0 - common_energy / self.residual_energy;
+            report.push(
+                None,
+                Cause::Gained { db: common_db },
+                explained_common.clamp(0.0, 1.0),
+            );
+        }
+        let unexplained = if common {
+            1.0 - common_energy / self.residual_energy
+        } else {
+            explained
+        };
         if processing {
             let confidence = (share_residual - share_signal) / (1.0 - share_signal).max(1e-12);
             report.push(None, Cause::MasterProcessing, confidence.clamp(0.0, 1.0));
-        } else if explained < LINEAR_EXPLAINED_SHARE {
-            report.push(None, Cause::Unexplained, (1.0 - explained).clamp(0.0, 1.0));
+        } else if unexplained < LINEAR_EXPLAINED_SHARE {
+            report.push(
+                None,
+                Cause::Unexplained,
+                (1.0 - unexplained).clamp(0.0, 1.0),
+            );
         }
     }
 
