@@ -597,6 +597,20 @@ fn late_dominant_stem_is_the_one_named() {
     assert_eq!(v["diagnoses"].as_array().unwrap().len(), 1, "{v}");
 }
 
+#[test]
+fn one_sample_late_stem_is_named() {
+    let stems = stems();
+    let reference = mix(&stems);
+    let mut delivery = stems.clone();
+    delivery[DRUMS] = map(&stems[DRUMS], |c| [&[0.0; 1][..], &c[..LEN - 1]].concat());
+    let (code, text, v) = null_test(&reference, &named(delivery), WavFormat::Float32);
+    assert_ne!(code, 0, "{text}");
+    assert_eq!(v["offset_samples"], 0, "{v}");
+    let drums = findings(&v, Some("drums.wav"));
+    assert!(drums.iter().any(|d| d["offset_samples"] == 1), "{v}");
+    assert_eq!(v["diagnoses"].as_array().unwrap().len(), 1, "{v}");
+}
+
 /// A limiter with drive: a single gain explains most of the residual, and what it leaves is
 /// level dependent, so the mix bus is blamed rather than every stem for a gain error.
 #[test]
