@@ -35,6 +35,28 @@ impl Row {
     }
 }
 
+/// Cases 9 and 12: `repeats` × (`durations_s.0` at −20 dBFS, `durations_s.1` at −30 dBFS);
+/// the lowest and highest `reading` from `from_s` on.
+fn alternating_min_max(
+    repeats: usize,
+    durations_s: (f64, f64),
+    from_s: f64,
+    reading: impl Fn(&LoudnessReadings) -> f32,
+) -> (f64, f64) {
+    let segs: Vec<(f64, Option<f64>)> = (0..repeats)
+        .flat_map(|_| [(durations_s.0, Some(-20.0)), (durations_s.1, Some(-30.0))])
+        .collect();
+    let x = tone_segments(&segs);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    stereo_run(&x, FINE_BLOCK, |t, r| {
+        if t >= from_s - 1e-9 {
+            lo = lo.min(reading(r) as f64);
+            hi = hi.max(reading(r) as f64);
+        }
+    });
+    (lo, hi)
+}
+
 fn seconds(s: f64) -> usize {
     (s * FS).round() as usize
 }
@@ -285,32 +307,12 @@ fn ebu_tech_3341_and_3342_cases() {
                 );
             }
             (false, "9") => {
-                let segs: Vec<(f64, Option<f64>)> = (0..5)
-                    .flat_map(|_| [(1.34, Some(-20.0)), (1.66, Some(-30.0))])
-                    .collect();
-                let x = tone_segments(&segs);
-                let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-                stereo_run(&x, FINE_BLOCK, |t, r| {
-                    if t >= 3.0 - 1e-9 {
-                        lo = lo.min(r.short_term_lufs as f64);
-                        hi = hi.max(r.short_term_lufs as f64);
-                    }
-                });
+                let (lo, hi) = alternating_min_max(5, (1.34, 1.66), 3.0, |r| r.short_term_lufs);
                 push("S min after 3 s", e0, lo);
                 push("S max after 3 s", e0, hi);
             }
             (false, "12") => {
-                let segs: Vec<(f64, Option<f64>)> = (0..25)
-                    .flat_map(|_| [(0.18, Some(-20.0)), (0.22, Some(-30.0))])
-                    .collect();
-                let x = tone_segments(&segs);
-                let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-                stereo_run(&x, FINE_BLOCK, |t, r| {
-                    if t >= 1.0 - 1e-9 {
-                        lo = lo.min(r.momentary_lufs as f64);
-                        hi = hi.max(r.momentary_lufs as f64);
-                    }
-                });
+                let (lo, hi) = alternating_min_max(25, (0.18, 0.22), 1.0, |r| r.momentary_lufs);
                 push("M min after 1 s", e0, lo);
                 push("M max after 1 s", e0, hi);
             }
