@@ -242,6 +242,8 @@ pub struct Saturation {
     bias: LinearSmoother,
     /// Wet share of the output, ramped per sample.
     mix_t: LinearSmoother,
+    /// The wet path's state is clear and it is not running (mix settled at 0).
+    wet_resting: bool,
     /// Sample rate in Hz (set by `new`, `set_sample_rate`).
     sample_rate_hz: f32,
     /// Largest block length (set by `new`).
@@ -274,6 +276,7 @@ impl Saturation {
             drive_gain: LinearSmoother::new(GAIN_RAMP_MS, sample_rate_hz, 1.0),
             bias: LinearSmoother::new(GAIN_RAMP_MS, sample_rate_hz, 0.0),
             mix_t: LinearSmoother::new(GAIN_RAMP_MS, sample_rate_hz, 1.0),
+            wet_resting: false,
             sample_rate_hz,
             max_block,
         };
@@ -324,12 +327,17 @@ impl Saturation {
         self.drive_gain.reset(db_to_gain(self.settings.drive_db));
         self.bias.reset(self.settings.bias);
         self.mix_t.reset(self.settings.mix_t);
+        self.wet_resting = false;
     }
 
-    /// Clears the wet path's state (not the dry delay) and settles drive and bias.
+    /// Clears the wet path's state (not the dry delay) once when it stops, and keeps drive and
+    /// bias settled on their targets while it rests.
     fn rest_wet_path(&mut self) {
-        self.oversampler.reset();
-        self.post_state = [PostState::default(); MAX_CHANNELS];
+        if !self.wet_resting {
+            self.oversampler.reset();
+            self.post_state = [PostState::default(); MAX_CHANNELS];
+            self.wet_resting = true;
+        }
         self.drive_gain.reset(db_to_gain(self.settings.drive_db));
         self.bias.reset(self.settings.bias);
     }
@@ -381,6 +389,7 @@ impl Saturation {
             self.rest_wet_path();
             return;
         }
+        self.wet_resting = false;
 
         let ramping = !(self.drive_gain.is_settled() && self.bias.is_settled());
         let constant = CurveParams::new(self.drive_gain.current(), self.bias.current());

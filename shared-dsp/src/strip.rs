@@ -157,6 +157,8 @@ pub struct StripChain {
     saturation: Saturation,
     /// Output gain.
     output: GainStage,
+    /// The multiband compressor's state is clear and it is not running (fully switched off).
+    multiband_resting: bool,
 }
 
 impl StripChain {
@@ -173,6 +175,7 @@ impl StripChain {
             multiband_switch: BypassMixer::new(rate, max_block, num_channels, 0),
             saturation: Saturation::new(rate, max_block, num_channels),
             output: GainStage::new(rate, GainSettings::default()),
+            multiband_resting: false,
         };
         chain.apply(settings);
         chain.reset();
@@ -227,6 +230,7 @@ impl StripChain {
         self.eq.reset();
         self.compressor.reset();
         self.multiband.reset();
+        self.multiband_resting = false;
         self.multiband_switch.reset();
         self.saturation.reset();
         self.output.reset();
@@ -277,12 +281,14 @@ impl StripChain {
         self.eq.process_block(channels);
         self.compressor.process_block(channels);
         if self.multiband_switch.is_processing_audible() {
+            self.multiband_resting = false;
             self.multiband_switch.capture_dry(channels);
             self.multiband.process_block(channels);
             self.multiband_switch.mix(channels);
-        } else {
-            // Fully off: start clean when it is switched on again.
+        } else if !self.multiband_resting {
+            // Fully off: clear it once, so it starts clean when switched on again.
             self.multiband.reset();
+            self.multiband_resting = true;
         }
         self.saturation.process_block(channels);
         self.output.process_block(channels);
