@@ -99,8 +99,10 @@ pub const CEILING_BROADCAST_DBTP: f32 = -2.0;
 pub const MIN_GLUE_RATIO: f32 = 1.0;
 /// Highest glue ratio (a bus compressor, not a leveller).
 pub const MAX_GLUE_RATIO: f32 = 4.0;
-/// Knee of the glue compressor, dB (fixed: soft enough to glue, hard enough to hear).
+/// Default knee of the glue compressor, dB (soft enough to glue, hard enough to hear).
 pub const GLUE_KNEE_DB: f32 = 6.0;
+/// Range of the glue compressor's knee, dB.
+pub const GLUE_KNEE_RANGE_DB: std::ops::RangeInclusive<f32> = 0.0..=12.0;
 /// Detector of the glue compressor (fixed: peak, so the attack knob shapes transients).
 pub const GLUE_DETECTOR: Detector = Detector::Peak;
 /// Frames between updates of the auto release and the auto makeup (counted across blocks).
@@ -127,6 +129,8 @@ pub struct GlueSettings {
     pub threshold_db: f32,
     /// Ratio, [`MIN_GLUE_RATIO`]…[`MAX_GLUE_RATIO`] (default 1.5).
     pub ratio: f32,
+    /// Knee width in dB, [`GLUE_KNEE_RANGE_DB`] (default [`GLUE_KNEE_DB`]).
+    pub knee_db: f32,
     /// Attack time constant in ms (0…500).
     pub attack_ms: f32,
     /// Release time constant in ms (0…5000); with `auto_release` the centre of the
@@ -151,6 +155,7 @@ impl Default for GlueSettings {
         Self {
             threshold_db: -18.0,
             ratio: 1.5,
+            knee_db: GLUE_KNEE_DB,
             attack_ms: 10.0,
             release_ms: 300.0,
             auto_release: false,
@@ -435,7 +440,12 @@ impl MasterChain {
         self.compressor.set_settings(CompressorSettings {
             threshold_db: glue.threshold_db,
             ratio: clamp_or(glue.ratio, MIN_GLUE_RATIO, MAX_GLUE_RATIO, 1.5),
-            knee_db: GLUE_KNEE_DB,
+            knee_db: clamp_or(
+                glue.knee_db,
+                *GLUE_KNEE_RANGE_DB.start(),
+                *GLUE_KNEE_RANGE_DB.end(),
+                GLUE_KNEE_DB,
+            ),
             attack_ms: glue.attack_ms,
             release_ms,
             detector: GLUE_DETECTOR,
