@@ -66,6 +66,9 @@ use crate::limiter::{
     self, Limiter, LimiterSettings, AUTO_AVERAGE_FACTOR, AUTO_FAST_FACTOR, AUTO_SLOW_FACTOR,
 };
 
+mod link;
+pub use link::MasterLink;
+
 /// Index of each EQ band in [`EqSettings::bands`] (the eighth band is unused and flat).
 pub mod band_index {
     /// High-pass (subsonic clean-up, off by default).

@@ -1,0 +1,125 @@
+//! Versions through one master (`MasterChain::process_block_linked`): the lead comes out bit
+//! for bit as from `process_block`, followers that partition the lead sum back to the lead's
+//! output within float rounding, a follower equal to the lead matches it, and nothing
+//! allocates. Run: `cargo test -p shared-dsp --profile harness --test master_link`.
+
+use assert_no_alloc::{assert_no_alloc, AllocDisabler};
+use shared_dsp::eq::settings::PhaseMode;
+use shared_dsp::master::{band_index, MasterChain, MasterSettings};
+use shared_dsp::signals::{pink_noise, sine, transient_train};
+
+#[global_allocator]
+static A: AllocDisabler = AllocDisabler;
+
+const FS: f64 = 48_000.0;
+const LEN: usize = 48_000;
+
+/// Two "stems" (drums-like, tonal) and their sum, stereo, loud enough to limit.
+fn stems() -> [[Vec<f32>; 2]; 2] {
+    let hits = |seed| transient_train(seed, 0.7, FS, LEN, 0.13, 25.0);
+    let pink = |seed| pink_noise(seed, 0.2, LEN);
+    let tone = |f| sine(f, 0.35, FS, LEN, 0.4);
+    let add = |a: Vec<f32>, b: Vec<f32>| a.iter().zip(&b).map(|(x, y)| x + y).collect();
+    [
+        [add(hits(1), pink(2)), add(hits(3), pink(4))],
+        [tone(110.0), add(tone(220.0), pink(5))],
+    ]
+}
+
+/// Everything on and pushed: EQ moves, glue with parallel mix and auto makeup, limiting.
+fn busy(phase: PhaseMode) -> MasterSettings {
+    let mut s = MasterSettings {
+        input_db: 3.0,
+        compressor_on: true,
+        limiter_on: true,
+        output_db: -0.3,
+        ..MasterSettings::default()
+    };
+    s.eq.phase = phase;
+    s.eq.bands[band_index::HIGH_PASS].enabled = true;
+    s.eq.bands[band_index::LOW_SHELF].gain_db = 2.0;
+    s.eq.bands[band_index::BELL_2].gain_db = -3.0;
+    s.glue.threshold_db = -26.0;
+    s.glue.ratio = 3.0;
+    s.glue.mix_t = 0.7;
+    s.glue.stereo_link_t = 0.5;
+    s.glue.auto_release = true;
+    s.glue.auto_makeup = true;
+    s.limiter.drive_db = 6.0;
+    s.limiter.stereo_link_t = 0.6;
+    s
+}
+
+fn chain(settings: MasterSettings) -> MasterChain {
+    let mut chain = MasterChain::new(FS, 1024, 2);
+    chain.set_settings(settings);
+    chain.reset();
+    chain
+}
+
+fn max_abs(x: &[f32]) -> f32 {
+    x.iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+#[test]
+fn lead_is_bit_exact_and_versions_sum_to_the_master() {
+    for settings in [
+        busy(PhaseMode::Minimum),
+        busy(PhaseMode::Linear),
+        MasterSettings::default(),
+    ] {
+        let [a, b] = stems();
+        let full: [Vec<f32>; 2] =
+            std::array::from_fn(|c| a[c].iter().zip(&b[c]).map(|(x, y)| x + y).collect());
+
+        let mut reference = full.clone();
+        let mut plain = chain(settings);
+        let [l, r] = &mut reference;
+        assert_no_alloc(|| plain.process_block(&mut [l, r]));
+
+        let mut linked = chain(settings);
+        let mut link = linked.link(3);
+        let (mut lead, mut fa, mut fb, mut same) = (full.clone(), a, b, full.clone());
+        for start in (0..LEN).step_by(700) {
+            let end = (start + 700).min(LEN);
+            let [l, r] = &mut lead;
+            let [al, ar] = &mut fa;
+            let [bl, br] = &mut fb;
+            let [sl, sr] = &mut same;
+            let mut fol: [&mut [&mut [f32]]; 3] = [
+                &mut [&mut al[start..end], &mut ar[start..end]],
+                &mut [&mut bl[start..end], &mut br[start..end]],
+                &mut [&mut sl[start..end], &mut sr[start..end]],
+            ];
+            assert_no_alloc(|| {
+                linked.process_block_linked(
+                    &mut [&mut l[start..end], &mut r[start..end]],
+                    &mut link,
+                    &mut fol,
+                )
+            });
+        }
+        for c in 0..2 {
+            assert!(
+                lead[c]
+                    .iter()
+                    .zip(&reference[c])
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
+                "lead differs from process_block"
+            );
+            let peak = max_abs(&lead[c]);
+            let sum_error = (0..LEN)
+                .map(|i| (fa[c][i] + fb[c][i] - lead[c][i]).abs())
+                .fold(0.0f32, f32::max);
+            let same_error = (0..LEN)
+                .map(|i| (same[c][i] - lead[c][i]).abs())
+                .fold(0.0f32, f32::max);
+            // Float rounding: a few ulps of the loudest sample (2^-24 relative ≈ −144 dB).
+            assert!(
+                sum_error <= 1e-5 * peak,
+                "sum error {sum_error} at peak {peak}"
+            );
+            assert!(same_error <= 1e-6 * peak, "self error {same_error}");
+        }
+    }
+}
