@@ -1,126 +1,335 @@
-//! Streaming null test for the Master Bus: capture a fixed window, search the offset once
-//! (bounded, with the same [`CrossCorrelator`] as the offline analysis), then compensate the
-//! offset with [`DelayLine`]s and accumulate residual energy and peak every block.
+//! Streaming null test for the Master Bus: the approved stereo mix arrives on the reference
+//! (sidechain) input, the **sum** of the stems on the main input. Only the sum is available,
+//! so everything below works from `reference` and `candidate` alone.
+//!
+//! 1. **Lock.** From the first non-silent frame, a fixed window is captured straight into
+//!    the [`CrossCorrelator`] (the offline analysis's offset search) and the offset within
+//!    `±max_offset_ms` is searched once, in the block that completes the capture. The offset
+//!    is compensated with [`DelayLine`]s (a DAW's reference track may sit anywhere); the
+//!    polarity is **not**: a whole-sum polarity flip fails and is diagnosed as inverted. A
+//!    window without a usable correlation (silence, unrelated inputs) is captured again.
+//! 2. **Accumulation** (every sample after lock): residual `e = reference − aligned
+//!    candidate`; whole-song residual energy and peak, reference and candidate energies,
+//!    `Σ e·x`, the residual through a 4th-order high-pass at fs/4; per 10 ms frame a live
+//!    ring (last [`LIVE_WINDOW_MS`]: RMS and held peak) and level bins of the reference frame
+//!    level ([`diagnosis::LevelBins`]).
+//! 3. **Diagnosis window.** Once the residual peak exceeds `pass_dbfs`, one window of mono
+//!    reference and residual is captured and deconvolved once (one FFT pair and one inverse,
+//!    in the block that completes it), see [`diagnosis::TransferWindow`].
+//! 4. **Likely cause** (at read time, from the accumulators), first match wins:
+//!    - **Resampled**: more than 90 % of the residual energy above fs/4.
+//!    - **Offset** (one stem late/early by `d`): the deconvolved relation `h` is a dipole
+//!      (antisymmetric about `d/2`, score ≥ [`OFFSET_MIN_ANTISYMMETRY`]) and not even about
+//!      lag 0 (evenness ≤ [`OFFSET_MAX_EVENNESS`]).
+//!    - **Whole sum** gained or inverted: the residual is the reference scaled
+//!      (|normalised `Σ e·x`| > [`WHOLE_SUM_MIN_CORRELATION`]); the sum's gain is
+//!      `a = 1 − Σe·x / Σx²`.
+//!    - **MasterProcessing**: the residual's share of energy in the loudest 10 % of frames is
+//!      more than [`LEVEL_DEPENDENCE_RATIO`]× the reference's share there, the reference is
+//!      quieter than the sum in those frames (`Σ e·x < 0`), and no single stem level error
+//!      explains it (see [`LiveNullTest::diagnosis`]).
+//!    - **One stem's level** (stems assumed mutually uncorrelated): with
+//!      `ρ = Σ e·x / Σ e²` the stem's gain in the sum is `g = 1 − 1/ρ` (`e = (1 − g)·s`):
+//!      `|g| <` [`MISSING_MAX_GAIN`] Missing, `g < 0` Inverted, otherwise Gained by
+//!      `20·log10 g` dB; `|ρ| <` [`UNEXPLAINED_MAX_RHO`] (residual unrelated to the mix)
+//!      Unexplained.
 //!
 //! Lifecycle note: the analyzer reads two inputs and changes no audio, so `process_block`
 //! takes `reference` and `candidate` as read-only channel lists, `latency_samples()` is 0,
 //! and no per-block scratch depends on the block size (no `max_block`). Buffer sizes
 //! depend on the sample rate, so a rate change means constructing a new analyzer in the
-//! plugin's `initialize()`. The one offset search (one FFT pair of the window's power-of-two
-//! length) runs inside the block that completes the capture.
+//! plugin's `initialize()`.
+//!
+//! Memory and the one-time costs (48 kHz, ±1 s, 2 s minimum window): the lock FFT is 2^18
+//! points (window 3.46 s), about 10 MB of `f64` buffers; the diagnosis window is 2^16 points
+//! (1.37 s), about 3 MB. Both scale with the sample rate. Their cost in the block that runs
+//! them is measured by `benches/null_test.rs` (`live_lock_search_block`,
+//! `live_diagnosis_block`).
 
-use super::{CrossCorrelator, Verdict};
+mod diagnosis;
+
+use std::fmt;
+
+use super::{Cause, CrossCorrelator, Verdict};
 use crate::db::gain_to_db_f64;
 use crate::delay::DelayLine;
+use diagnosis::{LevelBins, TopBandFilter, TransferWindow, WindowFindings};
+
+/// Length of the statistics frames (live ring and level bins), in milliseconds.
+pub const FRAME_MS: f64 = 10.0;
+/// Span of the live residual RMS and of its peak hold, in milliseconds.
+pub const LIVE_WINDOW_MS: f64 = 1000.0;
+/// Number of frames in the live ring (`LIVE_WINDOW_MS / FRAME_MS`).
+const NUM_LIVE_FRAMES: usize = (LIVE_WINDOW_MS / FRAME_MS) as usize;
+/// Minimum length of the diagnosis window, in milliseconds (rounded up to a power of two).
+pub const DIAGNOSIS_WINDOW_MS: f64 = 1000.0;
+/// Lags the diagnosis window examines either way, in milliseconds (largest stem offset named).
+pub const DIAGNOSIS_MAX_LAG_MS: f64 = 50.0;
+/// Normalised correlation below which a lock search is discarded and captured again.
+pub const MIN_LOCK_CORRELATION: f64 = 0.01;
+/// Share of residual energy above fs/4 that marks a resampled stem.
+pub const RESAMPLED_HF_SHARE: f64 = 0.9;
+/// Antisymmetry of `h` a stem offset needs (1 = perfect dipole).
+pub const OFFSET_MIN_ANTISYMMETRY: f64 = 0.85;
+/// Evenness of `h` about lag 0 above which the residual is a level error, not an offset.
+pub const OFFSET_MAX_EVENNESS: f64 = 0.45;
+/// Ratio of the residual's to the reference's energy share in the loudest frames that marks
+/// a clipper on the reference's mix bus (a louder stem in the loud frames, e.g. drums
+/// +0.5 dB, reaches about 2).
+pub const LEVEL_DEPENDENCE_RATIO: f64 = 3.0;
+/// Share of the residual energy that a per-frame scaled copy of the reference explains,
+/// above which the residual is a time-varying gain of the whole mix (limiter, compressor);
+/// one stem's level error reaches only that stem's share of its frames.
+pub const FRAME_GAIN_MIN_SHARE: f64 = 0.9;
+/// Fraction of frames (the loudest) the level-dependence statistic looks at.
+const LOUDEST_FRAMES_FRACTION: f64 = 0.1;
+/// |Normalised correlation| of residual and reference above which the whole sum is scaled.
+pub const WHOLE_SUM_MIN_CORRELATION: f64 = 0.99;
+/// One stem's (or the sum's) gain below this magnitude means it is missing.
+pub const MISSING_MAX_GAIN: f64 = 0.2;
+/// |ρ| below this: the residual is not a stem of the mix (Unexplained).
+pub const UNEXPLAINED_MAX_RHO: f64 = 0.2;
 
 /// Settings of the live analyzer (set by the plugin at construction).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiveNullSettings {
-    /// Offset search range either way, in milliseconds.
+    /// Offset search range either way, in milliseconds (product spec: 1000).
     pub max_offset_ms: f64,
-    /// Minimum analysis window of the offset search, in milliseconds.
+    /// Minimum analysis window of the offset search, in milliseconds (grows to fill the
+    /// power-of-two FFT).
     pub min_window_ms: f64,
-    /// Residual peak at or below this passes, in dBFS.
+    /// Residual peak at or below this passes, in dBFS (spec: −60).
     pub pass_dbfs: f64,
-    /// Residual peak above this fails, in dBFS.
+    /// Residual peak above this fails, in dBFS (spec: −40).
     pub fail_dbfs: f64,
+    /// The sum's RMS must be within this of the reference's, in dB (spec: 0.1).
+    pub sum_tolerance_db: f64,
 }
 
 impl Default for LiveNullSettings {
     fn default() -> Self {
         Self {
-            max_offset_ms: 250.0,
+            max_offset_ms: 1000.0,
             min_window_ms: 2000.0,
             pass_dbfs: -60.0,
             fail_dbfs: -40.0,
+            sum_tolerance_db: 0.1,
         }
     }
 }
 
-/// What the GUI shows (a `Copy` snapshot, ready for the meter transport).
+/// What a live diagnosis is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveSubject {
+    /// One stem inside the sum (which one cannot be known from the sum alone).
+    OneStem,
+    /// The whole sum.
+    WholeSum,
+    /// The reference mix itself (processing on its mix bus).
+    Reference,
+}
+
+/// The likely cause of a failing null, with how sure the analyzer is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveDiagnosis {
+    /// What is wrong (for [`LiveSubject::WholeSum`], `Gained` is the sum's gain).
+    pub cause: Cause,
+    /// What it is about.
+    pub subject: LiveSubject,
+    /// How sure, 0..=1: Resampled the top-band share, Offset the dipole's antisymmetry,
+    /// MasterProcessing `(share_e − share_x)/(1 − share_x)` in the loudest frames (or the
+    /// share a per-frame gain explains, if larger, for a limiter/compressor), whole sum the |normalised
+    /// correlation|, one stem's level the evenness of `h` (0.5 without a window).
+    pub confidence: f64,
+}
+
+impl fmt::Display for LiveDiagnosis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let subject = match self.subject {
+            LiveSubject::OneStem => "one stem",
+            LiveSubject::WholeSum => "the whole sum",
+            LiveSubject::Reference => "the reference",
+        };
+        write!(
+            f,
+            "{subject}: {} (confidence {:.2})",
+            self.cause, self.confidence
+        )
+    }
+}
+
+/// What the GUI shows (a `Copy` snapshot, ready for the meter transport). Levels are dBFS
+/// with full-scale DC/square = 0 dBFS, floored at −200; "since lock" figures cover every
+/// compared sample of every channel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiveNullReadings {
-    /// True once the offset search has run.
+    /// True once the offset search has locked.
     pub locked: bool,
     /// How late the candidate is relative to the reference, in samples (0 until locked).
     pub offset_samples: isize,
-    /// True when the candidate is polarity-inverted (compensated in the residual).
-    pub polarity_inverted: bool,
-    /// Residual RMS since lock, in dBFS.
+    /// Normalised correlation of the lock search, 0..=1 (0 until locked).
+    pub lock_correlation: f64,
+    /// Compared sample frames since lock.
+    pub num_compared_frames: u64,
+    /// Whole-song residual RMS since lock, in dBFS.
     pub residual_rms_dbfs: f64,
-    /// Residual peak since lock, in dBFS.
+    /// Whole-song residual peak since lock, in dBFS.
     pub residual_peak_dbfs: f64,
-    /// Residual RMS relative to the reference RMS since lock, in dB.
+    /// Whole-song residual RMS relative to the reference RMS since lock, in dB.
     pub residual_rms_rel_db: f64,
-    /// Verdict from the residual peak, `None` until samples have been compared.
+    /// Residual RMS over the last `LIVE_WINDOW_MS` (whole frames), in dBFS.
+    pub live_residual_rms_dbfs: f64,
+    /// Residual peak over the last `LIVE_WINDOW_MS` (a 1 s hold), in dBFS.
+    pub live_residual_peak_dbfs: f64,
+    /// RMS of the aligned sum minus RMS of the reference since lock, in dB.
+    pub sum_level_diff_db: f64,
+    /// `|sum_level_diff_db| ≤ sum_tolerance_db` (false until samples were compared).
+    pub sum_within_tolerance: bool,
+    /// Verdict from the whole-song residual peak, `None` until samples have been compared.
     pub verdict: Option<Verdict>,
+    /// Likely cause when the verdict is not PASS and the diagnosis window has been analysed.
+    pub diagnosis: Option<LiveDiagnosis>,
+}
+
+/// Whole-song accumulators since lock (legend in [`diagnosis`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    /// Σ e².
+    residual_energy: f64,
+    /// Σ e² through the fs/4 high-pass.
+    residual_top_energy: f64,
+    /// Σ x².
+    reference_energy: f64,
+    /// Σ c² (aligned candidate).
+    candidate_energy: f64,
+    /// Σ e·x.
+    cross_energy: f64,
+    /// Σ over frames of (Σ e·x)² / Σ x²: residual energy a per-frame gain of the reference
+    /// explains.
+    frame_gain_energy: f64,
+    /// max |e|.
+    residual_peak: f64,
+    /// Compared sample frames.
+    num_frames: u64,
+}
+
+/// The current 10 ms frame's partial sums.
+#[derive(Debug, Clone, Copy, Default)]
+struct Frame {
+    /// Σ e² so far.
+    residual_energy: f64,
+    /// Σ x² so far.
+    reference_energy: f64,
+    /// Σ e·x so far.
+    cross_energy: f64,
+    /// max |e| so far.
+    residual_peak: f64,
+    /// Sample frames so far.
+    num_frames: usize,
 }
 
 /// Streaming null-test analyzer (allocates only in `new`).
 pub struct LiveNullTest {
     /// Settings given to `new`.
     settings: LiveNullSettings,
-    /// The offset search.
+    /// Channel count given to `new`.
+    num_channels: usize,
+    /// Length of a statistics frame in samples.
+    frame_samples: usize,
+    /// The offset search; its buffers hold the capture.
     correlator: CrossCorrelator,
-    /// Mono reference capture, `window + 2·max_lag` samples.
-    capture_reference: Vec<f64>,
-    /// Mono candidate capture, same length.
-    capture_candidate: Vec<f64>,
-    /// Samples captured so far.
+    /// Samples captured for the search so far (counted from the first non-silent frame).
     captured_samples: usize,
+    /// Last mono (reference, candidate) sample captured, for the first difference.
+    capture_last: (f64, f64),
     /// Delays the reference when the candidate is late.
     reference_delay: DelayLine,
     /// Delays the candidate when it is early.
     candidate_delay: DelayLine,
-    /// Offset in samples and polarity (±1) once locked.
+    /// Offset in samples and the search's normalised correlation, once locked.
     lock: Option<(isize, f64)>,
     /// Samples to skip after locking while the delay lines fill.
     settle_samples: usize,
-    /// Σ residual² since lock (all channels).
-    residual_energy: f64,
-    /// Σ reference² since lock (all channels).
-    reference_energy: f64,
-    /// Peak |residual| since lock.
-    residual_peak: f64,
-    /// Number of compared values (samples × channels).
-    num_compared: u64,
+    /// Whole-song accumulators.
+    totals: Totals,
+    /// The frame being accumulated.
+    frame: Frame,
+    /// Residual energy of the last `NUM_LIVE_FRAMES` frames (ring).
+    live_energy: [f64; NUM_LIVE_FRAMES],
+    /// Residual peak of the last `NUM_LIVE_FRAMES` frames (ring).
+    live_peak: [f64; NUM_LIVE_FRAMES],
+    /// Next ring slot.
+    live_pos: usize,
+    /// Frames in the ring (up to `NUM_LIVE_FRAMES`).
+    live_filled: usize,
+    /// Frame energies by reference level.
+    level_bins: LevelBins,
+    /// fs/4 high-pass of the residual, one per channel pair.
+    top_band: Vec<TopBandFilter>,
+    /// The diagnosis window.
+    transfer: TransferWindow,
+    /// True while the diagnosis window is being filled.
+    capturing_transfer: bool,
+    /// The diagnosis window's result, once analysed.
+    findings: Option<WindowFindings>,
 }
 
 impl LiveNullTest {
     /// Allocates every buffer for `num_channels` at `sample_rate_hz`.
     pub fn new(sample_rate_hz: f64, num_channels: usize, settings: LiveNullSettings) -> Self {
-        let max_lag = (settings.max_offset_ms * sample_rate_hz / 1000.0).round() as usize;
-        let window = (settings.min_window_ms * sample_rate_hz / 1000.0).round() as usize;
-        let correlator = CrossCorrelator::new(max_lag, window);
-        let capture_len = correlator.window_samples() + 2 * max_lag;
+        let ms = |v: f64| (v * sample_rate_hz / 1000.0).round() as usize;
+        let max_lag = ms(settings.max_offset_ms);
+        let correlator = CrossCorrelator::new(max_lag, ms(settings.min_window_ms));
+        let transfer_len = ms(DIAGNOSIS_WINDOW_MS).max(64).next_power_of_two();
         Self {
             settings,
+            num_channels,
+            frame_samples: ms(FRAME_MS).max(1),
             correlator,
-            capture_reference: vec![0.0; capture_len],
-            capture_candidate: vec![0.0; capture_len],
             captured_samples: 0,
+            capture_last: (0.0, 0.0),
             reference_delay: DelayLine::new(num_channels, max_lag),
             candidate_delay: DelayLine::new(num_channels, max_lag),
             lock: None,
             settle_samples: 0,
-            residual_energy: 0.0,
-            reference_energy: 0.0,
-            residual_peak: 0.0,
-            num_compared: 0,
+            totals: Totals::default(),
+            frame: Frame::default(),
+            live_energy: [0.0; NUM_LIVE_FRAMES],
+            live_peak: [0.0; NUM_LIVE_FRAMES],
+            live_pos: 0,
+            live_filled: 0,
+            level_bins: LevelBins::default(),
+            top_band: vec![TopBandFilter::new(sample_rate_hz); num_channels.div_ceil(2)],
+            transfer: TransferWindow::new(transfer_len, ms(DIAGNOSIS_MAX_LAG_MS)),
+            capturing_transfer: false,
+            findings: None,
         }
     }
 
     /// Starts over: capture, search and accumulate again (never allocates).
     pub fn reset(&mut self) {
         self.captured_samples = 0;
+        self.capture_last = (0.0, 0.0);
         self.lock = None;
         self.settle_samples = 0;
-        self.residual_energy = 0.0;
-        self.reference_energy = 0.0;
-        self.residual_peak = 0.0;
-        self.num_compared = 0;
         self.reference_delay.set_delay_samples(0);
         self.candidate_delay.set_delay_samples(0);
+        self.clear_statistics();
+    }
+
+    /// Clears everything accumulated since lock.
+    fn clear_statistics(&mut self) {
+        self.totals = Totals::default();
+        self.frame = Frame::default();
+        self.live_energy = [0.0; NUM_LIVE_FRAMES];
+        self.live_peak = [0.0; NUM_LIVE_FRAMES];
+        self.live_pos = 0;
+        self.live_filled = 0;
+        self.level_bins.reset();
+        self.top_band.iter_mut().for_each(TopBandFilter::reset);
+        self.transfer.reset();
+        self.capturing_transfer = false;
+        self.findings = None;
     }
 
     /// The analyzer adds no latency (it changes no audio).
@@ -128,7 +337,9 @@ impl LiveNullTest {
         0
     }
 
-    /// Feeds one block of both signals (same channel count and length). Never allocates.
+    /// Feeds one block of both signals (same channel count as `new`, any length; the
+    /// shortest channel sets the frame count). Never allocates; the lock search and the
+    /// diagnosis window each run once, inside the block that completes their capture.
     pub fn process_block(&mut self, reference: &[&[f32]], candidate: &[&[f32]]) {
         let num_frames = reference
             .iter()
@@ -136,81 +347,293 @@ impl LiveNullTest {
             .map(|c| c.len())
             .min()
             .unwrap_or(0);
-        let Some((_, polarity)) = self.lock else {
-            let capture_len = self.capture_reference.len();
-            for n in 0..num_frames {
-                if self.captured_samples == capture_len {
-                    break;
-                }
-                let k = self.captured_samples;
-                self.capture_reference[k] = reference.iter().map(|c| c[n] as f64).sum();
-                self.capture_candidate[k] = candidate.iter().map(|c| c[n] as f64).sum();
-                self.captured_samples += 1;
-            }
-            if self.captured_samples == capture_len {
-                self.search();
-            }
-            return;
-        };
-        for n in 0..num_frames {
-            for (ch, (r, c)) in reference.iter().zip(candidate).enumerate() {
-                let r = self.reference_delay.tick(ch, r[n]) as f64;
-                let c = self.candidate_delay.tick(ch, c[n]) as f64;
-                if self.settle_samples == 0 {
-                    let residual = r - polarity * c;
-                    self.residual_energy += residual * residual;
-                    self.reference_energy += r * r;
-                    self.residual_peak = self.residual_peak.max(residual.abs());
-                    self.num_compared += 1;
-                }
-            }
-            self.reference_delay.advance();
-            self.candidate_delay.advance();
-            self.settle_samples = self.settle_samples.saturating_sub(1);
+        let mut start = 0;
+        if self.lock.is_none() {
+            start = self.capture(reference, candidate, num_frames);
+        }
+        if self.lock.is_some() {
+            self.accumulate(reference, candidate, start..num_frames);
         }
     }
 
-    /// Runs the bounded offset search on the captured window and locks.
-    fn search(&mut self) {
+    /// Captures frames for the lock search; returns the first frame not consumed.
+    fn capture(&mut self, reference: &[&[f32]], candidate: &[&[f32]], num_frames: usize) -> usize {
         let max_lag = self.correlator.max_lag_samples();
         let window = self.correlator.window_samples();
-        self.correlator
-            .reference_window_mut()
-            .copy_from_slice(&self.capture_reference[max_lag..max_lag + window]);
-        self.correlator
-            .candidate_segment_mut()
-            .copy_from_slice(&self.capture_candidate);
+        let capture_len = window + 2 * max_lag;
+        let mono = |channels: &[&[f32]], n: usize| -> f64 {
+            channels.iter().map(|c| finite(c[n]) as f64).sum()
+        };
+        // First difference of the mono signals (pre-emphasis, +6 dB/octave): music's broad
+        // low-frequency autocorrelation would otherwise let a flipped or 1-sample-late
+        // broadband stem pull the peak one sample off; the tilt brings the spectrum closer to
+        // white so the peak is sharp. Both inputs get the same filter, so lags are unchanged.
+        for n in 0..num_frames {
+            if self.captured_samples == 0 && reference.iter().chain(candidate).all(|c| c[n] == 0.0)
+            {
+                continue;
+            }
+            let k = self.captured_samples;
+            let (x, c) = (mono(reference, n), mono(candidate, n));
+            let (x_last, c_last) = self.capture_last;
+            self.capture_last = (x, c);
+            self.correlator.candidate_segment_mut()[k] = c - c_last;
+            if (max_lag..max_lag + window).contains(&k) {
+                self.correlator.reference_window_mut()[k - max_lag] = x - x_last;
+            }
+            self.captured_samples += 1;
+            if self.captured_samples == capture_len {
+                self.search();
+                if self.lock.is_some() {
+                    return n + 1;
+                }
+            }
+        }
+        num_frames
+    }
+
+    /// Runs the bounded offset search on the captured window; locks, or starts a new
+    /// capture when the window holds no usable correlation.
+    fn search(&mut self) {
+        self.captured_samples = 0;
         let peak = self.correlator.find_peak();
+        if peak.normalized.is_nan() || peak.normalized < MIN_LOCK_CORRELATION {
+            return;
+        }
         let offset = peak.lag_samples;
         self.reference_delay
             .set_delay_samples(offset.max(0) as usize);
         self.candidate_delay
             .set_delay_samples((-offset).max(0) as usize);
         self.settle_samples = offset.unsigned_abs();
-        let polarity = if peak.correlation < 0.0 { -1.0 } else { 1.0 };
-        self.lock = Some((offset, polarity));
+        self.lock = Some((offset, peak.normalized));
+        self.clear_statistics();
     }
 
-    /// The current readings (cheap; call once per block and publish).
+    /// Compares frames `range` of the block (after lock).
+    fn accumulate(
+        &mut self,
+        reference: &[&[f32]],
+        candidate: &[&[f32]],
+        range: std::ops::Range<usize>,
+    ) {
+        let pass_gain = crate::db::db_to_gain_f64(self.settings.pass_dbfs);
+        for n in range {
+            let (mut reference_mono, mut residual_mono) = (0.0f64, 0.0f64);
+            let settled = self.settle_samples == 0;
+            for (ch, (r, c)) in reference.iter().zip(candidate).enumerate() {
+                let x = self.reference_delay.tick(ch, finite(r[n])) as f64;
+                let c = self.candidate_delay.tick(ch, finite(c[n])) as f64;
+                if settled {
+                    let e = x - c;
+                    let top = self.top_band[ch / 2].process(ch % 2, e);
+                    let t = &mut self.totals;
+                    t.residual_energy += e * e;
+                    t.residual_top_energy += top * top;
+                    t.reference_energy += x * x;
+                    t.candidate_energy += c * c;
+                    t.cross_energy += e * x;
+                    let f = &mut self.frame;
+                    f.residual_energy += e * e;
+                    f.reference_energy += x * x;
+                    f.cross_energy += e * x;
+                    f.residual_peak = f.residual_peak.max(e.abs());
+                    reference_mono += x;
+                    residual_mono += e;
+                }
+            }
+            self.reference_delay.advance();
+            self.candidate_delay.advance();
+            if !settled {
+                self.settle_samples -= 1;
+                continue;
+            }
+            self.totals.num_frames += 1;
+            self.frame.num_frames += 1;
+            if self.frame.num_frames == self.frame_samples {
+                self.end_frame();
+            }
+            if self.findings.is_none() {
+                if !self.capturing_transfer
+                    && self.totals.residual_peak.max(self.frame.residual_peak) > pass_gain
+                {
+                    self.capturing_transfer = true;
+                }
+                if self.capturing_transfer && self.transfer.push(reference_mono, residual_mono) {
+                    self.findings = Some(self.transfer.analyze());
+                    self.capturing_transfer = false;
+                }
+            }
+        }
+    }
+
+    /// Closes a statistics frame: live ring, level bins, peak, filter flush.
+    fn end_frame(&mut self) {
+        let f = self.frame;
+        self.totals.residual_peak = self.totals.residual_peak.max(f.residual_peak);
+        if f.reference_energy > 0.0 {
+            self.totals.frame_gain_energy += f.cross_energy * f.cross_energy / f.reference_energy;
+        }
+        self.live_energy[self.live_pos] = f.residual_energy;
+        self.live_peak[self.live_pos] = f.residual_peak;
+        self.live_pos = (self.live_pos + 1) % NUM_LIVE_FRAMES;
+        self.live_filled = (self.live_filled + 1).min(NUM_LIVE_FRAMES);
+        let mean_square = f.reference_energy / (f.num_frames * self.num_channels.max(1)) as f64;
+        self.level_bins.add(
+            10.0 * mean_square.log10(),
+            f.residual_energy,
+            f.reference_energy,
+            f.cross_energy,
+        );
+        self.top_band.iter_mut().for_each(TopBandFilter::flush);
+        self.frame = Frame::default();
+    }
+
+    /// The current readings (cheap, never allocates; call once per block and publish).
     pub fn readings(&self) -> LiveNullReadings {
-        let values = self.num_compared.max(1) as f64;
-        let residual_peak_dbfs = gain_to_db_f64(self.residual_peak);
+        let t = &self.totals;
+        let values = (t.num_frames * self.num_channels.max(1) as u64).max(1) as f64;
+        let residual_peak = t.residual_peak.max(self.frame.residual_peak);
+        let residual_peak_dbfs = gain_to_db_f64(residual_peak);
+        let verdict = (t.num_frames > 0).then(|| {
+            Verdict::from_residual_peak_dbfs(
+                residual_peak_dbfs,
+                self.settings.pass_dbfs,
+                self.settings.fail_dbfs,
+            )
+        });
+        let live_values =
+            (self.live_filled * self.frame_samples * self.num_channels.max(1)).max(1) as f64;
+        let live_energy: f64 = self.live_energy.iter().sum();
+        let live_peak = self
+            .live_peak
+            .iter()
+            .fold(self.frame.residual_peak, |m, &p| m.max(p));
+        let sum_level_diff_db = if t.reference_energy > 0.0 || t.candidate_energy > 0.0 {
+            10.0 * (t.candidate_energy.max(1e-30) / t.reference_energy.max(1e-30)).log10()
+        } else {
+            0.0
+        };
         LiveNullReadings {
             locked: self.lock.is_some(),
             offset_samples: self.lock.map_or(0, |(o, _)| o),
-            polarity_inverted: self.lock.is_some_and(|(_, p)| p < 0.0),
-            residual_rms_dbfs: gain_to_db_f64((self.residual_energy / values).sqrt()),
+            lock_correlation: self.lock.map_or(0.0, |(_, c)| c),
+            num_compared_frames: t.num_frames,
+            residual_rms_dbfs: gain_to_db_f64((t.residual_energy / values).sqrt()),
             residual_peak_dbfs,
             residual_rms_rel_db: gain_to_db_f64(
-                (self.residual_energy / self.reference_energy.max(1e-30)).sqrt(),
+                (t.residual_energy / t.reference_energy.max(1e-30)).sqrt(),
             ),
-            verdict: (self.num_compared > 0).then(|| {
-                Verdict::from_residual_peak_dbfs(
-                    residual_peak_dbfs,
-                    self.settings.pass_dbfs,
-                    self.settings.fail_dbfs,
-                )
-            }),
+            live_residual_rms_dbfs: gain_to_db_f64((live_energy / live_values).sqrt()),
+            live_residual_peak_dbfs: gain_to_db_f64(live_peak),
+            sum_level_diff_db,
+            sum_within_tolerance: t.num_frames > 0
+                && sum_level_diff_db.abs() <= self.settings.sum_tolerance_db,
+            verdict,
+            diagnosis: match verdict {
+                Some(Verdict::Warn | Verdict::Fail) => self.diagnosis(),
+                _ => None,
+            },
         }
+    }
+
+    /// The likely cause from the accumulators and the diagnosis window (`None` until the
+    /// window has been analysed). See the module docs for the rules and their order.
+    fn diagnosis(&self) -> Option<LiveDiagnosis> {
+        let findings = self.findings?;
+        let t = &self.totals;
+        if t.residual_energy <= 0.0 {
+            return None;
+        }
+        let diagnosis = |cause, subject, confidence: f64| LiveDiagnosis {
+            cause,
+            subject,
+            confidence: confidence.clamp(0.0, 1.0),
+        };
+        let top_share = t.residual_top_energy / t.residual_energy;
+        if top_share > RESAMPLED_HF_SHARE {
+            return Some(diagnosis(Cause::Resampled, LiveSubject::OneStem, top_share));
+        }
+        if findings.antisymmetry >= OFFSET_MIN_ANTISYMMETRY
+            && findings.evenness <= OFFSET_MAX_EVENNESS
+        {
+            return Some(diagnosis(
+                Cause::Offset {
+                    samples: findings.dipole_lag_samples,
+                },
+                LiveSubject::OneStem,
+                findings.antisymmetry,
+            ));
+        }
+        let correlation =
+            t.cross_energy / (t.residual_energy * t.reference_energy).sqrt().max(1e-300);
+        if correlation.abs() > WHOLE_SUM_MIN_CORRELATION {
+            // candidate = a·reference, e = (1 − a)·reference.
+            let gain = 1.0 - t.cross_energy / t.reference_energy.max(1e-300);
+            return Some(diagnosis(
+                level_cause(gain),
+                LiveSubject::WholeSum,
+                correlation.abs(),
+            ));
+        }
+        let frame_gain_share = t.frame_gain_energy / t.residual_energy;
+        if let Some(loud) = self.level_bins.loudest(LOUDEST_FRAMES_FRACTION) {
+            let level_dependent =
+                loud.residual_share > LEVEL_DEPENDENCE_RATIO * loud.reference_share;
+            let gain_riding = frame_gain_share > FRAME_GAIN_MIN_SHARE;
+            if (level_dependent || gain_riding) && loud.cross_energy < 0.0 {
+                let level_confidence = (loud.residual_share - loud.reference_share)
+                    / (1.0 - loud.reference_share).max(1e-12);
+                let confidence = if gain_riding {
+                    level_confidence.max(frame_gain_share)
+                } else {
+                    level_confidence
+                };
+                return Some(diagnosis(
+                    Cause::MasterProcessing,
+                    LiveSubject::Reference,
+                    confidence,
+                ));
+            }
+        }
+        let rho = t.cross_energy / t.residual_energy;
+        if rho.abs() < UNEXPLAINED_MAX_RHO {
+            return Some(diagnosis(
+                Cause::Unexplained,
+                LiveSubject::OneStem,
+                1.0 - rho.abs() / UNEXPLAINED_MAX_RHO,
+            ));
+        }
+        // e = (1 − g)·s  ⇒  Σ e·x = (1 − g)·Σ s², Σ e² = (1 − g)²·Σ s²  ⇒  g = 1 − 1/ρ.
+        let gain = 1.0 - 1.0 / rho;
+        Some(diagnosis(
+            level_cause(gain),
+            LiveSubject::OneStem,
+            findings.evenness,
+        ))
+    }
+}
+
+/// Missing, Inverted or Gained for a linear gain `gain` of a stem (or of the sum) in the
+/// candidate relative to the reference.
+fn level_cause(gain: f64) -> Cause {
+    if gain.abs() < MISSING_MAX_GAIN {
+        Cause::Missing
+    } else if gain < 0.0 {
+        Cause::Inverted
+    } else {
+        Cause::Gained {
+            db: gain_to_db_f64(gain),
+        }
+    }
+}
+
+/// The sample, or 0 when it is NaN or infinite (one bad sample must not poison the song).
+#[inline(always)]
+fn finite(x: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
     }
 }

@@ -45,7 +45,7 @@ mod live;
 mod report;
 mod xcorr;
 
-pub use live::{LiveNullReadings, LiveNullSettings, LiveNullTest};
+pub use live::{LiveDiagnosis, LiveNullReadings, LiveNullSettings, LiveNullTest, LiveSubject};
 pub use report::{Cause, Diagnosis, NullReport, Verdict};
 pub use xcorr::{CrossCorrelator, LagPeak};
 
