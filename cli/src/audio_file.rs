@@ -163,6 +163,34 @@ pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool)
     result
 }
 
+/// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename),
+/// refusing to replace an existing file unless `overwrite` is true.
+pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    if !overwrite && path.exists() {
+        bail!(
+            "{}: already exists (use --force to overwrite)",
+            path.display()
+        );
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let temp = temp_path(path);
+    let result = std::fs::write(&temp, bytes)
+        .with_context(|| format!("{}: write failed", path.display()))
+        .and_then(|()| {
+            std::fs::rename(&temp, path).with_context(|| {
+                format!("{}: cannot move finished file into place", path.display())
+            })
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
 fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()

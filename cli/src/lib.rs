@@ -1,6 +1,14 @@
-//! The `stemwise` offline tool as a library: audio file I/O and the commands, on the same
-//! shared-dsp code as the plugins. `main.rs` is the command-line front end.
+//! The `stemwise` offline tool as a library: audio file I/O, session files and the commands,
+//! on the same shared-dsp code as the plugins. `main.rs` is the command-line front end.
 
 pub mod audio_file;
+pub mod contribution;
+pub mod deliver;
+pub mod demo;
+pub mod mastering;
 pub mod measure;
 pub mod null_test;
+pub mod progress;
+pub mod render;
+pub mod session;
+pub mod stems;

@@ -4,7 +4,10 @@ use clap::{Parser, Subcommand};
 use shared_dsp::null_test::NullSettings;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use stemwise_cli::{measure, null_test};
+use stemwise_cli::progress::Progress;
+use stemwise_cli::render::{self, RenderOptions};
+use stemwise_cli::stems::LoadOptions;
+use stemwise_cli::{contribution, demo, measure, null_test, session, stems};
 
 /// Exit status for unreadable or invalid input.
 const EXIT_BAD_INPUT: u8 = 3;
@@ -15,14 +18,117 @@ const EXIT_FAIL: u8 = 2;
 
 /// Stem-mastering renders, measurements and null tests on the Stemwise DSP.
 #[derive(Debug, Parser)]
-#[command(name = "stemwise", version, about)]
+#[command(name = "stemwise", version, about, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// Examples shown by `stemwise --help`.
+const EXAMPLES: &str = "Examples:
+  stemwise demo --out out/demo              # built-in demo session, report in out/demo/report.html
+  stemwise render examples/session.toml --out renders/song
+  stemwise render song.toml --resample --pad --force --json > render.json
+  stemwise contribution song.toml
+  stemwise measure renders/song/full-wav24-44k1.wav --json
+  stemwise null-test --mix master.wav drums.wav bass.wav keys.wav vocals.wav";
+
+/// Options shared by the commands that read a session's stems.
+#[derive(Debug, clap::Args)]
+struct StemOptions {
+    /// Convert stems at another sample rate to the session's rate.
+    #[arg(long)]
+    resample: bool,
+    /// Pad stems shorter than the longest with silence.
+    #[arg(long)]
+    pad: bool,
+    /// Threads for the Stem Strips (default: every core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print one JSON object instead of the text report (no progress bars).
+    #[arg(long)]
+    json: bool,
+}
+
+impl StemOptions {
+    fn load(&self) -> LoadOptions {
+        LoadOptions {
+            resample: self.resample,
+            pad: self.pad,
+        }
+    }
+
+    fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(default_threads).max(1)
+    }
+
+    fn progress(&self) -> Progress {
+        Progress::new(!self.quiet && !self.json)
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Renders a session: stems through their Stem Strips, the full master, every version
+    /// with the full mix's master gains (so complementary versions sum to the full master),
+    /// optional loudness targeting, and the deliverables (24-bit/44.1 kHz, 24-bit/96 kHz,
+    /// 32-bit float), each re-measured and held under the true-peak ceiling.
+    #[command(after_help = "Examples:
+  stemwise render examples/session.toml --out renders/song
+  stemwise render song.toml --out renders/song --force --quiet
+  stemwise render song.toml --resample --pad --json > render.json
+
+Outputs: DIR/<version>-<format>.wav for each delivered version and format, and
+DIR/render.json (the report). Existing outputs are refused unless --force.
+Exit status 0 on success, 3 on bad input (missing or unreadable file, session error,
+mismatched stems, existing outputs).")]
+    Render {
+        /// The session file (TOML; see examples/session.toml).
+        session: PathBuf,
+        /// Output folder (default: `render` next to the session file).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Overwrite existing outputs.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        stems: StemOptions,
+    },
+    /// How many LU each stem contributes to the master, how much limiting it drives, and
+    /// which single trim reaches the session's target with the least limiting.
+    #[command(after_help = "Examples:
+  stemwise contribution examples/session.toml
+  stemwise contribution song.toml --json")]
+    Contribution {
+        /// The session file.
+        session: PathBuf,
+        #[command(flatten)]
+        stems: StemOptions,
+    },
+    /// Generates the built-in demo session (drums, bass, keys, vocal-like lead; about 24 s),
+    /// renders it with versions and deliverables, null-tests the versions, analyses the
+    /// contributions and writes DIR/report.html with PNG charts.
+    #[command(after_help = "Examples:
+  stemwise demo                         # into out/demo
+  stemwise demo --out /tmp/demo --force")]
+    Demo {
+        /// Output folder.
+        #[arg(long, value_name = "DIR", default_value = "out/demo")]
+        out: PathBuf,
+        /// Overwrite an earlier demo.
+        #[arg(long)]
+        force: bool,
+        /// No progress bars.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Integrated loudness, LRA, short-term/momentary maxima, true and sample peak, PLR,
     /// duration, and the gain each delivery target applies.
     Measure {
@@ -57,7 +163,86 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Measure { files, json } => run_measure(&files, json),
         Command::NullTest { mix, stems, json } => run_null_test(&mix, &stems, json),
+        Command::Render {
+            session,
+            out,
+            force,
+            stems,
+        } => run_render(&session, out, force, &stems),
+        Command::Contribution { session, stems } => run_contribution(&session, &stems),
+        Command::Demo { out, force, quiet } => report_errors(
+            demo::run(&out, force, Progress::new(!quiet), default_threads()).map(|summary| {
+                print!("{summary}");
+            }),
+        ),
     }
+}
+
+/// Exit status for `result`: success, or [`EXIT_BAD_INPUT`] with the error on standard error.
+fn report_errors(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("stemwise: {error:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// `stemwise render`.
+fn run_render(path: &Path, out: Option<PathBuf>, force: bool, opts: &StemOptions) -> ExitCode {
+    report_errors((|| {
+        let session = session::load(path)?;
+        let out_dir = out.unwrap_or_else(|| path.parent().unwrap_or(Path::new(".")).join("render"));
+        let options = RenderOptions {
+            out_dir,
+            force,
+            load: opts.load(),
+            num_threads: opts.threads(),
+            progress: opts.progress(),
+            write_files: true,
+        };
+        let outcome = render::render(&session, &options)?;
+        if opts.json {
+            println!("{}", serde_json::to_string(&outcome.report)?);
+        } else {
+            print!("{}", render::summary(&outcome.report));
+        }
+        Ok(())
+    })())
+}
+
+/// `stemwise contribution`.
+fn run_contribution(path: &Path, opts: &StemOptions) -> ExitCode {
+    report_errors((|| {
+        let session = session::load(path)?;
+        let progress = opts.progress();
+        let loaded = stems::load_stems(&session, opts.load(), progress)?;
+        let mut audio = loaded.audio;
+        let strips: Vec<_> = session.stems.iter().map(|s| s.strip).collect();
+        stems::process_strips(
+            &mut audio,
+            &strips,
+            loaded.sample_rate_hz,
+            opts.threads(),
+            progress,
+        );
+        let names: Vec<String> = session.stems.iter().map(|s| s.name.clone()).collect();
+        let result = contribution::contributions(
+            &names,
+            &audio,
+            &session.master,
+            loaded.sample_rate_hz,
+            session.target.integrated_lufs,
+            progress,
+        );
+        if opts.json {
+            println!("{}", serde_json::to_string(&result)?);
+        } else {
+            print!("{}", contribution::report(&result));
+        }
+        Ok(())
+    })())
 }
 
 /// Measures every file; a file that cannot be measured is reported and makes the exit status

@@ -1,0 +1,204 @@
+//! Deliverables: a master converted to a delivery format (resampled with shared-dsp's
+//! resampler, TPDF-dithered to 24 bits, or kept as 32-bit float), then **re-measured** and
+//! held at or below the ceiling:
+//! 1. if the converted signal's true peak is over the ceiling (resampling moves inter-sample
+//!    peaks; a version can peak higher than the full mix whose limiter gains it carries), it
+//!    goes through shared-dsp's true-peak limiter at the delivery rate with the same ceiling
+//!    (latency removed), which costs a few hundredths of an LU instead of turning the whole
+//!    file down;
+//! 2. after quantisation the true peak is measured again and, if still over (an LSB of
+//!    dither on a peak sitting exactly at the ceiling), the file is turned down by the excess
+//!    plus [`CORRECTION_MARGIN_DB`] and quantised again.
+
+use crate::audio_file::{Audio, WavFormat};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use shared_dsp::dither::{Dither, DitherSettings, NoiseShaping};
+use shared_dsp::limiter::{Limiter, LimiterSettings};
+use shared_dsp::loudness::LoudnessMeter;
+use shared_dsp::resample::SampleRateConverter;
+use shared_dsp::true_peak::measure_true_peak_db;
+
+/// Oversampling of the deliverables' true-peak check (the limiter's own 16× grid).
+pub const CHECK_OVERSAMPLING: usize = 16;
+/// Headroom left below the ceiling when a deliverable has to be turned down, dB.
+pub const CORRECTION_MARGIN_DB: f32 = 0.01;
+/// Correction rounds before giving up (each round re-measures the quantised file).
+const MAX_CORRECTIONS: usize = 4;
+/// Seed of the TPDF dither (deterministic renders).
+const DITHER_SEED: u64 = 7;
+
+/// A delivery format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Format {
+    /// 24-bit PCM WAV at 44.1 kHz (resampled, TPDF dither).
+    #[serde(rename = "wav24-44k1")]
+    Wav24_44k1,
+    /// 24-bit PCM WAV at 96 kHz (resampled, TPDF dither).
+    #[serde(rename = "wav24-96k")]
+    Wav24_96k,
+    /// 32-bit float WAV at the session rate.
+    #[serde(rename = "float32")]
+    Float32,
+}
+
+impl Format {
+    /// The identifier used in session files and file names.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Wav24_44k1 => "wav24-44k1",
+            Self::Wav24_96k => "wav24-96k",
+            Self::Float32 => "float32",
+        }
+    }
+
+    /// Output sample rate for a session at `session_rate_hz`.
+    pub fn sample_rate_hz(self, session_rate_hz: u32) -> u32 {
+        match self {
+            Self::Wav24_44k1 => 44_100,
+            Self::Wav24_96k => 96_000,
+            Self::Float32 => session_rate_hz,
+        }
+    }
+
+    /// WAV sample format.
+    pub fn wav_format(self) -> WavFormat {
+        match self {
+            Self::Float32 => WavFormat::Float32,
+            _ => WavFormat::Int24,
+        }
+    }
+}
+
+/// What the conversion did and measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryCheck {
+    /// Format.
+    pub format: Format,
+    /// Sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// True peak right after conversion (before any correction), dBTP (16×).
+    pub converted_true_peak_dbtp: f32,
+    /// Deepest reduction of the safety limiter, dB (0 = it did not act).
+    pub limiter_db: f32,
+    /// Gain applied to bring the true peak under the ceiling, dB (0 = none needed).
+    pub correction_db: f32,
+    /// True peak of the delivered samples, dBTP (16×).
+    pub true_peak_dbtp: f32,
+    /// Integrated loudness of the delivered samples, LUFS.
+    pub integrated_lufs: f32,
+}
+
+/// Converts `master` to `format` with its true peak at or below `ceiling_dbtp`; returns the
+/// delivered samples (quantised to the format's grid) and the checks.
+pub fn deliver(
+    master: &Audio,
+    format: Format,
+    ceiling_dbtp: f32,
+) -> Result<(Audio, DeliveryCheck)> {
+    let rate = format.sample_rate_hz(master.sample_rate_hz);
+    let converted = if rate == master.sample_rate_hz {
+        master.channels.clone()
+    } else {
+        SampleRateConverter::new(master.sample_rate_hz, rate, master.channels.len())
+            .with_context(|| format!("cannot plan {} Hz → {rate} Hz", master.sample_rate_hz))?
+            .process(&master.slices())
+    };
+    let converted_true_peak_dbtp = true_peak_dbtp(&converted, rate);
+    let (converted, limiter_db) = if converted_true_peak_dbtp > ceiling_dbtp {
+        safety_limit(converted, rate, ceiling_dbtp)
+    } else {
+        (converted, 0.0)
+    };
+    let mut correction_db = 0.0f32;
+    let mut delivered = quantise(&converted, format, 1.0);
+    let mut peak = true_peak_dbtp(&delivered, rate);
+    for _ in 0..MAX_CORRECTIONS {
+        if peak <= ceiling_dbtp {
+            break;
+        }
+        correction_db += ceiling_dbtp - peak - CORRECTION_MARGIN_DB;
+        delivered = quantise(&converted, format, 10f32.powf(correction_db / 20.0));
+        peak = true_peak_dbtp(&delivered, rate);
+    }
+    let audio = Audio {
+        sample_rate_hz: rate,
+        channels: delivered,
+    };
+    let check = DeliveryCheck {
+        format,
+        sample_rate_hz: rate,
+        converted_true_peak_dbtp,
+        limiter_db,
+        correction_db,
+        true_peak_dbtp: peak,
+        integrated_lufs: integrated_lufs(&audio),
+    };
+    Ok((audio, check))
+}
+
+/// Frames per limiter block.
+const LIMITER_BLOCK: usize = 4096;
+
+/// `channels` through a true-peak limiter at `ceiling_dbtp` (default lookahead and release),
+/// latency removed; returns the limited channels and the deepest reduction in dB.
+fn safety_limit(mut channels: Vec<Vec<f32>>, rate: u32, ceiling_dbtp: f32) -> (Vec<Vec<f32>>, f32) {
+    let mut limiter = Limiter::new(rate as f32, LIMITER_BLOCK, channels.len());
+    limiter.set_settings(LimiterSettings {
+        ceiling_db: ceiling_dbtp,
+        ..LimiterSettings::default()
+    });
+    limiter.reset();
+    let latency = limiter.latency_samples();
+    let len = channels.first().map_or(0, Vec::len);
+    for c in &mut channels {
+        c.resize(len + latency, 0.0);
+    }
+    let mut deepest_db = 0.0f32;
+    for start in (0..len + latency).step_by(LIMITER_BLOCK) {
+        let end = (start + LIMITER_BLOCK).min(len + latency);
+        let mut block: Vec<&mut [f32]> = channels.iter_mut().map(|c| &mut c[start..end]).collect();
+        limiter.process_block(&mut block);
+        deepest_db = deepest_db.max(limiter.gain_reduction_db());
+    }
+    for c in &mut channels {
+        c.drain(..latency);
+    }
+    (channels, deepest_db)
+}
+
+/// `channels × gain`, TPDF-dithered to 24 bits for the integer formats.
+fn quantise(channels: &[Vec<f32>], format: Format, gain: f32) -> Vec<Vec<f32>> {
+    let mut out: Vec<Vec<f32>> = channels
+        .iter()
+        .map(|c| c.iter().map(|s| s * gain).collect())
+        .collect();
+    if format.wav_format() == WavFormat::Int24 {
+        let settings = DitherSettings {
+            bits: 24,
+            shaping: NoiseShaping::None,
+            seed: DITHER_SEED,
+        };
+        let mut dither = Dither::new(0.0, 0, out.len(), settings);
+        let mut slices: Vec<&mut [f32]> = out.iter_mut().map(Vec::as_mut_slice).collect();
+        dither.process_block(&mut slices);
+    }
+    out
+}
+
+/// True peak of `channels` at [`CHECK_OVERSAMPLING`]×, dBTP.
+pub fn true_peak_dbtp(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
+    let slices: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
+    measure_true_peak_db(&slices, f64::from(sample_rate_hz), CHECK_OVERSAMPLING)
+}
+
+/// Integrated loudness of `audio`, LUFS (−∞ for silence).
+pub fn integrated_lufs(audio: &Audio) -> f32 {
+    let mut meter = LoudnessMeter::new(
+        f64::from(audio.sample_rate_hz),
+        audio.num_frames().max(1),
+        audio.channels.len(),
+    );
+    meter.process_block(&audio.slices());
+    meter.readings().integrated_lufs
+}
