@@ -25,6 +25,16 @@ pub fn for_each_chunk(
     }
 }
 
+/// Runs `f` on the (at most [`MAX_PATH_CHANNELS`]) channels of a block as shared slices,
+/// e.g. to meter a block that is processed in place. Never allocates.
+pub fn with_shared<R>(channels: &[&mut [f32]], f: impl FnOnce(&[&[f32]]) -> R) -> R {
+    let mut shared: [&[f32]; MAX_PATH_CHANNELS] = [&[], &[]];
+    for (slot, channel) in shared.iter_mut().zip(channels.iter()) {
+        *slot = channel;
+    }
+    f(&shared[..channels.len().min(MAX_PATH_CHANNELS)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

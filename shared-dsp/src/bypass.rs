@@ -4,12 +4,19 @@
 //! processed path's latency, and a [`LinearSmoother`] crossfades between the two over
 //! [`BYPASS_FADE_MS`]. Fully engaged, the output is exactly the wet signal; fully bypassed,
 //! exactly the delayed dry signal. The reported latency is the same either way.
+//!
+//! The dry path has a gain of its own ([`BypassMixer::set_dry_gain_db`], ramped over
+//! [`DRY_GAIN_RAMP_MS`]): the Master Bus's equal-loudness A/B plays the unprocessed signal
+//! at the processed signal's loudness. At 0 dB (the default) the dry copy is untouched.
 
+use crate::db::db_to_gain;
 use crate::delay::DelayLine;
 use crate::smoother::LinearSmoother;
 
 /// Crossfade time of bypass on/off, in milliseconds.
 pub const BYPASS_FADE_MS: f32 = 10.0;
+/// Ramp time of a dry-gain change, in milliseconds.
+pub const DRY_GAIN_RAMP_MS: f32 = 50.0;
 
 /// Holds a delay-compensated copy of the input and crossfades it with the processed signal.
 #[derive(Debug, Clone)]
@@ -20,6 +27,8 @@ pub struct BypassMixer {
     delay: DelayLine,
     /// Bypass amount: 0 = processed, 1 = dry.
     amount_t: LinearSmoother,
+    /// Linear gain of the dry copy.
+    dry_gain: LinearSmoother,
 }
 
 impl BypassMixer {
@@ -34,12 +43,14 @@ impl BypassMixer {
             dry: vec![vec![0.0; max_block]; num_channels],
             delay: DelayLine::new(num_channels, max_latency_samples),
             amount_t: LinearSmoother::new(BYPASS_FADE_MS, sample_rate_hz, 0.0),
+            dry_gain: LinearSmoother::new(DRY_GAIN_RAMP_MS, sample_rate_hz, 1.0),
         }
     }
 
     /// Updates the fade length for a new sample rate.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
         self.amount_t.set_sample_rate(sample_rate_hz);
+        self.dry_gain.set_sample_rate(sample_rate_hz);
     }
 
     /// Sets the latency of the processed path the dry copy must match (structural; clears state).
@@ -52,11 +63,21 @@ impl BypassMixer {
         self.amount_t.set_target(if bypassed { 1.0 } else { 0.0 });
     }
 
-    /// Clears the dry delay and jumps the fade to its target (never allocates).
+    /// Sets the gain of the dry copy in dB (non-finite = 0 dB); ramps over
+    /// [`DRY_GAIN_RAMP_MS`].
+    pub fn set_dry_gain_db(&mut self, gain_db: f32) {
+        let gain_db = if gain_db.is_finite() { gain_db } else { 0.0 };
+        self.dry_gain.set_target(db_to_gain(gain_db));
+    }
+
+    /// Clears the dry delay and jumps the fade and the dry gain to their targets (never
+    /// allocates).
     pub fn reset(&mut self) {
         self.delay.reset();
         let target = self.amount_t.target();
         self.amount_t.reset(target);
+        let gain = self.dry_gain.target();
+        self.dry_gain.reset(gain);
     }
 
     /// Stores (and delays) the input of this block. Call before processing the block.
@@ -74,6 +95,14 @@ impl BypassMixer {
             *slot = &mut dry[..num_frames];
         }
         self.delay.process_block(&mut dry_slices[..n]);
+        if !(self.dry_gain.is_settled() && self.dry_gain.current() == 1.0) {
+            for i in 0..num_frames {
+                let gain = self.dry_gain.next_value();
+                for dry in dry_slices[..n].iter_mut() {
+                    dry[i] *= gain;
+                }
+            }
+        }
     }
 
     /// Mixes the processed block in `channels` with the stored dry copy, in place.
@@ -123,9 +152,14 @@ mod tests {
     }
 
     fn run(input: &[f32], bypassed: bool, latency: usize) -> Vec<f32> {
+        run_with_dry_gain(input, bypassed, latency, 0.0)
+    }
+
+    fn run_with_dry_gain(input: &[f32], bypassed: bool, latency: usize, dry_db: f32) -> Vec<f32> {
         let mut mixer = BypassMixer::new(48_000.0, 64, 1, 100);
         mixer.set_latency_samples(latency);
         mixer.set_bypassed(bypassed);
+        mixer.set_dry_gain_db(dry_db);
         mixer.reset();
         let mut out = Vec::new();
         for block in input.chunks(64) {
@@ -156,5 +190,22 @@ mod tests {
             // Halving is exact in f32, so "exactly the wet signal" is a bitwise claim.
             assert_eq!(y.to_bits(), (x * 0.5).to_bits(), "{i}: {y} vs {}", x * 0.5);
         }
+    }
+
+    #[test]
+    fn dry_gain_scales_only_the_dry_path() {
+        let input = input();
+        // +6.02 dB is a gain of 2 (exact in f32 up to rounding of the dB conversion).
+        let gain = db_to_gain(6.0);
+        let out = run_with_dry_gain(&input, true, 10, 6.0);
+        for (i, &y) in out.iter().enumerate().skip(10) {
+            assert_eq!(y.to_bits(), (input[i - 10] * gain).to_bits(), "{i}");
+        }
+        let engaged = run_with_dry_gain(&input, false, 10, 6.0);
+        assert_eq!(
+            engaged,
+            run(&input, false, 10),
+            "the wet path ignores the dry gain"
+        );
     }
 }

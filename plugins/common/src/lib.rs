@@ -1,6 +1,8 @@
 //! Pieces both Stemwise plugins share: the audio→GUI meter transport and egui widgets.
 
+pub mod history;
 pub mod identity;
 pub mod meters;
+pub mod param_kit;
 pub mod presets;
 pub mod widgets;

@@ -1,51 +1,27 @@
 //! Stemwise Master Bus: the plugin on the master. All DSP lives in `shared-dsp`; this crate
 //! maps parameters to processor settings, runs the chain and publishes meters.
+//!
+//! Signal flow: input gain → EQ → glue compressor → true-peak limiter → output gain
+//! ([`shared_dsp::master::MasterChain`]) → meters. The reference input (CLAP aux port, VST3
+//! sidechain bus) carries the approved mix; the live null test compares it with the main
+//! input (the stems' sum) *before* the master processing.
 
 use nice_plug::prelude::*;
-use plugin_common::meters::PeakMeter;
 use shared_dsp::block::for_each_chunk;
-use shared_dsp::bypass::BypassMixer;
-use shared_dsp::gain::{GainSettings, GainStage};
-use shared_dsp::sanitize::sanitize_block;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+mod chain;
 mod editor;
+pub mod meters;
+pub mod params;
+
+use chain::Chain;
+use meters::{BusMeters, SavedReadings};
+use params::MasterBusParams;
 
 /// The CLAP id, frozen forever (hosts store projects by it).
 pub const CLAP_ID: &str = "com.stemwise.master-bus";
-pub mod params;
-
-use params::MasterBusParams;
-
-/// Meter values shared with the editor.
-#[derive(Debug, Default)]
-pub struct BusMeters {
-    /// Input peak (the summed stems).
-    pub input: PeakMeter,
-    /// Output peak.
-    pub output: PeakMeter,
-}
-
-/// The processors of the bus, sized in `activate`.
-struct Chain {
-    /// Gain into the chain.
-    input_gain: GainStage,
-    /// Gain after the chain.
-    output_gain: GainStage,
-    /// Click-free bypass with the dry path delay-compensated.
-    bypass: BypassMixer,
-    /// Largest block the processors were sized for.
-    max_block: usize,
-}
-
-/// Settings read from the parameters once per (sub-)block.
-#[derive(Clone, Copy)]
-struct ChainSettings {
-    input_gain: GainSettings,
-    output_gain: GainSettings,
-    bypassed: bool,
-}
 
 /// The Master Bus plugin.
 pub struct MasterBus {
@@ -57,20 +33,11 @@ pub struct MasterBus {
 
 impl Default for MasterBus {
     fn default() -> Self {
+        let readings = Arc::new(SavedReadings::default());
         Self {
-            params: Arc::new(MasterBusParams::default()),
-            meters: Arc::new(BusMeters::default()),
+            params: Arc::new(MasterBusParams::new(readings.clone())),
+            meters: Arc::new(BusMeters::new(readings)),
             chain: None,
-        }
-    }
-}
-
-impl MasterBus {
-    fn settings(&self) -> ChainSettings {
-        ChainSettings {
-            input_gain: self.params.input_gain(),
-            output_gain: self.params.output_gain(),
-            bypassed: self.params.bypass.value(),
         }
     }
 }
@@ -85,6 +52,14 @@ impl Plugin for MasterBus {
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
         main_input_channels: NonZeroU32::new(2),
         main_output_channels: NonZeroU32::new(2),
+        aux_input_ports: &[new_nonzero_u32(2)],
+        names: PortNames {
+            layout: Some("Stereo with reference mix"),
+            main_input: Some("Stems sum"),
+            main_output: Some("Master"),
+            aux_inputs: &["Reference mix"],
+            aux_outputs: &[],
+        },
         ..AudioIOLayout::const_default()
     }];
 
@@ -112,70 +87,57 @@ impl Plugin for MasterBus {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let sample_rate_hz = buffer_config.sample_rate;
+        let sample_rate_hz = f64::from(buffer_config.sample_rate);
         let max_block = buffer_config.max_buffer_size.max(1) as usize;
-        let chain = Chain {
-            input_gain: GainStage::new(sample_rate_hz, self.params.input_gain()),
-            output_gain: GainStage::new(sample_rate_hz, self.params.output_gain()),
-            bypass: BypassMixer::new(sample_rate_hz, max_block, 2, 0),
-            max_block,
-        };
-        context.set_latency_samples(chain.latency_samples() as u32);
+        let chain = Chain::new(sample_rate_hz, max_block, &self.params);
+        let latency_samples = chain.latency_samples();
+        context.set_latency_samples(latency_samples as u32);
+        self.meters.latency_samples.publish(latency_samples as f32);
+        self.meters.sample_rate_hz.publish(sample_rate_hz as f32);
         self.chain = Some(chain);
         true
     }
 
     fn reset(&mut self) {
-        let settings = self.settings();
         if let Some(chain) = &mut self.chain {
-            chain.apply(settings);
-            chain.input_gain.reset();
-            chain.output_gain.reset();
-            chain.bypass.reset();
+            chain.reset(&self.params);
         }
     }
 
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        let settings = self.settings();
         let Some(chain) = &mut self.chain else {
             return ProcessStatus::Error("process called before activate");
         };
+        if self.meters.take_reset_request() {
+            chain.reset_measurement(&self.meters);
+        }
+        let settings = self.params.master_settings();
+        let monitor = chain::Monitor {
+            bypassed: self.params.bypass.value(),
+            ab_unprocessed: self.params.ab_unprocessed.value(),
+        };
+        let latency_before = chain.latency_samples();
+        let reference = aux.inputs.first_mut().map(|b| b.as_slice());
         let channels = buffer.as_slice();
-        sanitize_block(channels);
+        chain.null_test(reference, channels);
         self.meters.input.publish(channels);
-        for_each_chunk(channels, chain.max_block, |chunk| {
-            chain.process(chunk, settings)
+        for_each_chunk(channels, chain.max_block(), |chunk| {
+            chain.process(chunk, settings, monitor, &self.meters)
         });
+        let latency_samples = chain.latency_samples();
+        if latency_samples != latency_before {
+            // EQ phase mode and limiter lookahead only (structural, lane (c) changes).
+            context.set_latency_samples(latency_samples as u32);
+            self.meters.latency_samples.publish(latency_samples as f32);
+        }
         self.meters.output.publish(buffer.as_slice_immutable());
+        chain.publish(&self.meters);
         ProcessStatus::Normal
-    }
-}
-
-impl Chain {
-    /// Sends new targets to every stage.
-    fn apply(&mut self, settings: ChainSettings) {
-        self.input_gain.set_settings(settings.input_gain);
-        self.output_gain.set_settings(settings.output_gain);
-        self.bypass.set_bypassed(settings.bypassed);
-    }
-
-    /// Runs one chunk through the bus in place.
-    fn process(&mut self, channels: &mut [&mut [f32]], settings: ChainSettings) {
-        self.apply(settings);
-        self.bypass.capture_dry(channels);
-        self.input_gain.process_block(channels);
-        self.output_gain.process_block(channels);
-        self.bypass.mix(channels);
-    }
-
-    /// Latency of the whole bus, constant under bypass.
-    fn latency_samples(&self) -> usize {
-        self.input_gain.latency_samples() + self.output_gain.latency_samples()
     }
 }
 
@@ -196,6 +158,46 @@ impl ClapPlugin for MasterBus {
         ClapFeature::Limiter,
         ClapFeature::Analyzer,
     ];
+
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        add_remote_controls(&self.params, context);
+    }
+}
+
+/// CLAP remote-control pages (Bitwig's controller mapping): EQ, glue, limiter & output.
+fn add_remote_controls(params: &MasterBusParams, context: &mut impl RemoteControlsContext) {
+    context.add_section("Master Bus", |section| {
+        section.add_page("EQ", |page| {
+            page.add_param(&params.low_shelf.gain_db);
+            page.add_param(&params.bell_1.gain_db);
+            page.add_param(&params.bell_2.gain_db);
+            page.add_param(&params.bell_3.gain_db);
+            page.add_param(&params.high_shelf.gain_db);
+            page.add_param(&params.bell_1.freq_hz);
+            page.add_param(&params.bell_2.freq_hz);
+            page.add_param(&params.bell_3.freq_hz);
+        });
+        section.add_page("Glue Compressor", |page| {
+            page.add_param(&params.glue_on);
+            page.add_param(&params.glue_ratio);
+            page.add_param(&params.glue_threshold_db);
+            page.add_param(&params.glue_attack_ms);
+            page.add_param(&params.glue_release_ms);
+            page.add_param(&params.glue_sidechain_hpf_hz);
+            page.add_param(&params.glue_mix_t);
+            page.add_param(&params.glue_makeup_db);
+        });
+        section.add_page("Limiter & Output", |page| {
+            page.add_param(&params.limiter_on);
+            page.add_param(&params.ceiling_preset);
+            page.add_param(&params.limiter_drive_db);
+            page.add_param(&params.limiter_release_ms);
+            page.add_param(&params.input_gain_db);
+            page.add_param(&params.output_gain_db);
+            page.add_param(&params.ab_unprocessed);
+            page.add_param(&params.target);
+        });
+    });
 }
 
 impl Vst3Plugin for MasterBus {

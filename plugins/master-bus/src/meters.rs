@@ -1,0 +1,346 @@
+//! Audio thread → GUI (and saved state) meter values of the Master Bus.
+//!
+//! Everything is an atomic written once per block by the audio thread, so the editor and the
+//! state save read them without locks. The master's loudness readings are also saved with the
+//! project ([`SavedReadings`], a nice-plug persistent field): a host — or the test harness —
+//! reads exactly what the meter shows by saving the state.
+
+use nice_plug::params::persist::PersistentField;
+use plugin_common::history::History;
+use plugin_common::meters::PeakMeter;
+use serde::{Deserialize, Serialize};
+use shared_dsp::loudness::LoudnessReadings;
+use shared_dsp::meter_transport::ScalarMeter;
+use shared_dsp::null_test::{LiveNullReadings, Verdict};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
+use std::sync::Arc;
+
+/// Rows of the scrolling history (one per 100 ms: 10 minutes).
+pub const HISTORY_ROWS: usize = 6000;
+/// Interval of the history rows, seconds.
+pub const HISTORY_INTERVAL_S: f32 = 0.1;
+
+/// Columns of one history row.
+pub mod column {
+    /// Momentary loudness of the master, LUFS.
+    pub const MOMENTARY: usize = 0;
+    /// Short-term loudness of the master, LUFS.
+    pub const SHORT_TERM: usize = 1;
+    /// Glue compressor reduction, dB (positive).
+    pub const COMPRESSOR_GR: usize = 2;
+    /// Limiter reduction, dB (positive).
+    pub const LIMITER_GR: usize = 3;
+    /// Number of columns.
+    pub const COUNT: usize = 4;
+}
+
+/// Loudness readings as atomics (`NEG_INFINITY` = undefined, as in shared-dsp).
+#[derive(Debug)]
+pub struct LoudnessScalars {
+    /// Momentary (400 ms), LUFS.
+    pub momentary_lufs: ScalarMeter,
+    /// Short-term (3 s), LUFS.
+    pub short_term_lufs: ScalarMeter,
+    /// Integrated since reset, LUFS.
+    pub integrated_lufs: ScalarMeter,
+    /// Loudness range, LU.
+    pub lra_lu: ScalarMeter,
+    /// True peak of the last block, dBTP.
+    pub true_peak_dbtp: ScalarMeter,
+    /// Largest true peak since reset, dBTP.
+    pub max_true_peak_dbtp: ScalarMeter,
+    /// Largest sample peak since reset, dBFS.
+    pub max_sample_peak_dbfs: ScalarMeter,
+    /// Peak-to-loudness ratio, LU.
+    pub plr_lu: ScalarMeter,
+    /// Largest momentary loudness since reset, LUFS.
+    pub max_momentary_lufs: ScalarMeter,
+    /// Largest short-term loudness since reset, LUFS.
+    pub max_short_term_lufs: ScalarMeter,
+}
+
+impl Default for LoudnessScalars {
+    fn default() -> Self {
+        let undefined = || ScalarMeter::new(f32::NEG_INFINITY);
+        Self {
+            momentary_lufs: undefined(),
+            short_term_lufs: undefined(),
+            integrated_lufs: undefined(),
+            lra_lu: ScalarMeter::new(0.0),
+            true_peak_dbtp: undefined(),
+            max_true_peak_dbtp: undefined(),
+            max_sample_peak_dbfs: undefined(),
+            plr_lu: undefined(),
+            max_momentary_lufs: undefined(),
+            max_short_term_lufs: undefined(),
+        }
+    }
+}
+
+impl LoudnessScalars {
+    /// Audio thread: publishes a meter's readings.
+    pub fn publish(&self, r: &LoudnessReadings) {
+        self.momentary_lufs.publish(r.momentary_lufs);
+        self.short_term_lufs.publish(r.short_term_lufs);
+        self.integrated_lufs.publish(r.integrated_lufs);
+        self.lra_lu.publish(r.lra_lu);
+        self.true_peak_dbtp.publish(r.true_peak_dbtp);
+        self.max_true_peak_dbtp.publish(r.max_true_peak_dbtp);
+        self.max_sample_peak_dbfs.publish(r.max_sample_peak_dbfs);
+        self.plr_lu.publish(r.plr_lu);
+        self.max_momentary_lufs.publish(r.max_momentary_lufs);
+        self.max_short_term_lufs.publish(r.max_short_term_lufs);
+    }
+}
+
+/// Verdict codes of [`NullScalars::verdict`].
+pub mod verdict_code {
+    /// No reference signal yet, or nothing compared yet.
+    pub const NONE: u8 = 0;
+    /// Residual peak at or below −60 dBFS.
+    pub const PASS: u8 = 1;
+    /// Between the limits.
+    pub const WARN: u8 = 2;
+    /// Residual peak above −40 dBFS.
+    pub const FAIL: u8 = 3;
+}
+
+/// The live null test's readings as atomics.
+#[derive(Debug)]
+pub struct NullScalars {
+    /// A non-silent reference mix has arrived on the reference input.
+    pub reference_seen: AtomicBool,
+    /// The offset search has run.
+    pub locked: AtomicBool,
+    /// How late the stems' sum is against the reference, samples.
+    pub offset_samples: AtomicI64,
+    /// See [`verdict_code`].
+    pub verdict: AtomicU8,
+    /// Residual RMS since lock, dBFS.
+    pub residual_rms_dbfs: ScalarMeter,
+    /// Residual peak since lock, dBFS.
+    pub residual_peak_dbfs: ScalarMeter,
+    /// Residual RMS relative to the reference, dB.
+    pub residual_rms_rel_db: ScalarMeter,
+}
+
+impl Default for NullScalars {
+    fn default() -> Self {
+        Self {
+            reference_seen: AtomicBool::new(false),
+            locked: AtomicBool::new(false),
+            offset_samples: AtomicI64::new(0),
+            verdict: AtomicU8::new(verdict_code::NONE),
+            residual_rms_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
+            residual_peak_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
+            residual_rms_rel_db: ScalarMeter::new(f32::NEG_INFINITY),
+        }
+    }
+}
+
+impl NullScalars {
+    /// Audio thread: publishes the analyzer's readings.
+    pub fn publish(&self, reference_seen: bool, r: &LiveNullReadings) {
+        self.reference_seen.store(reference_seen, Ordering::Relaxed);
+        self.locked.store(r.locked, Ordering::Relaxed);
+        self.offset_samples
+            .store(r.offset_samples as i64, Ordering::Relaxed);
+        let code = match r.verdict {
+            None => verdict_code::NONE,
+            Some(Verdict::Pass) => verdict_code::PASS,
+            Some(Verdict::Warn) => verdict_code::WARN,
+            Some(Verdict::Fail) => verdict_code::FAIL,
+        };
+        self.verdict.store(code, Ordering::Relaxed);
+        self.residual_rms_dbfs.publish(r.residual_rms_dbfs as f32);
+        self.residual_peak_dbfs.publish(r.residual_peak_dbfs as f32);
+        self.residual_rms_rel_db
+            .publish(r.residual_rms_rel_db as f32);
+    }
+
+    /// The saved form (`None` before anything was compared).
+    pub fn record(&self) -> Option<NullRecord> {
+        let verdict = match self.verdict.load(Ordering::Relaxed) {
+            verdict_code::PASS => "pass",
+            verdict_code::WARN => "warn",
+            verdict_code::FAIL => "fail",
+            _ => return None,
+        };
+        Some(NullRecord {
+            verdict: verdict.to_owned(),
+            offset_samples: self.offset_samples.load(Ordering::Relaxed),
+            residual_rms_dbfs: finite(self.residual_rms_dbfs.read()),
+            residual_peak_dbfs: finite(self.residual_peak_dbfs.read()),
+        })
+    }
+}
+
+/// The saved form of the null test's result (a log of the last comparison; the test itself
+/// runs live and starts over after loading).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NullRecord {
+    /// `pass`, `warn` or `fail`.
+    pub verdict: String,
+    /// How late the stems' sum was against the reference, samples.
+    pub offset_samples: i64,
+    /// Residual RMS, dBFS.
+    pub residual_rms_dbfs: Option<f32>,
+    /// Residual peak, dBFS.
+    pub residual_peak_dbfs: Option<f32>,
+}
+
+/// The saved form of the master's readings (JSON cannot hold ±∞: undefined is `None`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadingsRecord {
+    /// Integrated loudness, LUFS.
+    pub integrated_lufs: Option<f32>,
+    /// Loudness range, LU.
+    pub lra_lu: Option<f32>,
+    /// Largest true peak, dBTP.
+    pub max_true_peak_dbtp: Option<f32>,
+    /// Largest sample peak, dBFS.
+    pub max_sample_peak_dbfs: Option<f32>,
+    /// Peak-to-loudness ratio, LU.
+    pub plr_lu: Option<f32>,
+    /// Largest momentary loudness, LUFS.
+    pub max_momentary_lufs: Option<f32>,
+    /// Largest short-term loudness, LUFS.
+    pub max_short_term_lufs: Option<f32>,
+    /// The live null test's last result.
+    #[serde(default)]
+    pub null: Option<NullRecord>,
+}
+
+/// The master's readings, shared by the audio thread, the editor and the saved state.
+#[derive(Debug, Default)]
+pub struct SavedReadings {
+    /// The processed master's loudness.
+    pub master: LoudnessScalars,
+    /// The live null test.
+    pub null: NullScalars,
+}
+
+/// `Some(value)` when finite.
+fn finite(value: f32) -> Option<f32> {
+    value.is_finite().then_some(value)
+}
+
+impl SavedReadings {
+    /// The current readings in their saved form.
+    pub fn record(&self) -> ReadingsRecord {
+        let m = &self.master;
+        ReadingsRecord {
+            integrated_lufs: finite(m.integrated_lufs.read()),
+            lra_lu: finite(m.lra_lu.read()),
+            max_true_peak_dbtp: finite(m.max_true_peak_dbtp.read()),
+            max_sample_peak_dbfs: finite(m.max_sample_peak_dbfs.read()),
+            plr_lu: finite(m.plr_lu.read()),
+            max_momentary_lufs: finite(m.max_momentary_lufs.read()),
+            max_short_term_lufs: finite(m.max_short_term_lufs.read()),
+            null: self.null.record(),
+        }
+    }
+}
+
+impl<'a> PersistentField<'a, ReadingsRecord> for SavedReadings {
+    /// Shows the saved loudness readings until the meter measures new audio (the null test
+    /// starts over).
+    fn set(&self, record: ReadingsRecord) {
+        let m = &self.master;
+        let or_undefined =
+            |v: Option<f32>| v.filter(|v| v.is_finite()).unwrap_or(f32::NEG_INFINITY);
+        m.integrated_lufs
+            .publish(or_undefined(record.integrated_lufs));
+        m.lra_lu
+            .publish(record.lra_lu.filter(|v| v.is_finite()).unwrap_or(0.0));
+        m.max_true_peak_dbtp
+            .publish(or_undefined(record.max_true_peak_dbtp));
+        m.max_sample_peak_dbfs
+            .publish(or_undefined(record.max_sample_peak_dbfs));
+        m.plr_lu.publish(or_undefined(record.plr_lu));
+        m.max_momentary_lufs
+            .publish(or_undefined(record.max_momentary_lufs));
+        m.max_short_term_lufs
+            .publish(or_undefined(record.max_short_term_lufs));
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&ReadingsRecord) -> R,
+    {
+        f(&self.record())
+    }
+}
+
+impl<'a> PersistentField<'a, ReadingsRecord> for Arc<SavedReadings> {
+    fn set(&self, record: ReadingsRecord) {
+        self.as_ref().set(record);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&ReadingsRecord) -> R,
+    {
+        self.as_ref().map(f)
+    }
+}
+
+/// Every meter value of the bus.
+#[derive(Debug)]
+pub struct BusMeters {
+    /// Input peak (the summed stems).
+    pub input: PeakMeter,
+    /// Output peak.
+    pub output: PeakMeter,
+    /// The processed master's loudness (also saved with the state).
+    pub readings: Arc<SavedReadings>,
+    /// The unprocessed input's loudness (for the A/B match and the limiting estimate).
+    pub input_loudness: LoudnessScalars,
+    /// Glue compressor reduction, dB (largest of the last block).
+    pub compressor_gr_db: ScalarMeter,
+    /// Limiter reduction, dB (deepest of the last block).
+    pub limiter_gr_db: ScalarMeter,
+    /// Auto makeup currently applied, dB.
+    pub auto_makeup_db: ScalarMeter,
+    /// Gain the A/B applies to the unprocessed signal to match the master, dB.
+    pub ab_match_db: ScalarMeter,
+    /// Reported latency, samples.
+    pub latency_samples: ScalarMeter,
+    /// Sample rate of the activation, Hz (0 before).
+    pub sample_rate_hz: ScalarMeter,
+    /// Loudness and reduction history (see [`column`]).
+    pub history: History<{ column::COUNT }>,
+    /// Set by the GUI to restart the loudness measurement; cleared by the audio thread.
+    reset_requested: AtomicBool,
+}
+
+impl BusMeters {
+    /// Meters at rest, sharing `readings` with the parameters' saved state.
+    pub fn new(readings: Arc<SavedReadings>) -> Self {
+        Self {
+            input: PeakMeter::default(),
+            output: PeakMeter::default(),
+            readings,
+            input_loudness: LoudnessScalars::default(),
+            compressor_gr_db: ScalarMeter::new(0.0),
+            limiter_gr_db: ScalarMeter::new(0.0),
+            auto_makeup_db: ScalarMeter::new(0.0),
+            ab_match_db: ScalarMeter::new(0.0),
+            latency_samples: ScalarMeter::new(0.0),
+            sample_rate_hz: ScalarMeter::new(0.0),
+            history: History::new(HISTORY_ROWS),
+            reset_requested: AtomicBool::new(false),
+        }
+    }
+
+    /// GUI: asks the audio thread to restart the loudness measurement (integrated, LRA,
+    /// maxima, history) at its next block.
+    pub fn request_reset(&self) {
+        self.reset_requested.store(true, Ordering::Release);
+    }
+
+    /// Audio thread: true once per GUI request.
+    pub fn take_reset_request(&self) -> bool {
+        self.reset_requested.swap(false, Ordering::Acquire)
+    }
+}
