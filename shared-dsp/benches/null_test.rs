@@ -1,10 +1,14 @@
 //! Null-test analysis of 60 s of stereo at 48 kHz with 4 stems. Throughput is in sample
 //! frames, so the realtime factor is the reported elements/s divided by 48 000.
+//!
+//! The live analyzer: steady-state cost per stereo frame (locked, diagnosis done), and the
+//! two one-time costs in the audio block that runs them (lock search, diagnosis window).
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use shared_dsp::null_test::{analyze, NullSettings};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use shared_dsp::null_test::{analyze, LiveNullSettings, LiveNullTest, NullSettings};
 use shared_dsp::signals::{pink_noise, sine, transient_train};
 
 const FS: f64 = 48_000.0;
@@ -60,5 +64,104 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Block size of the live benches, in frames.
+const BLOCK: usize = 512;
+
+/// Feeds `frames` of both signals in `BLOCK`s, returning each block's duration.
+fn feed(
+    live: &mut LiveNullTest,
+    reference: &[Vec<f32>],
+    candidate: &[Vec<f32>],
+    frames: std::ops::Range<usize>,
+) -> Vec<Duration> {
+    let mut times = Vec::new();
+    let mut start = frames.start;
+    while start < frames.end {
+        let end = (start + BLOCK).min(frames.end);
+        let r = [&reference[0][start..end], &reference[1][start..end]];
+        let c = [&candidate[0][start..end], &candidate[1][start..end]];
+        let t = Instant::now();
+        live.process_block(black_box(&r), black_box(&c));
+        black_box(live.readings());
+        times.push(t.elapsed());
+        start = end;
+    }
+    times
+}
+
+fn bench_live(c: &mut Criterion) {
+    let stems = stems();
+    let sum = |skip: Option<usize>| -> Vec<Vec<f32>> {
+        (0..2)
+            .map(|ch| {
+                (0..LEN)
+                    .map(|n| {
+                        stems
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| if Some(i) == skip { -s[ch][n] } else { s[ch][n] })
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let reference = sum(None);
+    let flipped_keys = sum(Some(2));
+    let settings = LiveNullSettings::default();
+    // Capture length of the lock search at 48 kHz with the default settings (±1 s, 2 s).
+    let capture_len = (96_000usize + 2 * 48_000).next_power_of_two();
+    let locked_at = 20 * 48_000;
+
+    let mut group = c.benchmark_group("live_null_test_stereo_48k");
+    group.sample_size(10);
+    let mut live = LiveNullTest::new(FS, 2, settings);
+    feed(&mut live, &reference, &flipped_keys, 0..locked_at);
+    assert!(live.readings().diagnosis.is_some());
+    group.throughput(Throughput::Elements(48_000));
+    group.bench_function("steady_state_1s_blocks_of_512", |b| {
+        b.iter(|| {
+            feed(
+                &mut live,
+                &reference,
+                &flipped_keys,
+                locked_at..locked_at + 48_000,
+            )
+        })
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("lock_search_block", |b| {
+        b.iter_batched_ref(
+            || {
+                let mut live = LiveNullTest::new(FS, 2, settings);
+                feed(&mut live, &reference, &reference, 0..capture_len - 1);
+                assert!(!live.readings().locked);
+                live
+            },
+            |live| {
+                feed(live, &reference, &reference, capture_len - 1..capture_len);
+                assert!(live.readings().locked);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    // The diagnosis window runs in one block after lock: with the lock block excluded, it is
+    // the slowest block of a failing delivery's stream.
+    group.bench_function("diagnosis_block", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut live = LiveNullTest::new(FS, 2, settings);
+                feed(&mut live, &reference, &flipped_keys, 0..capture_len);
+                let times = feed(&mut live, &reference, &flipped_keys, capture_len..locked_at);
+                assert!(live.readings().diagnosis.is_some());
+                total += times.into_iter().max().unwrap_or_default();
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_live);
 criterion_main!(benches);

@@ -3,6 +3,7 @@
 //! large) with the reference placed at different offsets; every `process_block` and
 //! `readings` call runs under `assert_no_alloc`. Run with `--profile harness`.
 
+use shared_dsp::compressor::{Compressor, CompressorSettings};
 use shared_dsp::limiter::{Limiter, LimiterSettings};
 use shared_dsp::null_test::{
     Cause, LiveDiagnosis, LiveNullReadings, LiveNullSettings, LiveNullTest, LiveSubject, Verdict,
@@ -340,31 +341,56 @@ fn whole_sum_gain_and_polarity_are_named() {
     assert!(d.to_string().contains("the whole sum"), "{d}");
 }
 
-#[test]
-fn limiter_on_the_reference_is_master_processing() {
-    let stems = stems();
-    let mut limited = reference(&stems);
-    let mut limiter = Limiter::new(FS as f32, 512, 2);
-    limiter.set_settings(LimiterSettings {
-        ceiling_db: -6.0,
-        ..LimiterSettings::default()
-    });
+/// The reference mix run through a mix-bus processor in blocks of 512.
+fn processed_reference(stems: &[Stem], mut process: impl FnMut(&mut [&mut [f32]])) -> Stem {
+    let mut processed = reference(stems);
     for start in (0..LEN).step_by(512) {
         let end = (start + 512).min(LEN);
-        let (l, r) = limited.split_at_mut(1);
-        limiter.process_block(&mut [&mut l[0][start..end], &mut r[0][start..end]]);
+        let (l, r) = processed.split_at_mut(1);
+        process(&mut [&mut l[0][start..end], &mut r[0][start..end]]);
     }
-    let r = run("limited reference", &limited, &sum(&stems), LATE);
-    assert_eq!(r.verdict, Some(Verdict::Fail));
-    let d = cause(&r);
-    assert_eq!(
-        (d.cause, d.subject),
-        (Cause::MasterProcessing, LiveSubject::Reference)
-    );
+    processed
+}
 
-    let clipped = map(&reference(&stems), |s| s.clamp(-0.4, 0.4));
-    let r = run("clipped reference", &clipped, &sum(&stems), EARLY);
-    assert_eq!(cause(&r).cause, Cause::MasterProcessing);
+#[test]
+fn processing_on_the_reference_mix_bus_is_named() {
+    let stems = stems();
+    let mut cases: Vec<(String, Stem)> = Vec::new();
+    for ceiling_db in [-1.0, -3.0, -6.0] {
+        let mut limiter = Limiter::new(FS as f32, 512, 2);
+        limiter.set_settings(LimiterSettings {
+            ceiling_db,
+            ..LimiterSettings::default()
+        });
+        let limited = processed_reference(&stems, |c| limiter.process_block(c));
+        cases.push((format!("limiter at {ceiling_db} dBTP"), limited));
+    }
+    for threshold_db in [-12.0, -20.0] {
+        let mut compressor = Compressor::new(FS as f32, 512, 2);
+        compressor.set_settings(CompressorSettings {
+            threshold_db,
+            ratio: 2.0,
+            ..CompressorSettings::default()
+        });
+        let compressed = processed_reference(&stems, |c| compressor.process_block(c));
+        cases.push((format!("compressor 2:1 at {threshold_db} dB"), compressed));
+    }
+    for level in [0.4f32, 0.6] {
+        cases.push((
+            format!("clipper at {level}"),
+            map(&reference(&stems), |s| s.clamp(-level, level)),
+        ));
+    }
+    for (name, processed) in &cases {
+        let r = run(name, processed, &sum(&stems), LATE);
+        assert_ne!(r.verdict, Some(Verdict::Pass), "{name}");
+        let d = cause(&r);
+        assert_eq!(
+            (d.cause, d.subject),
+            (Cause::MasterProcessing, LiveSubject::Reference),
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -385,6 +411,33 @@ fn resampled_stem_is_named() {
     assert_ne!(r.verdict, Some(Verdict::Pass));
     let d = cause(&r);
     assert_eq!(d.cause, Cause::Resampled, "{d}");
+}
+
+#[test]
+fn readings_do_not_depend_on_block_sizes_and_reset_repeats_them() {
+    let (reference, candidate) = broken(|d| d[KEYS] = map(&d[KEYS], |s| -s));
+    let candidate = shift(&candidate, EARLY);
+    let feed = |live: &mut LiveNullTest, sizes: &[usize]| {
+        let (mut start, mut b) = (0, 0);
+        while start < LEN {
+            let end = (start + sizes[b % sizes.len()]).min(LEN);
+            b += 1;
+            let r = [&reference[0][start..end], &reference[1][start..end]];
+            let c = [&candidate[0][start..end], &candidate[1][start..end]];
+            assert_no_alloc::assert_no_alloc(|| live.process_block(&r, &c));
+            start = end;
+        }
+        live.readings()
+    };
+    let mut live = LiveNullTest::new(FS, 2, LiveNullSettings::default());
+    let varied = feed(&mut live, &BLOCKS);
+    assert_eq!(cause(&varied).cause, Cause::Inverted);
+    for sizes in [&[1][..], &[7], &[64], &[4096]] {
+        let mut other = LiveNullTest::new(FS, 2, LiveNullSettings::default());
+        assert_eq!(feed(&mut other, sizes), varied, "blocks of {sizes:?}");
+    }
+    live.reset();
+    assert_eq!(feed(&mut live, &[4096]), varied);
 }
 
 #[test]

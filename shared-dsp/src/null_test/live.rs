@@ -337,8 +337,8 @@ impl LiveNullTest {
         0
     }
 
-    /// Feeds one block of both signals (same channel count as `new`, any length; the
-    /// shortest channel sets the frame count). Never allocates; the lock search and the
+    /// Feeds one block of both signals (the channel count given to `new`; extra channels
+    /// are ignored; the shortest channel sets the frame count). Never allocates; the lock search and the
     /// diagnosis window each run once, inside the block that completes their capture.
     pub fn process_block(&mut self, reference: &[&[f32]], candidate: &[&[f32]]) {
         let num_frames = reference
@@ -361,8 +361,13 @@ impl LiveNullTest {
         let max_lag = self.correlator.max_lag_samples();
         let window = self.correlator.window_samples();
         let capture_len = window + 2 * max_lag;
+        let num_channels = self.num_channels;
         let mono = |channels: &[&[f32]], n: usize| -> f64 {
-            channels.iter().map(|c| finite(c[n]) as f64).sum()
+            channels
+                .iter()
+                .take(num_channels)
+                .map(|c| finite(c[n]) as f64)
+                .sum()
         };
         // First difference of the mono signals (pre-emphasis, +6 dB/octave): music's broad
         // low-frequency autocorrelation would otherwise let a flipped or 1-sample-late
@@ -421,7 +426,8 @@ impl LiveNullTest {
         for n in range {
             let (mut reference_mono, mut residual_mono) = (0.0f64, 0.0f64);
             let settled = self.settle_samples == 0;
-            for (ch, (r, c)) in reference.iter().zip(candidate).enumerate() {
+            let channels = reference.iter().zip(candidate).take(self.num_channels);
+            for (ch, (r, c)) in channels.enumerate() {
                 let x = self.reference_delay.tick(ch, finite(r[n])) as f64;
                 let c = self.candidate_delay.tick(ch, finite(c[n])) as f64;
                 if settled {
