@@ -11,7 +11,7 @@ use plugin_common::meters::PeakMeter;
 use serde::{Deserialize, Serialize};
 use shared_dsp::loudness::LoudnessReadings;
 use shared_dsp::meter_transport::ScalarMeter;
-use shared_dsp::null_test::{LiveNullReadings, Verdict};
+use shared_dsp::null_test::{Cause, LiveDiagnosis, LiveNullReadings, LiveSubject, Verdict};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::Arc;
 
@@ -122,6 +122,90 @@ pub struct NullScalars {
     pub residual_peak_dbfs: ScalarMeter,
     /// Residual RMS relative to the reference, dB.
     pub residual_rms_rel_db: ScalarMeter,
+    /// Residual RMS over the last second, dBFS.
+    pub live_residual_rms_dbfs: ScalarMeter,
+    /// Residual peak over the last second, dBFS.
+    pub live_residual_peak_dbfs: ScalarMeter,
+    /// RMS of the stems' sum minus RMS of the reference, dB.
+    pub sum_level_diff_db: ScalarMeter,
+    /// The sum is within ±0.1 dB RMS of the reference.
+    pub sum_within_tolerance: AtomicBool,
+    /// The likely cause, encoded (see [`NullScalars::diagnosis`]).
+    diagnosis: EncodedDiagnosis,
+}
+
+/// A [`LiveDiagnosis`] as atomics: cause and subject codes, the cause's value, confidence.
+#[derive(Debug, Default)]
+struct EncodedDiagnosis {
+    /// 0 = none, else 1 + index of the cause in [`CAUSES`].
+    cause: AtomicU8,
+    /// Index into [`SUBJECTS`].
+    subject: AtomicU8,
+    /// dB of `Gained`, samples of `Offset`, 0 otherwise.
+    value: ScalarMeter,
+    /// 0..=1.
+    confidence: ScalarMeter,
+}
+
+/// Subjects in code order.
+const SUBJECTS: [LiveSubject; 3] = [
+    LiveSubject::OneStem,
+    LiveSubject::WholeSum,
+    LiveSubject::Reference,
+];
+
+/// Causes in code order (values are placeholders, replaced by the stored value).
+const CAUSES: [Cause; 7] = [
+    Cause::Inverted,
+    Cause::Gained { db: 0.0 },
+    Cause::Offset { samples: 0 },
+    Cause::Missing,
+    Cause::Resampled,
+    Cause::MasterProcessing,
+    Cause::Unexplained,
+];
+
+impl EncodedDiagnosis {
+    /// Audio thread: stores `diagnosis` (or none).
+    fn store(&self, diagnosis: Option<LiveDiagnosis>) {
+        let Some(d) = diagnosis else {
+            self.cause.store(0, Ordering::Relaxed);
+            return;
+        };
+        let (code, value) = match d.cause {
+            Cause::Inverted => (1, 0.0),
+            Cause::Gained { db } => (2, db as f32),
+            Cause::Offset { samples } => (3, samples as f32),
+            Cause::Missing => (4, 0.0),
+            Cause::Resampled => (5, 0.0),
+            Cause::MasterProcessing => (6, 0.0),
+            Cause::Unexplained => (7, 0.0),
+        };
+        let subject = SUBJECTS.iter().position(|s| *s == d.subject).unwrap_or(0);
+        self.value.publish(value);
+        self.confidence.publish(d.confidence as f32);
+        self.subject.store(subject as u8, Ordering::Relaxed);
+        self.cause.store(code, Ordering::Relaxed);
+    }
+
+    /// The stored diagnosis.
+    fn load(&self) -> Option<LiveDiagnosis> {
+        let code = self.cause.load(Ordering::Relaxed) as usize;
+        let cause = match *CAUSES.get(code.checked_sub(1)?)? {
+            Cause::Gained { .. } => Cause::Gained {
+                db: f64::from(self.value.read()),
+            },
+            Cause::Offset { .. } => Cause::Offset {
+                samples: self.value.read() as isize,
+            },
+            other => other,
+        };
+        Some(LiveDiagnosis {
+            cause,
+            subject: SUBJECTS[(self.subject.load(Ordering::Relaxed) as usize).min(2)],
+            confidence: f64::from(self.confidence.read()),
+        })
+    }
 }
 
 impl Default for NullScalars {
@@ -134,6 +218,11 @@ impl Default for NullScalars {
             residual_rms_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
             residual_peak_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
             residual_rms_rel_db: ScalarMeter::new(f32::NEG_INFINITY),
+            live_residual_rms_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
+            live_residual_peak_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
+            sum_level_diff_db: ScalarMeter::new(0.0),
+            sum_within_tolerance: AtomicBool::new(false),
+            diagnosis: EncodedDiagnosis::default(),
         }
     }
 }
@@ -156,6 +245,19 @@ impl NullScalars {
         self.residual_peak_dbfs.publish(r.residual_peak_dbfs as f32);
         self.residual_rms_rel_db
             .publish(r.residual_rms_rel_db as f32);
+        self.live_residual_rms_dbfs
+            .publish(r.live_residual_rms_dbfs as f32);
+        self.live_residual_peak_dbfs
+            .publish(r.live_residual_peak_dbfs as f32);
+        self.sum_level_diff_db.publish(r.sum_level_diff_db as f32);
+        self.sum_within_tolerance
+            .store(r.sum_within_tolerance, Ordering::Relaxed);
+        self.diagnosis.store(r.diagnosis);
+    }
+
+    /// The likely cause of a failing null (`None` while passing or not yet analysed).
+    pub fn diagnosis(&self) -> Option<LiveDiagnosis> {
+        self.diagnosis.load()
     }
 
     /// The saved form (`None` before anything was compared).
@@ -171,6 +273,8 @@ impl NullScalars {
             offset_samples: self.offset_samples.load(Ordering::Relaxed),
             residual_rms_dbfs: finite(self.residual_rms_dbfs.read()),
             residual_peak_dbfs: finite(self.residual_peak_dbfs.read()),
+            sum_level_diff_db: finite(self.sum_level_diff_db.read()),
+            cause: self.diagnosis().map(|d| d.to_string()),
         })
     }
 }
@@ -187,6 +291,10 @@ pub struct NullRecord {
     pub residual_rms_dbfs: Option<f32>,
     /// Residual peak, dBFS.
     pub residual_peak_dbfs: Option<f32>,
+    /// RMS of the stems' sum minus RMS of the reference, dB.
+    pub sum_level_diff_db: Option<f32>,
+    /// The likely cause, as the panel words it.
+    pub cause: Option<String>,
 }
 
 /// The saved form of the master's readings (JSON cannot hold ±∞: undefined is `None`).
