@@ -125,6 +125,9 @@ mismatched stems, existing outputs).")]
         /// Overwrite an earlier demo.
         #[arg(long)]
         force: bool,
+        /// Length of the demo, s.
+        #[arg(long, default_value_t = demo::DEMO_DURATION_S)]
+        seconds: f64,
         /// No progress bars.
         #[arg(long, short)]
         quiet: bool,
@@ -170,10 +173,20 @@ fn main() -> ExitCode {
             stems,
         } => run_render(&session, out, force, &stems),
         Command::Contribution { session, stems } => run_contribution(&session, &stems),
-        Command::Demo { out, force, quiet } => report_errors(
-            demo::run(&out, force, Progress::new(!quiet), default_threads()).map(|summary| {
-                print!("{summary}");
-            }),
+        Command::Demo {
+            out,
+            force,
+            seconds,
+            quiet,
+        } => report_errors(
+            demo::run(
+                &out,
+                seconds,
+                force,
+                Progress::new(!quiet),
+                default_threads(),
+            )
+            .map(|summary| print!("{summary}")),
         ),
     }
 }

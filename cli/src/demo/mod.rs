@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// Sample rate of the demo, Hz.
 pub const DEMO_SAMPLE_RATE_HZ: u32 = 48_000;
-/// Length of the demo, s (twelve bars at 120 BPM).
+/// Default length of the demo, s (twelve bars at 120 BPM).
 pub const DEMO_DURATION_S: f64 = 24.0;
 /// Report file name.
 pub const REPORT_FILE: &str = "report.html";
@@ -140,8 +140,17 @@ pub struct DemoResults {
     pub charts: Vec<(String, String)>,
 }
 
-/// Runs the demo into `out_dir`; returns the text summary.
-pub fn run(out_dir: &Path, force: bool, progress: Progress, num_threads: usize) -> Result<String> {
+/// Runs a demo of `duration_s` seconds (at least 2) into `out_dir`; returns the text summary.
+pub fn run(
+    out_dir: &Path,
+    duration_s: f64,
+    force: bool,
+    progress: Progress,
+    num_threads: usize,
+) -> Result<String> {
+    if !(2.0..=600.0).contains(&duration_s) {
+        bail!("--seconds {duration_s}: the demo runs 2 to 600 s");
+    }
     let report_path = out_dir.join(REPORT_FILE);
     if !force && report_path.exists() {
         bail!(
@@ -150,7 +159,7 @@ pub fn run(out_dir: &Path, force: bool, progress: Progress, num_threads: usize) 
         );
     }
     let rate = DEMO_SAMPLE_RATE_HZ;
-    let num_frames = (DEMO_DURATION_S * f64::from(rate)).round() as usize;
+    let num_frames = (duration_s * f64::from(rate)).round() as usize;
     let synthesized = stems::synthesize(f64::from(rate), num_frames);
     for stem in &synthesized {
         let audio = Audio {
