@@ -269,7 +269,21 @@ fn offset_stem_is_named_with_its_lag() {
             found == (EARLY, lag) || found == (EARLY + lag, -lag),
             "{found:?}"
         );
+        assert!(d.confidence > 0.9, "{d}");
     }
+}
+
+/// A tonal stem's offset leaves a residual whose relation to the mix rings over every lag:
+/// it is still told from a level error, but its lag (known only up to a period) is flagged
+/// as uncertain by a low confidence.
+#[test]
+fn tonal_stem_offset_is_named_with_low_confidence() {
+    let (reference, candidate) = broken(|d| d[BASS] = shift(&d[BASS], 7));
+    let r = run("bass late by 7", &reference, &candidate, EARLY);
+    assert_eq!(r.offset_samples, EARLY);
+    let d = cause(&r);
+    assert!(matches!(d.cause, Cause::Offset { .. }), "{d}");
+    assert!(d.confidence < 0.5, "{d}");
 }
 
 #[test]

@@ -71,6 +71,9 @@ pub const MIN_LOCK_CORRELATION: f64 = 0.01;
 pub const RESAMPLED_HF_SHARE: f64 = 0.9;
 /// Antisymmetry of `h` a stem offset needs (1 = perfect dipole).
 pub const OFFSET_MIN_ANTISYMMETRY: f64 = 0.85;
+/// Localisation of the dipole below which its lag is uncertain (a tonal stem's `h` rings, so
+/// its lag is known only up to a period): the Offset's confidence is scaled down by it.
+pub const OFFSET_MIN_LOCALIZATION: f64 = 0.3;
 /// Evenness of `h` about lag 0 above which the residual is a level error, not an offset.
 pub const OFFSET_MAX_EVENNESS: f64 = 0.45;
 /// Ratio of the residual's to the reference's energy share in the loudest frames that marks
@@ -136,10 +139,11 @@ pub struct LiveDiagnosis {
     pub cause: Cause,
     /// What it is about.
     pub subject: LiveSubject,
-    /// How sure, 0..=1: Resampled the top-band share, Offset the dipole's antisymmetry,
-    /// MasterProcessing `(share_e − share_x)/(1 − share_x)` in the loudest frames (or the
-    /// share a per-frame gain explains, if larger, for a limiter/compressor), whole sum the |normalised
-    /// correlation|, one stem's level the evenness of `h` (0.5 without a window).
+    /// How sure, 0..=1: Resampled the top-band share; Offset the dipole's antisymmetry,
+    /// scaled down when the dipole is not local (below 0.5 the lag is uncertain, as for a
+    /// tonal stem); MasterProcessing `(share_e − share_x)/(1 − share_x)` in the loudest
+    /// frames, or the share a per-frame gain explains if larger (limiter/compressor); whole
+    /// sum the |normalised correlation|; one stem's level the evenness of `h`.
     pub confidence: f64,
 }
 
@@ -563,12 +567,13 @@ impl LiveNullTest {
         if findings.antisymmetry >= OFFSET_MIN_ANTISYMMETRY
             && findings.evenness <= OFFSET_MAX_EVENNESS
         {
+            let locality = (findings.localization / OFFSET_MIN_LOCALIZATION).min(1.0);
             return Some(diagnosis(
                 Cause::Offset {
                     samples: findings.dipole_lag_samples,
                 },
                 LiveSubject::OneStem,
-                findings.antisymmetry,
+                findings.antisymmetry * locality,
             ));
         }
         let correlation =
