@@ -43,6 +43,10 @@ pub(crate) struct AudioJob<'a> {
     pub processor: &'a mut PluginAudioProcessor<TestHost>,
     /// The signal, one `Vec` per channel, replaced by the output.
     pub audio: &'a mut [Vec<f32>],
+    /// What the first auxiliary input port carries (silence when `None`).
+    pub aux: Option<&'a [Vec<f32>]>,
+    /// Channels of each auxiliary input port (every port gets a buffer, as CLAP requires).
+    pub aux_input_channels: &'a [usize],
     /// Block sizes to cycle through.
     pub block_sizes: &'a [usize],
     /// Events sorted by sample.
@@ -57,7 +61,15 @@ pub(crate) struct AudioJob<'a> {
     pub steady_time: u64,
 }
 
-impl AudioJob<'_> {
+impl<'a> AudioJob<'a> {
+    /// The job with `aux` on the first auxiliary input port.
+    pub fn with_aux(self, aux: &'a [Vec<f32>]) -> Self {
+        Self {
+            aux: Some(aux),
+            ..self
+        }
+    }
+
     /// Processes the whole signal; returns the `steady_time` after the last frame.
     pub fn run(self) -> Result<u64> {
         let num_frames = self.audio.first().map_or(0, Vec::len);
@@ -85,9 +97,23 @@ impl AudioJob<'_> {
         {
             bail!("events must be sorted and inside the {num_frames}-frame signal");
         }
-        let mut input = vec![vec![0.0f32; self.max_block]; self.num_channels];
+        if let Some(aux) = self.aux {
+            let wanted = self.aux_input_channels.first().copied().unwrap_or(0);
+            if aux.len() != wanted || aux.iter().any(|c| c.len() != num_frames) {
+                bail!("the aux input needs {wanted} channels of {num_frames} frames");
+            }
+        }
+        // One scratch per channel of every input port: main first, then the aux ports.
+        let port_channels: Vec<usize> = std::iter::once(self.num_channels)
+            .chain(self.aux_input_channels.iter().copied())
+            .collect();
+        let mut inputs: Vec<Vec<Vec<f32>>> = port_channels
+            .iter()
+            .map(|&n| vec![vec![0.0f32; self.max_block]; n])
+            .collect();
         let mut output = vec![vec![0.0f32; self.max_block]; self.num_channels];
-        let mut input_ports = AudioPorts::with_capacity(self.num_channels, 1);
+        let mut input_ports =
+            AudioPorts::with_capacity(port_channels.iter().sum(), port_channels.len());
         let mut output_ports = AudioPorts::with_capacity(self.num_channels, 1);
         let mut events_in = EventBuffer::with_capacity(self.max_block + self.initial.len());
         let mut events_out = EventBuffer::with_capacity(64);
@@ -114,19 +140,24 @@ impl AudioJob<'_> {
                 events_in.push(&param_event((e.sample - start) as u32, e.id, e.value));
                 next_event += 1;
             }
-            for (scratch, channel) in input.iter_mut().zip(self.audio.iter()) {
+            for (scratch, channel) in inputs[0].iter_mut().zip(self.audio.iter()) {
                 scratch[..len].copy_from_slice(&channel[start..start + len]);
+            }
+            if let (Some(aux), Some(port)) = (self.aux, inputs.get_mut(1)) {
+                for (scratch, channel) in port.iter_mut().zip(aux) {
+                    scratch[..len].copy_from_slice(&channel[start..start + len]);
+                }
             }
             events_out.clear();
             {
-                let audio_in = input_ports.with_input_buffers([AudioPortBuffer {
-                    latency: 0,
-                    channels: AudioPortBufferType::f32_input_only(
-                        input
-                            .iter_mut()
-                            .map(|c| InputChannel::variable(&mut c[..len])),
-                    ),
-                }]);
+                let audio_in =
+                    input_ports.with_input_buffers(inputs.iter_mut().map(|port| AudioPortBuffer {
+                        latency: 0,
+                        channels: AudioPortBufferType::f32_input_only(
+                            port.iter_mut()
+                                .map(|c| InputChannel::variable(&mut c[..len])),
+                        ),
+                    }));
                 let mut audio_out = output_ports.with_output_buffers([AudioPortBuffer {
                     latency: 0,
                     channels: AudioPortBufferType::f32_output_only(

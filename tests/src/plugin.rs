@@ -40,6 +40,8 @@ pub struct PluginUnderTest {
     config: Option<ActiveConfig>,
     /// Channels of the main input and output port.
     num_channels: usize,
+    /// Channels of each auxiliary input port (e.g. a sidechain), in port order.
+    aux_input_channels: Vec<usize>,
     /// Parameters discovered through the params extension at instantiation.
     params: Vec<ParamSpec>,
     /// Values set with [`Self::set_param`] while active, sent at the start of the next block.
@@ -101,12 +103,14 @@ impl PluginUnderTest {
             processor: None,
             config: None,
             num_channels,
+            aux_input_channels: Vec::new(),
             params: Vec::new(),
             pending: Vec::new(),
             steady_time: 0,
             restarts: 0,
         };
         plugin.select_channels(num_channels)?;
+        plugin.aux_input_channels = plugin.aux_input_port_channels()?;
         plugin.params = plugin.read_params()?;
         Ok(plugin)
     }
@@ -125,6 +129,27 @@ impl PluginUnderTest {
                 .map_or(0, |port| port.channel_count);
         }
         Ok((channels[0], channels[1]))
+    }
+
+    /// Channel counts of the input ports after the main one (auxiliary inputs, sidechains).
+    fn aux_input_port_channels(&mut self) -> Result<Vec<usize>> {
+        let handle = self.instance.plugin_handle();
+        let ports: PluginAudioPorts = handle
+            .get_extension()
+            .context("plugin has no audio-ports extension")?;
+        let mut buffer = AudioPortInfoBuffer::new();
+        Ok((1..ports.count(&handle, true))
+            .filter_map(|index| {
+                ports
+                    .get(&handle, index, true, &mut buffer)
+                    .map(|port| port.channel_count as usize)
+            })
+            .collect())
+    }
+
+    /// Channels of each auxiliary input port, in port order (empty without any).
+    pub fn aux_input_channels(&self) -> &[usize] {
+        &self.aux_input_channels
     }
 
     /// Selects the audio-ports configuration whose main input and output have `num_channels`.
@@ -342,6 +367,52 @@ impl PluginUnderTest {
         process_in_parallel(&mut [self], &mut [audio], block_sizes, events)
     }
 
+    /// Like [`Self::process`], with `reference` (one `Vec` per channel, as long as `audio`)
+    /// on the first auxiliary input port, as a DAW routes a sidechain. Other auxiliary
+    /// ports get silence, as always.
+    pub fn process_with_aux(
+        &mut self,
+        audio: &mut [Vec<f32>],
+        reference: &[Vec<f32>],
+        block_sizes: &[usize],
+        events: &[ParamEvent],
+    ) -> Result<()> {
+        let job = self.audio_job(audio, block_sizes, events)?;
+        let result = std::thread::scope(|s| {
+            s.spawn(move || job.with_aux(reference).run())
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the audio thread panicked")))
+        });
+        self.steady_time = result?;
+        self.poll_main_thread()
+    }
+
+    /// The audio-thread job that processes `audio` through this (active) instance.
+    fn audio_job<'a>(
+        &'a mut self,
+        audio: &'a mut [Vec<f32>],
+        block_sizes: &'a [usize],
+        events: &'a [ParamEvent],
+    ) -> Result<AudioJob<'a>> {
+        let config = self.config.context("process called on an inactive plugin")?;
+        let processor = self
+            .processor
+            .as_mut()
+            .context("process called on an inactive plugin")?;
+        Ok(AudioJob {
+            processor,
+            audio,
+            aux: None,
+            aux_input_channels: &self.aux_input_channels,
+            block_sizes,
+            events,
+            initial: std::mem::take(&mut self.pending),
+            max_block: config.max_block,
+            num_channels: self.num_channels,
+            steady_time: self.steady_time,
+        })
+    }
+
     /// The latency the plugin reports (`latency.get`), in samples.
     pub fn latency(&mut self) -> Result<u32> {
         let handle = self.instance.plugin_handle();
@@ -417,24 +488,33 @@ pub fn process_in_parallel(
     let mut instances = Vec::with_capacity(plugins.len());
     for (plugin, audio) in plugins.iter_mut().zip(audio.iter_mut()) {
         let plugin: &mut PluginUnderTest = plugin;
-        let config = plugin
-            .config
-            .context("process called on an inactive plugin")?;
-        let processor = plugin
-            .processor
+        let PluginUnderTest {
+            instance,
+            processor,
+            config,
+            num_channels,
+            aux_input_channels,
+            pending,
+            steady_time,
+            ..
+        } = plugin;
+        let config = config.context("process called on an inactive plugin")?;
+        let processor = processor
             .as_mut()
             .context("process called on an inactive plugin")?;
         jobs.push(AudioJob {
             processor,
             audio,
+            aux: None,
+            aux_input_channels,
             block_sizes,
             events,
-            initial: std::mem::take(&mut plugin.pending),
+            initial: std::mem::take(pending),
             max_block: config.max_block,
-            num_channels: plugin.num_channels,
-            steady_time: plugin.steady_time,
+            num_channels: *num_channels,
+            steady_time: *steady_time,
         });
-        instances.push(&mut plugin.instance);
+        instances.push(instance);
     }
     let results: Vec<Result<u64>> = std::thread::scope(|s| {
         let handles: Vec<_> = jobs

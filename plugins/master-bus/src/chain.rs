@@ -50,6 +50,8 @@ pub struct Chain {
     history_frames: usize,
     /// Deepest compressor and limiter reduction since the last history row, dB.
     history_reduction_db: [f32; 2],
+    /// Gain of the A/B's unprocessed signal, dB (updated on the 100 ms grid).
+    ab_match_target_db: f32,
 }
 
 impl Chain {
@@ -79,10 +81,12 @@ impl Chain {
             reference_seen: false,
             latency_samples,
             max_block,
-            history_interval_frames: (sample_rate_hz * f64::from(HISTORY_INTERVAL_S)).round()
-                as usize,
+            history_interval_frames: ((sample_rate_hz * f64::from(HISTORY_INTERVAL_S)).round()
+                as usize)
+                .max(1),
             history_frames: 0,
             history_reduction_db: [0.0; 2],
+            ab_match_target_db: 0.0,
         };
         chain.reset(params);
         chain
@@ -98,7 +102,7 @@ impl Chain {
             bypassed: params.bypass.value(),
             ab_unprocessed: params.ab_unprocessed.value(),
         };
-        self.set_monitor(monitor, 0.0);
+        self.set_monitor(monitor, self.ab_match_target_db);
         self.monitor.reset();
     }
 
@@ -110,6 +114,7 @@ impl Chain {
         self.reference_seen = false;
         self.history_frames = 0;
         self.history_reduction_db = [0.0; 2];
+        self.ab_match_target_db = 0.0;
         meters.history.clear();
     }
 
@@ -143,6 +148,10 @@ impl Chain {
     }
 
     /// Runs one chunk (at most `max_block` frames) through the bus in place.
+    ///
+    /// The chunk is cut at the 100 ms grid counted from the last measurement reset: at each
+    /// grid point the history gets a row and the A/B match gain a new target, so neither
+    /// depends on the host's block sizes.
     pub fn process(
         &mut self,
         chunk: &mut [&mut [f32]],
@@ -151,18 +160,42 @@ impl Chain {
         meters: &BusMeters,
     ) {
         sanitize_block(chunk);
-        with_shared(chunk, |c| self.input_meter.process_block(c));
         self.master.set_settings(settings);
         if self.master.latency_samples() != self.latency_samples {
             self.align_monitor();
         }
-        let match_db = self.ab_match_db();
-        self.set_monitor(monitor, match_db);
-        self.monitor.capture_dry(chunk);
-        self.master.process_block(chunk);
-        with_shared(chunk, |c| self.master_meter.process_block(c));
-        self.monitor.mix(chunk);
-        self.update_history(chunk.first().map_or(0, |c| c.len()), meters);
+        let num_frames = chunk.first().map_or(0, |c| c.len());
+        let num_channels = chunk.len().min(2);
+        let mut start = 0;
+        while start < num_frames {
+            let to_grid = self.history_interval_frames - self.history_frames;
+            let end = (start + to_grid).min(num_frames);
+            let mut part: [&mut [f32]; 2] = [&mut [], &mut []];
+            for (slot, channel) in part.iter_mut().zip(chunk.iter_mut()) {
+                *slot = &mut channel[start..end];
+            }
+            self.process_part(&mut part[..num_channels], monitor);
+            self.history_frames += end - start;
+            if self.history_frames == self.history_interval_frames {
+                self.history_frames = 0;
+                self.grid_point(meters);
+            }
+            start = end;
+        }
+    }
+
+    /// Runs a piece of a chunk that does not cross the 100 ms grid.
+    fn process_part(&mut self, part: &mut [&mut [f32]], monitor: Monitor) {
+        with_shared(part, |c| self.input_meter.process_block(c));
+        self.set_monitor(monitor, self.ab_match_target_db);
+        self.monitor.capture_dry(part);
+        self.master.process_block(part);
+        with_shared(part, |c| self.master_meter.process_block(c));
+        self.monitor.mix(part);
+        let reduction = self.master.reduction();
+        let deepest = &mut self.history_reduction_db;
+        deepest[0] = deepest[0].max(reduction.compressor_db);
+        deepest[1] = deepest[1].max(reduction.limiter_db);
     }
 
     /// Publishes the block's meter values (once per host block).
@@ -176,7 +209,7 @@ impl Chain {
         meters.compressor_gr_db.publish(reduction.compressor_db);
         meters.limiter_gr_db.publish(reduction.limiter_db);
         meters.auto_makeup_db.publish(reduction.auto_makeup_db);
-        meters.ab_match_db.publish(self.ab_match_db());
+        meters.ab_match_db.publish(self.ab_match_target_db);
         meters
             .readings
             .null
@@ -210,24 +243,17 @@ impl Chain {
         }
     }
 
-    /// Appends a history row every [`HISTORY_INTERVAL_S`] (deepest reductions in between).
-    fn update_history(&mut self, num_frames: usize, meters: &BusMeters) {
-        let reduction = self.master.reduction();
-        let deepest = &mut self.history_reduction_db;
-        deepest[0] = deepest[0].max(reduction.compressor_db);
-        deepest[1] = deepest[1].max(reduction.limiter_db);
-        self.history_frames += num_frames;
-        if self.history_frames < self.history_interval_frames {
-            return;
-        }
-        self.history_frames -= self.history_interval_frames;
+    /// At a grid point: a history row (deepest reductions since the last one) and a new
+    /// A/B match target.
+    fn grid_point(&mut self, meters: &BusMeters) {
         let readings = self.master_meter.readings();
         let mut row = [0.0; column::COUNT];
         row[column::MOMENTARY] = readings.momentary_lufs;
         row[column::SHORT_TERM] = readings.short_term_lufs;
-        row[column::COMPRESSOR_GR] = deepest[0];
-        row[column::LIMITER_GR] = deepest[1];
+        row[column::COMPRESSOR_GR] = self.history_reduction_db[0];
+        row[column::LIMITER_GR] = self.history_reduction_db[1];
         meters.history.push(row);
-        *deepest = [0.0; 2];
+        self.history_reduction_db = [0.0; 2];
+        self.ab_match_target_db = self.ab_match_db();
     }
 }

@@ -198,7 +198,8 @@ pub struct MasterBusParams {
     #[id = "glue_auto_mk"]
     pub glue_auto_makeup: BoolParam,
 
-    /// True-peak limiter on (off = delay-matched, crossfaded; latency unchanged).
+    /// True-peak limiter on (off = delay-matched, crossfaded; latency unchanged). Off by
+    /// default, so that inserting the plugin leaves the stems' sum bit-exact.
     #[id = "lim_on"]
     pub limiter_on: BoolParam,
     /// Ceiling preset: streaming −1, vinyl −0.5, broadcast −2 dBTP, or custom.
@@ -301,7 +302,7 @@ impl MasterBusParams {
             glue_mix_t: percent_param("Glue Mix", 1.0),
             glue_makeup_db: db_param("Glue Makeup", 0.0, -12.0, 12.0),
             glue_auto_makeup: switch("Glue Auto Makeup", false),
-            limiter_on: switch("Limiter", true),
+            limiter_on: switch("Limiter", false),
             ceiling_preset: EnumParam::new("Ceiling Preset", CeilingChoice::Streaming),
             custom_ceiling_dbtp: db_param("Ceiling", CEILING_STREAMING_DBTP, -6.0, 0.0)
                 .with_unit(" dBTP"),
