@@ -394,7 +394,9 @@ impl PluginUnderTest {
         block_sizes: &'a [usize],
         events: &'a [ParamEvent],
     ) -> Result<AudioJob<'a>> {
-        let config = self.config.context("process called on an inactive plugin")?;
+        let config = self
+            .config
+            .context("process called on an inactive plugin")?;
         let processor = self
             .processor
             .as_mut()
@@ -448,6 +450,37 @@ impl PluginUnderTest {
         result.map_err(|e| anyhow!("state.load rejected {} bytes: {e:?}", bytes.len()))
     }
 
+    /// The JSON of the plugin's saved state (nice-plug's CLAP state: a little-endian u64
+    /// length, then JSON with `params` and the persisted `fields`).
+    pub fn saved_json(&mut self) -> Result<serde_json::Value> {
+        state_json(&self.save_state()?)
+    }
+
+    /// The persisted field `name` of the saved state, parsed from its JSON string.
+    pub fn saved_field(&mut self, name: &str) -> Result<serde_json::Value> {
+        let json = self.saved_json()?;
+        let text = json["fields"][name]
+            .as_str()
+            .with_context(|| format!("the saved state has no field {name:?}"))?;
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// `(id, CLAP value)` for the parameter named `name` at the plain value `value`, parsed
+    /// by the plugin from text as a host does for a typed-in value (nice-plug reports float
+    /// parameters normalised to 0…1; switches and enums are their index).
+    pub fn typed(&mut self, name: &str, value: f64) -> Result<(u32, f64)> {
+        let spec = crate::params::param_named(&self.params, name)
+            .with_context(|| format!("no parameter {name:?}"))?
+            .clone();
+        if spec.is_stepped {
+            if !(spec.min..=spec.max).contains(&value) {
+                bail!("{name} = {value} is outside {}..={}", spec.min, spec.max);
+            }
+            return Ok((spec.id, value));
+        }
+        Ok((spec.id, self.value_from_text(spec.id, &value.to_string())?))
+    }
+
     /// Handles what the plugin asked for since the last poll: runs `on_main_thread` if a
     /// callback was requested and restarts (deactivate, activate with the same configuration)
     /// if a restart was requested while active.
@@ -469,6 +502,19 @@ impl PluginUnderTest {
     pub fn main_thread_handle(&mut self) -> PluginMainThreadHandle<'_> {
         self.instance.plugin_handle()
     }
+}
+
+/// Splits a nice-plug CLAP state (little-endian u64 length, then JSON) into its JSON.
+pub fn state_json(bytes: &[u8]) -> Result<serde_json::Value> {
+    let header: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .context("state shorter than its length header")?;
+    let len = u64::from_le_bytes(header) as usize;
+    let json = bytes
+        .get(8..8 + len)
+        .context("state shorter than its length says")?;
+    Ok(serde_json::from_slice(json)?)
 }
 
 /// Processes one signal per plugin, each on its own audio thread, all at the same time

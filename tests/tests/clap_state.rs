@@ -168,16 +168,10 @@ fn states_saved_by_version_0_1_0_still_load() {
     }
 }
 
-/// Splits a nice-plug CLAP state (little-endian u64 length, then JSON) into its JSON.
-fn state_json(bytes: &[u8]) -> serde_json::Value {
-    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    serde_json::from_slice(&bytes[8..8 + len]).unwrap()
-}
-
 #[test]
 fn user_presets_travel_with_the_host_state() {
     let mut plugin = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2).unwrap();
-    let mut json = state_json(&plugin.save_state().unwrap());
+    let mut json = plugin.saved_json().unwrap();
     let presets = r#"[{"name":"Snare body","values":{"trim":0.55,"ratio":0.3}}]"#;
     json["fields"]["presets"] = serde_json::Value::String(presets.to_owned());
     let text = serde_json::to_vec(&json).unwrap();
@@ -185,7 +179,7 @@ fn user_presets_travel_with_the_host_state() {
     blob.extend_from_slice(&text);
     let mut fresh = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2).unwrap();
     fresh.load_state(&blob).unwrap();
-    let saved = state_json(&fresh.save_state().unwrap());
+    let saved = fresh.saved_json().unwrap();
     let kept: serde_json::Value =
         serde_json::from_str(saved["fields"]["presets"].as_str().unwrap()).unwrap();
     assert_eq!(
