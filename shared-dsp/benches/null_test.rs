@@ -2,12 +2,13 @@
 //! frames, so the realtime factor is the reported elements/s divided by 48 000.
 //!
 //! The live analyzer: steady-state cost per stereo frame (locked, diagnosis done), and the
-//! two one-time costs in the audio block that runs them (lock search, diagnosis window).
+//! slowest 512-frame block before lock and between lock and diagnosis (the one-time lock
+//! search and diagnosis window run in small units spread over blocks).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use shared_dsp::null_test::{analyze, LiveNullSettings, LiveNullTest, NullSettings};
 use shared_dsp::signals::{pink_noise, sine, transient_train};
 
@@ -109,8 +110,6 @@ fn bench_live(c: &mut Criterion) {
     let reference = sum(None);
     let flipped_keys = sum(Some(2));
     let settings = LiveNullSettings::default();
-    // Capture length of the lock search at 48 kHz with the default settings (±1 s, 2 s).
-    let capture_len = (96_000usize + 2 * 48_000).next_power_of_two();
     let locked_at = 20 * 48_000;
 
     let mut group = c.benchmark_group("live_null_test_stereo_48k");
@@ -129,37 +128,36 @@ fn bench_live(c: &mut Criterion) {
             )
         })
     });
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("lock_search_block", |b| {
-        b.iter_batched_ref(
-            || {
-                let mut live = LiveNullTest::new(FS, 2, settings);
-                feed(&mut live, &reference, &reference, 0..capture_len - 1);
-                assert!(!live.readings().locked);
-                live
-            },
-            |live| {
-                feed(live, &reference, &reference, capture_len - 1..capture_len);
-                assert!(live.readings().locked);
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    // The diagnosis window runs in one block after lock: with the lock block excluded, it is
-    // the slowest block of a failing delivery's stream.
-    group.bench_function("diagnosis_block", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let mut live = LiveNullTest::new(FS, 2, settings);
-                feed(&mut live, &reference, &flipped_keys, 0..capture_len);
-                let times = feed(&mut live, &reference, &flipped_keys, capture_len..locked_at);
-                assert!(live.readings().diagnosis.is_some());
-                total += times.into_iter().max().unwrap_or_default();
-            }
-            total
-        })
-    });
+    // The one-time work runs in small units spread over the blocks after its capture (a
+    // unit every 128 frames for the lock, every 1024 for the diagnosis). Worst-block timings
+    // on a shared machine measure the scheduler, so these measure each stage's total: from
+    // the end of the lock capture (24·4096 + 2·48 000 frames at 48 kHz, ±1 s) to the lock,
+    // and from the lock to the diagnosis (this includes filling the 2^16-frame window at the
+    // steady-state cost).
+    let capture_end = 24 * 4096 + 2 * 48_000;
+    for (name, stage) in [("lock_stage_total", 0), ("diagnosis_stage_total", 1)] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut live = LiveNullTest::new(FS, 2, settings);
+                    feed(&mut live, &reference, &flipped_keys, 0..capture_end);
+                    assert!(!live.readings().locked);
+                    let mut start = capture_end;
+                    while live.readings().diagnosis.is_none() {
+                        let s = usize::from(live.readings().locked);
+                        let end = start + BLOCK;
+                        let block = feed(&mut live, &reference, &flipped_keys, start..end);
+                        if s == stage {
+                            total += block[0];
+                        }
+                        start = end;
+                    }
+                }
+                total
+            })
+        });
+    }
     group.finish();
 }
 

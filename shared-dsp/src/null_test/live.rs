@@ -2,32 +2,40 @@
 //! (sidechain) input, the **sum** of the stems on the main input. Only the sum is available,
 //! so everything below works from `reference` and `candidate` alone.
 //!
-//! 1. **Lock.** From the first non-silent frame, a fixed window is captured straight into
-//!    the [`CrossCorrelator`] (the offline analysis's offset search) and the offset within
-//!    `±max_offset_ms` is searched once, in the block that completes the capture. The offset
-//!    is compensated with [`DelayLine`]s (a DAW's reference track may sit anywhere); the
-//!    polarity is **not**: a whole-sum polarity flip fails and is diagnosed as inverted. A
-//!    window without a usable correlation (silence, unrelated inputs) is captured again.
+//! 1. **Lock.** From the first non-silent frame, a fixed window of both inputs (mono, first
+//!    difference) is captured and the offset within `±max_offset_ms` is searched once by
+//!    cross-correlation (largest |r|, ties to the smallest lag, as the offline
+//!    [`super::CrossCorrelator`]), computed as a uniformly partitioned correlation in small
+//!    work units spread over the following blocks (`lock.rs`). The offset is compensated
+//!    with [`DelayLine`]s (a DAW's reference track may sit anywhere); the polarity is
+//!    **not**: a whole-sum polarity flip fails and is diagnosed as inverted. A window
+//!    without a usable correlation (silence, unrelated inputs) is captured again.
 //! 2. **Accumulation** (every sample after lock): residual `e = reference − aligned
 //!    candidate`; whole-song residual energy and peak, reference and candidate energies,
 //!    `Σ e·x`, the residual through a 4th-order high-pass at fs/4; per 10 ms frame a live
 //!    ring (last [`LIVE_WINDOW_MS`]: RMS and held peak) and level bins of the reference frame
 //!    level ([`diagnosis::LevelBins`]).
 //! 3. **Diagnosis window.** Once the residual peak exceeds `pass_dbfs`, one window of mono
-//!    reference and residual is captured and deconvolved once (one FFT pair and one inverse,
-//!    in the block that completes it), see [`diagnosis::TransferWindow`].
+//!    reference and residual is captured and deconvolved once (two FFTs, the division and an
+//!    inverse FFT, then the dipole search), in work units spread over the following blocks,
+//!    see [`diagnosis::TransferWindow`].
 //! 4. **Likely cause** (at read time, from the accumulators), first match wins:
 //!    - **Resampled**: more than 90 % of the residual energy above fs/4.
 //!    - **Offset** (one stem late/early by `d`): the deconvolved relation `h` is a dipole
 //!      (antisymmetric about `d/2`, score ≥ [`OFFSET_MIN_ANTISYMMETRY`]) and not even about
-//!      lag 0 (evenness ≤ [`OFFSET_MAX_EVENNESS`]).
+//!      lag 0 (evenness ≤ [`OFFSET_MAX_EVENNESS`]). From the sum alone "this stem is late by
+//!      `d`" and "the other stems are early by `d`" are the same residual: the lock follows
+//!      the part that dominates the correlation and `d` is relative to it. A tonal stem's
+//!      dipole rings over every lag; its lag is then uncertain and the confidence low.
 //!    - **Whole sum** gained or inverted: the residual is the reference scaled
 //!      (|normalised `Σ e·x`| > [`WHOLE_SUM_MIN_CORRELATION`]); the sum's gain is
 //!      `a = 1 − Σe·x / Σx²`.
-//!    - **MasterProcessing**: the residual's share of energy in the loudest 10 % of frames is
-//!      more than [`LEVEL_DEPENDENCE_RATIO`]× the reference's share there, the reference is
-//!      quieter than the sum in those frames (`Σ e·x < 0`), and no single stem level error
-//!      explains it (see [`LiveNullTest::diagnosis`]).
+//!    - **MasterProcessing**: the reference is quieter than the sum in its loudest 10 % of
+//!      frames (`Σ e·x < 0` there) and either the residual's energy share in those frames is
+//!      more than [`LEVEL_DEPENDENCE_RATIO`]× the reference's share (clipper, fast limiter),
+//!      or a per-frame gain of the reference explains more than [`FRAME_GAIN_MIN_SHARE`] of
+//!      the residual energy (limiter/compressor riding the whole mix; one stem's level error
+//!      explains only that stem's share of its frames: 0.67 for the drums here).
 //!    - **One stem's level** (stems assumed mutually uncorrelated): with
 //!      `ρ = Σ e·x / Σ e²` the stem's gain in the sum is `g = 1 − 1/ρ` (`e = (1 − g)·s`):
 //!      `|g| <` [`MISSING_MAX_GAIN`] Missing, `g < 0` Inverted, otherwise Gained by
@@ -40,20 +48,25 @@
 //! depend on the sample rate, so a rate change means constructing a new analyzer in the
 //! plugin's `initialize()`.
 //!
-//! Memory and the one-time costs (48 kHz, ±1 s, 2 s minimum window): the lock FFT is 2^18
-//! points (window 3.46 s), about 10 MB of `f64` buffers; the diagnosis window is 2^16 points
-//! (1.37 s), about 3 MB. Both scale with the sample rate. Their cost in the block that runs
-//! them is measured by `benches/null_test.rs` (`live_lock_search_block`,
-//! `live_diagnosis_block`).
+//! Memory and the one-time costs (48 kHz, ±1 s, 2 s minimum window): the lock capture and
+//! its partition spectra take about 7 MB of `f64` (24 reference blocks and 48 candidate
+//! block pairs of 4096 samples, 8192-point FFTs), the diagnosis window (2^16 points, 1.37 s)
+//! about 3 MB; both scale with the sample rate. No block does more than a bounded share of
+//! the one-time work: a lock unit (one 8192-point FFT or 8 spectrum products) every
+//! [`SEARCH_WORK_INTERVAL_SAMPLES`] frames, 168 units at 48 kHz (0.45 s after the capture);
+//! a diagnosis unit every [`DIAGNOSIS_WORK_INTERVAL_SAMPLES`] frames, 8 units. Totals are
+//! measured by `benches/null_test.rs` (`lock_stage_total`, `diagnosis_stage_total`).
 
 mod diagnosis;
+mod lock;
 
 use std::fmt;
 
-use super::{Cause, CrossCorrelator, Verdict};
+use super::{Cause, LagPeak, Verdict};
 use crate::db::gain_to_db_f64;
 use crate::delay::DelayLine;
 use diagnosis::{LevelBins, TopBandFilter, TransferWindow, WindowFindings};
+use lock::LockSearch;
 
 /// Length of the statistics frames (live ring and level bins), in milliseconds.
 pub const FRAME_MS: f64 = 10.0;
@@ -65,6 +78,13 @@ const NUM_LIVE_FRAMES: usize = (LIVE_WINDOW_MS / FRAME_MS) as usize;
 pub const DIAGNOSIS_WINDOW_MS: f64 = 1000.0;
 /// Lags the diagnosis window examines either way, in milliseconds (largest stem offset named).
 pub const DIAGNOSIS_MAX_LAG_MS: f64 = 50.0;
+/// Frames between two work units of the lock search after its capture (a unit is one
+/// 8192-point FFT or 8 spectrum products of 4097 bins, about 30–60 µs).
+pub const SEARCH_WORK_INTERVAL_SAMPLES: usize = 128;
+/// Frames between two work units of the diagnosis window's analysis (a unit is one FFT of the
+/// window, the deconvolution, or 600 lags of the dipole search: up to about 0.5 ms at 48 kHz,
+/// so at most one per block up to 1024-frame blocks).
+pub const DIAGNOSIS_WORK_INTERVAL_SAMPLES: usize = 1024;
 /// Normalised correlation below which a lock search is discarded and captured again.
 pub const MIN_LOCK_CORRELATION: f64 = 0.01;
 /// Share of residual energy above fs/4 that marks a resampled stem.
@@ -241,9 +261,10 @@ pub struct LiveNullTest {
     /// Length of a statistics frame in samples.
     frame_samples: usize,
     /// The offset search; its buffers hold the capture.
-    correlator: CrossCorrelator,
-    /// Samples captured for the search so far (counted from the first non-silent frame).
-    captured_samples: usize,
+    lock_search: LockSearch,
+    /// Frames since the capture completed (one search work unit every
+    /// `SEARCH_WORK_INTERVAL_SAMPLES`).
+    search_frames: usize,
     /// Last mono (reference, candidate) sample captured, for the first difference.
     capture_last: (f64, f64),
     /// Delays the reference when the candidate is late.
@@ -272,8 +293,11 @@ pub struct LiveNullTest {
     top_band: Vec<TopBandFilter>,
     /// The diagnosis window.
     transfer: TransferWindow,
-    /// True while the diagnosis window is being filled.
+    /// True while the diagnosis window is being filled and analysed.
     capturing_transfer: bool,
+    /// Frames since the diagnosis window filled (one analysis work unit every
+    /// `DIAGNOSIS_WORK_INTERVAL_SAMPLES`).
+    transfer_frames: usize,
     /// The diagnosis window's result, once analysed.
     findings: Option<WindowFindings>,
 }
@@ -283,14 +307,14 @@ impl LiveNullTest {
     pub fn new(sample_rate_hz: f64, num_channels: usize, settings: LiveNullSettings) -> Self {
         let ms = |v: f64| (v * sample_rate_hz / 1000.0).round() as usize;
         let max_lag = ms(settings.max_offset_ms);
-        let correlator = CrossCorrelator::new(max_lag, ms(settings.min_window_ms));
+        let lock_search = LockSearch::new(max_lag, ms(settings.min_window_ms));
         let transfer_len = ms(DIAGNOSIS_WINDOW_MS).max(64).next_power_of_two();
         Self {
             settings,
             num_channels,
             frame_samples: ms(FRAME_MS).max(1),
-            correlator,
-            captured_samples: 0,
+            lock_search,
+            search_frames: 0,
             capture_last: (0.0, 0.0),
             reference_delay: DelayLine::new(num_channels, max_lag),
             candidate_delay: DelayLine::new(num_channels, max_lag),
@@ -306,13 +330,15 @@ impl LiveNullTest {
             top_band: vec![TopBandFilter::new(sample_rate_hz); num_channels.div_ceil(2)],
             transfer: TransferWindow::new(transfer_len, ms(DIAGNOSIS_MAX_LAG_MS)),
             capturing_transfer: false,
+            transfer_frames: 0,
             findings: None,
         }
     }
 
     /// Starts over: capture, search and accumulate again (never allocates).
     pub fn reset(&mut self) {
-        self.captured_samples = 0;
+        self.lock_search.reset();
+        self.search_frames = 0;
         self.capture_last = (0.0, 0.0);
         self.lock = None;
         self.settle_samples = 0;
@@ -333,6 +359,7 @@ impl LiveNullTest {
         self.top_band.iter_mut().for_each(TopBandFilter::reset);
         self.transfer.reset();
         self.capturing_transfer = false;
+        self.transfer_frames = 0;
         self.findings = None;
     }
 
@@ -360,11 +387,9 @@ impl LiveNullTest {
         }
     }
 
-    /// Captures frames for the lock search; returns the first frame not consumed.
+    /// Captures frames for the lock search, then runs its work units one every
+    /// `SEARCH_WORK_INTERVAL_SAMPLES` frames; returns the first frame not consumed.
     fn capture(&mut self, reference: &[&[f32]], candidate: &[&[f32]], num_frames: usize) -> usize {
-        let max_lag = self.correlator.max_lag_samples();
-        let window = self.correlator.window_samples();
-        let capture_len = window + 2 * max_lag;
         let num_channels = self.num_channels;
         let mono = |channels: &[&[f32]], n: usize| -> f64 {
             channels
@@ -378,21 +403,27 @@ impl LiveNullTest {
         // broadband stem pull the peak one sample off; the tilt brings the spectrum closer to
         // white so the peak is sharp. Both inputs get the same filter, so lags are unchanged.
         for n in 0..num_frames {
-            if self.captured_samples == 0 && reference.iter().chain(candidate).all(|c| c[n] == 0.0)
+            if !self.lock_search.is_captured() {
+                if self.lock_search.is_empty()
+                    && reference.iter().chain(candidate).all(|c| c[n] == 0.0)
+                {
+                    continue;
+                }
+                let (x, c) = (mono(reference, n), mono(candidate, n));
+                let (x_last, c_last) = self.capture_last;
+                self.capture_last = (x, c);
+                self.lock_search.push(x - x_last, c - c_last);
+                continue;
+            }
+            self.search_frames += 1;
+            if !self
+                .search_frames
+                .is_multiple_of(SEARCH_WORK_INTERVAL_SAMPLES)
             {
                 continue;
             }
-            let k = self.captured_samples;
-            let (x, c) = (mono(reference, n), mono(candidate, n));
-            let (x_last, c_last) = self.capture_last;
-            self.capture_last = (x, c);
-            self.correlator.candidate_segment_mut()[k] = c - c_last;
-            if (max_lag..max_lag + window).contains(&k) {
-                self.correlator.reference_window_mut()[k - max_lag] = x - x_last;
-            }
-            self.captured_samples += 1;
-            if self.captured_samples == capture_len {
-                self.search();
+            if let Some(peak) = self.lock_search.step() {
+                self.finish_search(peak);
                 if self.lock.is_some() {
                     return n + 1;
                 }
@@ -401,11 +432,12 @@ impl LiveNullTest {
         num_frames
     }
 
-    /// Runs the bounded offset search on the captured window; locks, or starts a new
-    /// capture when the window holds no usable correlation.
-    fn search(&mut self) {
-        self.captured_samples = 0;
-        let peak = self.correlator.find_peak();
+    /// Locks on the search's peak, or starts a new capture when the window holds no usable
+    /// correlation.
+    fn finish_search(&mut self, peak: LagPeak) {
+        self.lock_search.reset();
+        self.search_frames = 0;
+        self.capture_last = (0.0, 0.0);
         if peak.normalized.is_nan() || peak.normalized < MIN_LOCK_CORRELATION {
             return;
         }
@@ -469,9 +501,18 @@ impl LiveNullTest {
                 {
                     self.capturing_transfer = true;
                 }
-                if self.capturing_transfer && self.transfer.push(reference_mono, residual_mono) {
-                    self.findings = Some(self.transfer.analyze());
-                    self.capturing_transfer = false;
+                if self.capturing_transfer {
+                    if !self.transfer.is_full() {
+                        self.transfer.push(reference_mono, residual_mono);
+                    } else {
+                        self.transfer_frames += 1;
+                        if self
+                            .transfer_frames
+                            .is_multiple_of(DIAGNOSIS_WORK_INTERVAL_SAMPLES)
+                        {
+                            self.findings = self.transfer.step();
+                        }
+                    }
                 }
             }
         }

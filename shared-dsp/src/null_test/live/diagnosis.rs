@@ -164,10 +164,12 @@ impl TopBandFilter {
 
 /// Half-width of the neighbourhoods compared by the antisymmetry score, in lags.
 const ANTISYMMETRY_HALF_WIDTH: isize = 16;
+/// Lag distances (each both ways) the dipole search scores per work unit.
+const DISTANCES_PER_UNIT: usize = 600;
 /// Regularisation of the deconvolution, as a fraction of the mean reference power per bin.
 const DECONVOLUTION_REGULARISATION: f64 = 1e-3;
 
-/// What the transfer-function window found (computed once, see [`TransferWindow::analyze`]).
+/// What the transfer-function window found (computed once, see [`TransferWindow::step`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct WindowFindings {
     /// Lag `d ≠ 0` (samples; positive = one stem late) about whose midpoint `h` is most
@@ -196,7 +198,7 @@ pub(super) struct WindowFindings {
 /// `w(k) − w(k − d)`, where `w` (even) is the inverse transform of the stem's share of the
 /// reference spectrum: a dipole, antisymmetric about `d/2` for any stem spectrum. A level or
 /// polarity error of a stem gives `h = c·w`, even about 0. All buffers are allocated in
-/// [`TransferWindow::new`]; `push` and `analyze` never allocate.
+/// [`TransferWindow::new`]; `push` and `step` never allocate.
 pub(super) struct TransferWindow {
     /// Lags examined either way, in samples (set by `new`).
     max_lag_samples: usize,
@@ -208,7 +210,7 @@ pub(super) struct TransferWindow {
     window: Vec<f64>,
     /// Captured reference, then scratch.
     reference: Vec<f64>,
-    /// Captured residual; after `analyze` it holds `h` (circular: lag −k at `len − k`).
+    /// Captured residual; after the deconvolution it holds `h` (circular: lag −k at `len − k`).
     residual: Vec<f64>,
     /// Spectrum of the windowed reference.
     reference_spectrum: Vec<Complex<f64>>,
@@ -218,6 +220,12 @@ pub(super) struct TransferWindow {
     scratch: Vec<Complex<f64>>,
     /// Samples captured so far.
     num_captured: usize,
+    /// Next analysis work unit.
+    next_unit: usize,
+    /// Evenness of `h` (set by the deconvolution unit).
+    evenness: f64,
+    /// Best (lag, antisymmetry) of the dipole search so far.
+    best: (isize, f64),
 }
 
 impl TransferWindow {
@@ -242,52 +250,98 @@ impl TransferWindow {
             forward,
             inverse,
             num_captured: 0,
+            next_unit: 0,
+            evenness: 1.0,
+            best: (0, f64::NEG_INFINITY),
         }
     }
 
     /// Starts a new capture.
     pub fn reset(&mut self) {
         self.num_captured = 0;
+        self.next_unit = 0;
     }
 
-    /// Stores one mono sample pair; returns true when the window is full.
+    /// True once the window is full (then call [`Self::step`] until it returns findings).
+    pub fn is_full(&self) -> bool {
+        self.num_captured == self.window.len()
+    }
+
+    /// Stores one mono sample pair (ignored once full).
     #[inline]
-    pub fn push(&mut self, reference: f64, residual: f64) -> bool {
+    pub fn push(&mut self, reference: f64, residual: f64) {
         let k = self.num_captured;
         if k < self.window.len() {
             self.reference[k] = reference;
             self.residual[k] = residual;
             self.num_captured += 1;
         }
-        self.num_captured == self.window.len()
     }
 
-    /// Computes `h` from the full window and scores it (never allocates).
-    pub fn analyze(&mut self) -> WindowFindings {
-        for ((x, e), w) in self
-            .reference
-            .iter_mut()
-            .zip(self.residual.iter_mut())
-            .zip(&self.window)
-        {
-            *x *= w;
-            *e *= w;
+    /// Runs one work unit of the analysis of a full window (two forward FFTs, the
+    /// deconvolution with the inverse FFT, then the dipole search in chunks of
+    /// `DISTANCES_PER_UNIT` lags); returns the findings after the last unit. Never allocates.
+    pub fn step(&mut self) -> Option<WindowFindings> {
+        if !self.is_full() {
+            return None;
         }
-        // Lengths come from the plans, so the transforms cannot fail.
-        self.forward
-            .process_with_scratch(
-                &mut self.reference,
-                &mut self.reference_spectrum,
-                &mut self.scratch,
-            )
-            .expect("buffer lengths match the plan");
-        self.forward
-            .process_with_scratch(
-                &mut self.residual,
-                &mut self.residual_spectrum,
-                &mut self.scratch,
-            )
-            .expect("buffer lengths match the plan");
+        let unit = self.next_unit;
+        self.next_unit += 1;
+        let max_lag = self.max_lag_samples;
+        let num_search_units = max_lag.div_ceil(DISTANCES_PER_UNIT);
+        match unit {
+            0 => {
+                for (x, w) in self.reference.iter_mut().zip(&self.window) {
+                    *x *= w;
+                }
+                // Lengths come from the plans, so the transforms cannot fail.
+                self.forward
+                    .process_with_scratch(
+                        &mut self.reference,
+                        &mut self.reference_spectrum,
+                        &mut self.scratch,
+                    )
+                    .expect("buffer lengths match the plan");
+            }
+            1 => {
+                for (e, w) in self.residual.iter_mut().zip(&self.window) {
+                    *e *= w;
+                }
+                self.forward
+                    .process_with_scratch(
+                        &mut self.residual,
+                        &mut self.residual_spectrum,
+                        &mut self.scratch,
+                    )
+                    .expect("buffer lengths match the plan");
+            }
+            2 => {
+                self.deconvolve();
+                self.evenness = self.evenness();
+                self.best = (0, f64::NEG_INFINITY);
+            }
+            u if u < 3 + num_search_units => {
+                let first = (u - 3) * DISTANCES_PER_UNIT + 1;
+                for distance in first..(first + DISTANCES_PER_UNIT).min(max_lag + 1) {
+                    for d in [distance as isize, -(distance as isize)] {
+                        let a = self.antisymmetry(d);
+                        if a > self.best.1 {
+                            self.best = (d, a);
+                        }
+                    }
+                }
+            }
+            _ => {
+                self.num_captured = 0;
+                self.next_unit = 0;
+                return Some(self.findings());
+            }
+        }
+        None
+    }
+
+    /// `E·conj(X) / (|X|² + ε)`, then the inverse FFT into `residual` (= `h`).
+    fn deconvolve(&mut self) {
         let mean_power = self
             .reference_spectrum
             .iter()
@@ -312,50 +366,49 @@ impl TransferWindow {
                 &mut self.scratch,
             )
             .expect("buffer lengths match the plan");
-        self.num_captured = 0;
-        self.score()
     }
 
-    /// `h(k)` after `analyze` (unscaled: only ratios are used).
+    /// `h(k)` after the deconvolution (unscaled: only ratios are used).
     #[inline]
     fn h(&self, lag: isize) -> f64 {
         let len = self.residual.len() as isize;
         self.residual[lag.rem_euclid(len) as usize]
     }
 
-    /// Evenness about 0 and the best antisymmetry lag.
-    fn score(&self) -> WindowFindings {
-        let max_lag = self.max_lag_samples as isize;
+    /// Evenness of `h` about 0 over the lag range.
+    fn evenness(&self) -> f64 {
         let (mut odd, mut total) = (0.0f64, 0.0f64);
-        for k in 1..=max_lag {
+        for k in 1..=self.max_lag_samples as isize {
             let (a, b) = (self.h(k), self.h(-k));
             odd += (a - b) * (a - b);
             total += a * a + b * b;
         }
-        let evenness = if total > 0.0 { 1.0 - odd / total } else { 1.0 };
-        let antisymmetry = |d: isize| {
-            let (mut sum, mut power) = (0.0f64, 0.0f64);
-            for k in -ANTISYMMETRY_HALF_WIDTH..=ANTISYMMETRY_HALF_WIDTH {
-                let (a, b) = (self.h(k), self.h(d - k));
-                sum += (a + b) * (a + b);
-                power += a * a + b * b;
-            }
-            if power > 0.0 {
-                1.0 - sum / power
-            } else {
-                0.0
-            }
-        };
-        let mut best = (0isize, f64::NEG_INFINITY);
-        for distance in 1..=max_lag {
-            for d in [distance, -distance] {
-                let a = antisymmetry(d);
-                if a > best.1 {
-                    best = (d, a);
-                }
-            }
+        if total > 0.0 {
+            1.0 - odd / total
+        } else {
+            1.0
         }
-        let d = best.0;
+    }
+
+    /// Antisymmetry of `h` about `d/2`, near 0 and `d`.
+    fn antisymmetry(&self, d: isize) -> f64 {
+        let (mut sum, mut power) = (0.0f64, 0.0f64);
+        for k in -ANTISYMMETRY_HALF_WIDTH..=ANTISYMMETRY_HALF_WIDTH {
+            let (a, b) = (self.h(k), self.h(d - k));
+            sum += (a + b) * (a + b);
+            power += a * a + b * b;
+        }
+        if power > 0.0 {
+            1.0 - sum / power
+        } else {
+            0.0
+        }
+    }
+
+    /// The findings once the search is done.
+    fn findings(&self) -> WindowFindings {
+        let max_lag = self.max_lag_samples as isize;
+        let d = self.best.0;
         let near: f64 = (-ANTISYMMETRY_HALF_WIDTH..=ANTISYMMETRY_HALF_WIDTH)
             .map(|k| self.h(k).powi(2) + self.h(d - k).powi(2))
             .sum();
@@ -367,8 +420,8 @@ impl TransferWindow {
             } else {
                 0.0
             },
-            antisymmetry: best.1.max(-1.0),
-            evenness,
+            antisymmetry: self.best.1.max(-1.0),
+            evenness: self.evenness,
             lag_zero: self.h(0),
         }
     }
