@@ -1,14 +1,15 @@
 //! Deliverables: a master converted to a delivery format (resampled with shared-dsp's
 //! resampler, TPDF-dithered to 24 bits, or kept as 32-bit float), then **re-measured** and
 //! held at or below the ceiling:
-//! 1. if the converted signal's true peak is over the ceiling (resampling moves inter-sample
-//!    peaks; a version can peak higher than the full mix whose limiter gains it carries), it
-//!    goes through shared-dsp's true-peak limiter at the delivery rate with the same ceiling
-//!    (latency removed), which costs a few hundredths of an LU instead of turning the whole
-//!    file down;
-//! 2. after quantisation the true peak is measured again and, if still over (an LSB of
-//!    dither on a peak sitting exactly at the ceiling), the file is turned down by the excess
-//!    plus [`CORRECTION_MARGIN_DB`] and quantised again.
+//! 1. the converted signal goes through shared-dsp's true-peak limiter at the delivery rate
+//!    (latency removed). Resampling moves inter-sample peaks, and a version can peak higher
+//!    than the full mix whose limiter gains it carries; the limiter catches exactly those
+//!    overs, on the 16× grid of the oracle meter, and passes everything else bit for bit, so
+//!    an over costs a few hundredths of an LU instead of turning the whole file down. For the
+//!    24-bit formats its ceiling sits [`CORRECTION_MARGIN_DB`] lower, room for the dither;
+//! 2. after quantisation the true peak is measured again (the BS.1770-4 meter, as
+//!    `stemwise measure` and delivery checks read it) and, if still over, the file is turned
+//!    down by the excess plus [`CORRECTION_MARGIN_DB`] and quantised again.
 
 use crate::audio_file::{Audio, WavFormat};
 use anyhow::{Context, Result};
@@ -17,11 +18,10 @@ use shared_dsp::dither::{Dither, DitherSettings, NoiseShaping};
 use shared_dsp::limiter::{Limiter, LimiterSettings};
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::resample::SampleRateConverter;
-use shared_dsp::true_peak::measure_true_peak_db;
+use shared_dsp::true_peak::{bs1770_oversampling, measure_true_peak_db};
 
-/// Oversampling of the deliverables' true-peak check (the limiter's own 16× grid).
-pub const CHECK_OVERSAMPLING: usize = 16;
-/// Headroom left below the ceiling when a deliverable has to be turned down, dB.
+/// Headroom below the ceiling for the dither of the 24-bit formats, and left when a
+/// deliverable has to be turned down, dB.
 pub const CORRECTION_MARGIN_DB: f32 = 0.01;
 /// Correction rounds before giving up (each round re-measures the quantised file).
 const MAX_CORRECTIONS: usize = 4;
@@ -77,13 +77,13 @@ pub struct DeliveryCheck {
     pub format: Format,
     /// Sample rate, Hz.
     pub sample_rate_hz: u32,
-    /// True peak right after conversion (before any correction), dBTP (16×).
+    /// True peak right after conversion (before the limiter), dBTP (BS.1770-4 meter).
     pub converted_true_peak_dbtp: f32,
-    /// Deepest reduction of the safety limiter, dB (0 = it did not act).
+    /// Deepest reduction of the safety limiter, dB (0 = it did not act: bit-exact).
     pub limiter_db: f32,
     /// Gain applied to bring the true peak under the ceiling, dB (0 = none needed).
     pub correction_db: f32,
-    /// True peak of the delivered samples, dBTP (16×).
+    /// True peak of the delivered samples, dBTP (BS.1770-4 meter).
     pub true_peak_dbtp: f32,
     /// Integrated loudness of the delivered samples, LUFS.
     pub integrated_lufs: f32,
@@ -105,11 +105,11 @@ pub fn deliver(
             .process(&master.slices())
     };
     let converted_true_peak_dbtp = true_peak_dbtp(&converted, rate);
-    let (converted, limiter_db) = if converted_true_peak_dbtp > ceiling_dbtp {
-        safety_limit(converted, rate, ceiling_dbtp)
-    } else {
-        (converted, 0.0)
+    let limiter_ceiling_dbtp = match format.wav_format() {
+        WavFormat::Int24 => ceiling_dbtp - CORRECTION_MARGIN_DB,
+        WavFormat::Float32 => ceiling_dbtp,
     };
+    let (converted, limiter_db) = safety_limit(converted, rate, limiter_ceiling_dbtp);
     let mut correction_db = 0.0f32;
     let mut delivered = quantise(&converted, format, 1.0);
     let mut peak = true_peak_dbtp(&delivered, rate);
@@ -186,10 +186,11 @@ fn quantise(channels: &[Vec<f32>], format: Format, gain: f32) -> Vec<Vec<f32>> {
     out
 }
 
-/// True peak of `channels` at [`CHECK_OVERSAMPLING`]×, dBTP.
+/// True peak of `channels` as the BS.1770-4 meter reads it (4× below 96 kHz), dBTP.
 pub fn true_peak_dbtp(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
     let slices: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
-    measure_true_peak_db(&slices, f64::from(sample_rate_hz), CHECK_OVERSAMPLING)
+    let rate = f64::from(sample_rate_hz);
+    measure_true_peak_db(&slices, rate, bs1770_oversampling(rate))
 }
 
 /// Integrated loudness of `audio`, LUFS (−∞ for silence).

@@ -76,7 +76,9 @@ fn default_threads() -> usize {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Renders a session: stems through their Stem Strips, the full master, every version
+    /// Renders a session file: stems, full master, versions and deliverables.
+    ///
+    /// Stems go through their Stem Strips, the full mix through the Master Bus, every version
     /// with the full mix's master gains (so complementary versions sum to the full master),
     /// optional loudness targeting, and the deliverables (24-bit/44.1 kHz, 24-bit/96 kHz,
     /// 32-bit float), each re-measured and held under the true-peak ceiling.
@@ -101,8 +103,11 @@ mismatched stems, existing outputs).")]
         #[command(flatten)]
         stems: StemOptions,
     },
-    /// How many LU each stem contributes to the master, how much limiting it drives, and
-    /// which single trim reaches the session's target with the least limiting.
+    /// How much loudness and limiting each stem contributes to the master.
+    ///
+    /// How many LU each stem contributes to the master (integrated loudness with the stem
+    /// muted against with it), how much limiting it drives, and which single trim (master
+    /// input or one stem's output) reaches the session's target with the least limiting.
     #[command(after_help = "Examples:
   stemwise contribution examples/session.toml
   stemwise contribution song.toml --json")]
@@ -112,7 +117,9 @@ mismatched stems, existing outputs).")]
         #[command(flatten)]
         stems: StemOptions,
     },
-    /// Generates the built-in demo session (drums, bass, keys, vocal-like lead; about 24 s),
+    /// Renders the built-in demo and writes an HTML report with charts.
+    ///
+    /// Generates the built-in demo session (drums, bass, keys, vocal-like lead; 24 s),
     /// renders it with versions and deliverables, null-tests the versions, analyses the
     /// contributions and writes DIR/report.html with PNG charts.
     #[command(after_help = "Examples:
@@ -132,8 +139,13 @@ mismatched stems, existing outputs).")]
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Measures loudness, range and peaks of audio files.
+    ///
     /// Integrated loudness, LRA, short-term/momentary maxima, true and sample peak, PLR,
     /// duration, and the gain each delivery target applies.
+    #[command(after_help = "Examples:
+  stemwise measure master.wav
+  stemwise measure renders/song/*.wav --json")]
     Measure {
         /// WAV, AIFF or FLAC files.
         #[arg(required = true)]
@@ -148,6 +160,10 @@ mismatched stems, existing outputs).")]
     /// between), residual RMS and peak, stem-sum level against the mix (±0.1 dB), offset,
     /// and per stem the cause: inverted, offset, gained, missing, resampled, or processing
     /// left on the mix bus. Exit status 0 pass, 1 warn, 2 fail, 3 bad input.
+    #[command(after_help = "Examples:
+  stemwise null-test --mix mix.wav drums.wav bass.wav keys.wav vocals.wav
+  stemwise null-test --mix out/demo/full-float32.wav out/demo/broken/instrumental-late.wav \\
+      out/demo/acappella-float32.wav --json")]
     NullTest {
         /// The reference mix (WAV, AIFF or FLAC).
         #[arg(long, value_name = "MIX")]

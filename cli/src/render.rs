@@ -66,7 +66,7 @@ pub struct VersionSummary {
     pub integrated_lufs: f32,
     /// Loudness range, LU.
     pub lra_lu: f32,
-    /// True peak of the master (session rate, float), dBTP.
+    /// True peak of the master (session rate, float), dBTP (BS.1770-4 meter).
     pub true_peak_dbtp: f32,
     /// The deliverables written.
     pub deliverables: Vec<DeliverableSummary>,
@@ -255,7 +255,7 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
             name: version.name.clone(),
             integrated_lufs: trace.readings.integrated_lufs,
             lra_lu: trace.readings.lra_lu,
-            true_peak_dbtp: crate::deliver::true_peak_dbtp(master, rate),
+            true_peak_dbtp: trace.readings.max_true_peak_dbtp,
             deliverables,
         });
     }

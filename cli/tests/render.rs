@@ -51,7 +51,7 @@ fn write_stems(dir: &Path) {
             .into_iter()
             .enumerate()
             .map(|(i, x)| {
-                if (i / (RATE as usize / 2)) % 2 == 0 {
+                if (i / (RATE as usize / 2)).is_multiple_of(2) {
                     x
                 } else {
                     0.0
@@ -470,4 +470,13 @@ fn demo_writes_the_report_with_charts_and_null_tests() {
         "-q",
     ]);
     assert_eq!(again.status.code(), Some(EXIT_BAD_INPUT));
+}
+
+#[test]
+fn the_example_session_parses() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/session.toml");
+    let session = stemwise_cli::session::load(&path).unwrap();
+    assert_eq!(session.stems.len(), 4);
+    assert_eq!(session.versions.len(), 5);
+    assert!(session.normalize);
 }
