@@ -191,7 +191,9 @@ pub struct LiveNullReadings {
     pub locked: bool,
     /// How late the candidate is relative to the reference, in samples (0 until locked).
     pub offset_samples: isize,
-    /// Normalised correlation of the lock search, 0..=1 (0 until locked).
+    /// Normalised correlation of the lock search (pre-emphasised mono), 0..=1, 0 until
+    /// locked. The candidate's energy covers the ±`max_offset_ms` margins too, so an exact
+    /// copy reads about 0.8 at the defaults; a low value (< 0.1) means a weak lock.
     pub lock_correlation: f64,
     /// Compared sample frames since lock.
     pub num_compared_frames: u64,
