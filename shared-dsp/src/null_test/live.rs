@@ -461,6 +461,9 @@ impl LiveNullTest {
         range: std::ops::Range<usize>,
     ) {
         let pass_gain = crate::db::db_to_gain_f64(self.settings.pass_dbfs);
+        // The running sums live in locals (registers) and go back at frame ends and at the
+        // end of the block: same order of additions, so the same bits as summing in place.
+        let (mut t, mut f) = (self.totals, self.frame);
         for n in range {
             let (mut reference_mono, mut residual_mono) = (0.0f64, 0.0f64);
             let settled = self.settle_samples == 0;
@@ -471,13 +474,11 @@ impl LiveNullTest {
                 if settled {
                     let e = x - c;
                     let top = self.top_band[ch / 2].process(ch % 2, e);
-                    let t = &mut self.totals;
                     t.residual_energy += e * e;
                     t.residual_top_energy += top * top;
                     t.reference_energy += x * x;
                     t.candidate_energy += c * c;
                     t.cross_energy += e * x;
-                    let f = &mut self.frame;
                     f.residual_energy += e * e;
                     f.reference_energy += x * x;
                     f.cross_energy += e * x;
@@ -492,15 +493,15 @@ impl LiveNullTest {
                 self.settle_samples -= 1;
                 continue;
             }
-            self.totals.num_frames += 1;
-            self.frame.num_frames += 1;
-            if self.frame.num_frames == self.frame_samples {
+            t.num_frames += 1;
+            f.num_frames += 1;
+            if f.num_frames == self.frame_samples {
+                (self.totals, self.frame) = (t, f);
                 self.end_frame();
+                (t, f) = (self.totals, self.frame);
             }
             if self.findings.is_none() {
-                if !self.capturing_transfer
-                    && self.totals.residual_peak.max(self.frame.residual_peak) > pass_gain
-                {
+                if !self.capturing_transfer && t.residual_peak.max(f.residual_peak) > pass_gain {
                     self.capturing_transfer = true;
                 }
                 if self.capturing_transfer {
@@ -518,6 +519,7 @@ impl LiveNullTest {
                 }
             }
         }
+        (self.totals, self.frame) = (t, f);
     }
 
     /// Closes a statistics frame: live ring, level bins, peak, filter flush.
