@@ -8,6 +8,7 @@ pub mod demo;
 pub mod mastering;
 pub mod measure;
 pub mod null_test;
+pub mod parallel;
 pub mod progress;
 pub mod render;
 pub mod session;

@@ -7,6 +7,7 @@ use crate::deliver::{deliver, DeliveryCheck, Format};
 use crate::mastering::{
     render_master, target_loudness, target_loudness_lufs, LoudnessTrace, ReductionTrace, TargetPass,
 };
+use crate::parallel::parallel_map;
 use crate::progress::Progress;
 use crate::session::Session;
 use crate::stems::{load_stems, process_strips, LoadOptions, Stereo};
@@ -28,7 +29,7 @@ pub struct RenderOptions {
     pub force: bool,
     /// Stem mismatch handling.
     pub load: LoadOptions,
-    /// Threads for the stem strips (1 = single-threaded).
+    /// Threads for the stem strips and the deliverables (1 = single-threaded).
     pub num_threads: usize,
     /// Progress bars.
     pub progress: Progress,
@@ -223,43 +224,53 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         session.target.true_peak_dbtp
     };
     let version_sums = version_sums(session, &masters);
-    let mut versions = Vec::new();
-    let num_files = session.delivered_versions.len() * session.formats.len();
-    let bar = progress.bar(num_files as u64, "deliverables");
-    for (index, (version, master)) in session.versions.iter().zip(&masters).enumerate() {
-        let trace = if index == 0 {
-            loudness.clone()
-        } else {
-            LoudnessTrace::measure(master, rate)
+    let jobs: Vec<(usize, Format)> = session
+        .delivered_versions
+        .iter()
+        .flat_map(|&v| session.formats.iter().map(move |&f| (v, f)))
+        .collect();
+    let bar = progress.bar(jobs.len() as u64, "deliverables");
+    let delivered = parallel_map(&jobs, options.num_threads, |&(v, format)| {
+        let audio = Audio {
+            sample_rate_hz: rate,
+            channels: masters[v].clone(),
         };
-        let mut deliverables = Vec::new();
-        if session.delivered_versions.contains(&index) {
-            let audio = Audio {
-                sample_rate_hz: rate,
-                channels: master.clone(),
-            };
-            for &format in &session.formats {
-                let (delivered, check) = deliver(&audio, format, ceiling_dbtp)?;
-                let path = deliverable_path(&options.out_dir, &version.name, format);
-                if options.write_files {
-                    write_wav(&path, &delivered, format.wav_format(), options.force)?;
-                }
-                deliverables.push(DeliverableSummary {
-                    path: path.display().to_string(),
-                    check,
-                });
-                bar.inc(1);
-            }
+        let (delivered, check) = deliver(&audio, format, ceiling_dbtp)?;
+        let path = deliverable_path(&options.out_dir, &session.versions[v].name, format);
+        if options.write_files {
+            write_wav(&path, &delivered, format.wav_format(), options.force)?;
         }
-        versions.push(VersionSummary {
+        bar.inc(1);
+        Ok::<_, anyhow::Error>((
+            v,
+            DeliverableSummary {
+                path: path.display().to_string(),
+                check,
+            },
+        ))
+    });
+    bar.finish_and_clear();
+    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> = vec![Vec::new(); masters.len()];
+    for result in delivered {
+        let (v, summary) = result?;
+        delivered_by_version[v].push(summary);
+    }
+    let traces = parallel_map(&masters[1..], options.num_threads, |m| {
+        LoudnessTrace::measure(m, rate)
+    });
+    let versions: Vec<VersionSummary> = session
+        .versions
+        .iter()
+        .zip(std::iter::once(&loudness).chain(&traces))
+        .zip(delivered_by_version)
+        .map(|((version, trace), deliverables)| VersionSummary {
             name: version.name.clone(),
             integrated_lufs: trace.readings.integrated_lufs,
             lra_lu: trace.readings.lra_lu,
             true_peak_dbtp: trace.readings.max_true_peak_dbtp,
             deliverables,
-        });
-    }
-    bar.finish_and_clear();
+        })
+        .collect();
 
     let report = RenderReport {
         session: session.path.display().to_string(),

@@ -2,12 +2,12 @@
 //! its Stem Strip, latency-compensated, on one or more threads.
 
 use crate::audio_file::read_audio;
+use crate::parallel::parallel_map;
 use crate::progress::Progress;
 use crate::session::Session;
 use anyhow::{bail, Context, Result};
 use shared_dsp::resample::SampleRateConverter;
 use shared_dsp::strip::{StripChain, StripSettings};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Frames per `process_block` call of the offline renders (a typical large host block).
@@ -125,22 +125,15 @@ pub fn process_strips(
         .map(|s| s[0].len().div_ceil(RENDER_BLOCK))
         .sum();
     let bar = progress.bar(total_blocks as u64, "stem strips");
-    let next = AtomicUsize::new(0);
     let jobs: Vec<Mutex<(&mut Stereo, StripSettings)>> = stems
         .iter_mut()
         .zip(settings)
         .map(|(s, &st)| Mutex::new((s, st)))
         .collect();
-    std::thread::scope(|scope| {
-        for _ in 0..num_threads.clamp(1, jobs.len().max(1)) {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(index) else { break };
-                let mut job = job.lock().unwrap_or_else(|e| e.into_inner());
-                let (audio, strip) = &mut *job;
-                run_strip(audio, *strip, sample_rate_hz, &|| bar.inc(1));
-            });
-        }
+    parallel_map(&jobs, num_threads, |job| {
+        let mut job = job.lock().unwrap_or_else(|e| e.into_inner());
+        let (audio, strip) = &mut *job;
+        run_strip(audio, *strip, sample_rate_hz, &|| bar.inc(1));
     });
     bar.finish_and_clear();
 }
