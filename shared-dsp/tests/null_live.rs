@@ -138,8 +138,20 @@ fn gain_db(db: f32) -> f32 {
 /// cycling sizes, under `assert_no_alloc`, checks every reading is NaN-free, and returns the
 /// last readings.
 fn run(name: &str, reference: &Stem, candidate: &Stem, placement: isize) -> LiveNullReadings {
+    run_at(FS, name, reference, candidate, placement)
+}
+
+/// [`run`] with the analyzer told the audio runs at `sample_rate_hz` (sizes, lag range and
+/// filters follow the rate; the material is the same).
+fn run_at(
+    sample_rate_hz: f64,
+    name: &str,
+    reference: &Stem,
+    candidate: &Stem,
+    placement: isize,
+) -> LiveNullReadings {
     let candidate = shift(candidate, placement);
-    let mut live = LiveNullTest::new(FS, 2, LiveNullSettings::default());
+    let mut live = LiveNullTest::new(sample_rate_hz, 2, LiveNullSettings::default());
     let mut readings = live.readings();
     let (mut start, mut b) = (0, 0);
     while start < LEN {
@@ -425,6 +437,36 @@ fn resampled_stem_is_named() {
     assert_ne!(r.verdict, Some(Verdict::Pass));
     let d = cause(&r);
     assert_eq!(d.cause, Cause::Resampled, "{d}");
+}
+
+#[test]
+fn other_sample_rates_lock_and_diagnose() {
+    let stems = stems();
+    let (reference, exact) = (reference(&stems), sum(&stems));
+    let mut delivery = stems.clone();
+    delivery[KEYS] = map(&delivery[KEYS], |s| -s);
+    let flipped = sum(&delivery);
+    for rate in [44_100.0, 96_000.0] {
+        let r = run_at(
+            rate,
+            &format!("exact at {rate} Hz"),
+            &reference,
+            &exact,
+            LATE,
+        );
+        assert_eq!(r.offset_samples, LATE);
+        assert_eq!(r.verdict, Some(Verdict::Pass));
+        let r = run_at(
+            rate,
+            &format!("flipped keys at {rate} Hz"),
+            &reference,
+            &flipped,
+            EARLY,
+        );
+        assert_eq!(r.offset_samples, EARLY);
+        assert_eq!(r.verdict, Some(Verdict::Fail));
+        assert_eq!(cause(&r).cause, Cause::Inverted);
+    }
 }
 
 #[test]
