@@ -5,11 +5,15 @@
 //!    (latency removed). Resampling moves inter-sample peaks, and a version can peak higher
 //!    than the full mix whose limiter gains it carries; the limiter catches exactly those
 //!    overs, on the 16× grid of the oracle meter, and passes everything else bit for bit, so
-//!    an over costs a few hundredths of an LU instead of turning the whole file down. For the
-//!    24-bit formats its ceiling sits [`CORRECTION_MARGIN_DB`] lower, room for the dither;
+//!    an over costs a few hundredths of an LU instead of turning the whole file down. Its
+//!    ceiling sits [`SAFETY_MARGIN_DB`] below the delivery ceiling;
 //! 2. after quantisation the true peak is measured again (the BS.1770-4 meter, as
 //!    `stemwise measure` and delivery checks read it) and, if still over, the file is turned
-//!    down by the excess plus [`CORRECTION_MARGIN_DB`] and quantised again.
+//!    down by the excess plus [`SAFETY_MARGIN_DB`] and quantised again.
+//!
+//! With loudness targeting, a `trim_db` before the limiter restores what the conversion took
+//! from the loudness (the band above the lower Nyquist frequency, limited overs); the render
+//! finds it on the full master and applies the same trim to every version of that format.
 
 use crate::audio_file::{Audio, WavFormat};
 use anyhow::{Context, Result};
@@ -20,9 +24,11 @@ use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::resample::SampleRateConverter;
 use shared_dsp::true_peak::{bs1770_oversampling, measure_true_peak_db};
 
-/// Headroom below the ceiling for the dither of the 24-bit formats, and left when a
-/// deliverable has to be turned down, dB.
-pub const CORRECTION_MARGIN_DB: f32 = 0.01;
+/// The safety limiter's ceiling sits this far below the delivery ceiling, and a deliverable
+/// that still reads over is turned down this much past it, dB: room for the dither, and
+/// for the BS.1770 meter's short 4× interpolator, which reads up to about 0.1 dB above the
+/// 16× oracle grid the limiters hold.
+pub const SAFETY_MARGIN_DB: f32 = 0.1;
 /// Correction rounds before giving up (each round re-measures the quantised file).
 const MAX_CORRECTIONS: usize = 4;
 /// Seed of the TPDF dither (deterministic renders).
@@ -77,8 +83,10 @@ pub struct DeliveryCheck {
     pub format: Format,
     /// Sample rate, Hz.
     pub sample_rate_hz: u32,
-    /// True peak right after conversion (before the limiter), dBTP (BS.1770-4 meter).
+    /// True peak right after conversion (before trim and limiter), dBTP (BS.1770-4 meter).
     pub converted_true_peak_dbtp: f32,
+    /// Gain restoring the master's loudness after conversion, dB (loudness targeting only).
+    pub trim_db: f32,
     /// Deepest reduction of the safety limiter, dB (0 = it did not act: bit-exact).
     pub limiter_db: f32,
     /// Gain applied to bring the true peak under the ceiling, dB (0 = none needed).
@@ -89,36 +97,60 @@ pub struct DeliveryCheck {
     pub integrated_lufs: f32,
 }
 
-/// Converts `master` to `format` with its true peak at or below `ceiling_dbtp`; returns the
-/// delivered samples (quantised to the format's grid) and the checks.
+/// Converts `master` to `format` with its true peak at or below `ceiling_dbtp`, `trim_db`
+/// louder; returns the delivered samples (quantised to the format's grid) and the checks.
 pub fn deliver(
     master: &Audio,
     format: Format,
     ceiling_dbtp: f32,
+    trim_db: f32,
 ) -> Result<(Audio, DeliveryCheck)> {
+    let converted = convert(master, format)?;
+    Ok(finish(&converted, format, ceiling_dbtp, trim_db))
+}
+
+/// `master` resampled to the format's rate (a copy when the rate is the same).
+pub fn convert(master: &Audio, format: Format) -> Result<Audio> {
     let rate = format.sample_rate_hz(master.sample_rate_hz);
-    let converted = if rate == master.sample_rate_hz {
+    let channels = if rate == master.sample_rate_hz {
         master.channels.clone()
     } else {
         SampleRateConverter::new(master.sample_rate_hz, rate, master.channels.len())
             .with_context(|| format!("cannot plan {} Hz → {rate} Hz", master.sample_rate_hz))?
             .process(&master.slices())
     };
-    let converted_true_peak_dbtp = true_peak_dbtp(&converted, rate);
-    let limiter_ceiling_dbtp = match format.wav_format() {
-        WavFormat::Int24 => ceiling_dbtp - CORRECTION_MARGIN_DB,
-        WavFormat::Float32 => ceiling_dbtp,
-    };
-    let (converted, limiter_db) = safety_limit(converted, rate, limiter_ceiling_dbtp);
+    Ok(Audio {
+        sample_rate_hz: rate,
+        channels,
+    })
+}
+
+/// The rest of the conversion of an already resampled signal: trim, safety limiter,
+/// quantisation and the true-peak re-check (see the module documentation).
+pub fn finish(
+    converted: &Audio,
+    format: Format,
+    ceiling_dbtp: f32,
+    trim_db: f32,
+) -> (Audio, DeliveryCheck) {
+    let rate = converted.sample_rate_hz;
+    let converted_true_peak_dbtp = true_peak_dbtp(&converted.channels, rate);
+    let trim_gain = 10f32.powf(trim_db / 20.0);
+    let trimmed: Vec<Vec<f32>> = converted
+        .channels
+        .iter()
+        .map(|c| c.iter().map(|s| s * trim_gain).collect())
+        .collect();
+    let (limited, limiter_db) = safety_limit(trimmed, rate, ceiling_dbtp - SAFETY_MARGIN_DB);
     let mut correction_db = 0.0f32;
-    let mut delivered = quantise(&converted, format, 1.0);
+    let mut delivered = quantise(&limited, format, 1.0);
     let mut peak = true_peak_dbtp(&delivered, rate);
     for _ in 0..MAX_CORRECTIONS {
         if peak <= ceiling_dbtp {
             break;
         }
-        correction_db += ceiling_dbtp - peak - CORRECTION_MARGIN_DB;
-        delivered = quantise(&converted, format, 10f32.powf(correction_db / 20.0));
+        correction_db += ceiling_dbtp - peak - SAFETY_MARGIN_DB;
+        delivered = quantise(&limited, format, 10f32.powf(correction_db / 20.0));
         peak = true_peak_dbtp(&delivered, rate);
     }
     let audio = Audio {
@@ -129,12 +161,13 @@ pub fn deliver(
         format,
         sample_rate_hz: rate,
         converted_true_peak_dbtp,
+        trim_db,
         limiter_db,
         correction_db,
         true_peak_dbtp: peak,
         integrated_lufs: integrated_lufs(&audio),
     };
-    Ok((audio, check))
+    (audio, check)
 }
 
 /// Frames per limiter block.

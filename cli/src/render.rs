@@ -3,7 +3,7 @@
 //! the deliverables, each re-measured and held under the ceiling.
 
 use crate::audio_file::{write_file, write_wav, Audio};
-use crate::deliver::{deliver, DeliveryCheck, Format};
+use crate::deliver::{convert, deliver, finish, DeliveryCheck, Format};
 use crate::mastering::{
     render_master, target_loudness, target_loudness_lufs, LoudnessTrace, ReductionTrace, TargetPass,
 };
@@ -16,6 +16,11 @@ use serde::Serialize;
 use shared_dsp::master::MasterSettings;
 use shared_dsp::roles::Role;
 use std::path::{Path, PathBuf};
+
+/// A deliverable's loudness trim stops this close to the master's loudness, LU.
+pub const TRIM_TOLERANCE_LU: f32 = 0.02;
+/// Most trim rounds per format.
+const MAX_TRIM_ROUNDS: usize = 3;
 
 /// Name of the JSON report written next to the deliverables.
 pub const REPORT_FILE: &str = "render.json";
@@ -224,22 +229,74 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         session.target.true_peak_dbtp
     };
     let version_sums = version_sums(session, &masters);
-    let jobs: Vec<(usize, Format)> = session
+    // With loudness targeting, per format: the trim that gives the full master's deliverable
+    // the master's loudness back after conversion; every version of the format gets it.
+    let full_first = session.normalize
+        && session.delivered_versions.contains(&0)
+        && loudness.readings.integrated_lufs.is_finite();
+    let write = |v: usize, format: Format, audio: &Audio| -> Result<PathBuf> {
+        let path = deliverable_path(&options.out_dir, &session.versions[v].name, format);
+        if options.write_files {
+            write_wav(&path, audio, format.wav_format(), options.force)?;
+        }
+        Ok(path)
+    };
+    let bar = progress.bar(
+        (session.delivered_versions.len() * session.formats.len()) as u64,
+        "deliverables",
+    );
+    let full_audio = Audio {
+        sample_rate_hz: rate,
+        channels: masters[0].clone(),
+    };
+    let trimmed: Vec<Result<(f32, Option<DeliverableSummary>)>> =
+        parallel_map(&session.formats, options.num_threads, |&format| {
+            if !full_first {
+                return Ok((0.0, None));
+            }
+            let converted = convert(&full_audio, format)?;
+            let master_lufs = loudness.readings.integrated_lufs;
+            let mut trim_db = 0.0;
+            let (mut audio, mut check) = finish(&converted, format, ceiling_dbtp, trim_db);
+            for _ in 0..MAX_TRIM_ROUNDS {
+                let error_lu = master_lufs - check.integrated_lufs;
+                if !error_lu.is_finite() || error_lu.abs() <= TRIM_TOLERANCE_LU {
+                    break;
+                }
+                trim_db += error_lu;
+                (audio, check) = finish(&converted, format, ceiling_dbtp, trim_db);
+            }
+            let path = write(0, format, &audio)?;
+            bar.inc(1);
+            Ok((
+                trim_db,
+                Some(DeliverableSummary {
+                    path: path.display().to_string(),
+                    check,
+                }),
+            ))
+        });
+    let mut trims_db = Vec::new();
+    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> = vec![Vec::new(); masters.len()];
+    for result in trimmed {
+        let (trim_db, full) = result?;
+        trims_db.push(trim_db);
+        delivered_by_version[0].extend(full);
+    }
+    let jobs: Vec<(usize, usize)> = session
         .delivered_versions
         .iter()
-        .flat_map(|&v| session.formats.iter().map(move |&f| (v, f)))
+        .filter(|&&v| !(full_first && v == 0))
+        .flat_map(|&v| (0..session.formats.len()).map(move |f| (v, f)))
         .collect();
-    let bar = progress.bar(jobs.len() as u64, "deliverables");
-    let delivered = parallel_map(&jobs, options.num_threads, |&(v, format)| {
+    let delivered = parallel_map(&jobs, options.num_threads, |&(v, f)| {
+        let format = session.formats[f];
         let audio = Audio {
             sample_rate_hz: rate,
             channels: masters[v].clone(),
         };
-        let (delivered, check) = deliver(&audio, format, ceiling_dbtp)?;
-        let path = deliverable_path(&options.out_dir, &session.versions[v].name, format);
-        if options.write_files {
-            write_wav(&path, &delivered, format.wav_format(), options.force)?;
-        }
+        let (delivered, check) = deliver(&audio, format, ceiling_dbtp, trims_db[f])?;
+        let path = write(v, format, &delivered)?;
         bar.inc(1);
         Ok::<_, anyhow::Error>((
             v,
@@ -250,7 +307,6 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         ))
     });
     bar.finish_and_clear();
-    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> = vec![Vec::new(); masters.len()];
     for result in delivered {
         let (v, summary) = result?;
         delivered_by_version[v].push(summary);
@@ -435,10 +491,11 @@ pub fn summary(r: &RenderReport) -> String {
         );
         for d in &v.deliverables {
             out += &format!(
-                "    {:<44} TP {:>6.2} dBTP (converted {:>6.2}, limited {:.2} dB, gain {:+.2} dB)  {:>7.2} LUFS\n",
+                "    {:<44} TP {:>6.2} dBTP (converted {:>6.2}, trim {:+.2} dB, limited {:.2} dB, gain {:+.2} dB)  {:>7.2} LUFS\n",
                 d.path,
                 d.check.true_peak_dbtp,
                 d.check.converted_true_peak_dbtp,
+                d.check.trim_db,
                 d.check.limiter_db,
                 d.check.correction_db,
                 d.check.integrated_lufs

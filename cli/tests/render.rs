@@ -215,9 +215,13 @@ fn versions_sum_to_the_master_and_deliverables_hold_the_ceiling_at_the_target() 
             assert!(tp <= ceiling, "{}: {tp} dBTP", path.display());
         }
     }
-    let full = measure_file(&out.join("full-float32.wav")).unwrap();
-    let lufs = full.integrated_lufs.unwrap();
-    assert!((lufs + 14.0).abs() <= 0.1, "full master {lufs} LUFS");
+    // The full master's deliverables keep the target loudness through conversion.
+    for format in ["wav24-44k1", "wav24-96k", "float32"] {
+        let m = measure_file(&out.join(format!("full-{format}.wav"))).unwrap();
+        let lufs = m.integrated_lufs.unwrap();
+        assert!((lufs + 14.0).abs() <= 0.1, "full-{format}: {lufs} LUFS");
+        assert!(m.true_peak_dbtp.unwrap() <= ceiling, "full-{format}: {m:?}");
+    }
     assert!(out.join("render.json").exists());
 }
 

@@ -261,11 +261,11 @@ pub fn page(r: &DemoResults) -> String {
         );
     }
     h += "</table><h2>Versions and deliverables</h2><table><tr><th>file</th><th>LUFS</th>\
-          <th>TP after conversion, dBTP</th><th>safety limiter, dB</th><th>gain, dB</th><th>delivered TP, dBTP</th></tr>";
+          <th>TP after conversion, dBTP</th><th>loudness trim, dB</th><th>safety limiter, dB</th><th>gain, dB</th><th>delivered TP, dBTP</th></tr>";
     for v in &rep.versions {
         let _ = write!(
             h,
-            "<tr><th colspan=6 style=\"text-align:left\">{} — master {:.2} LUFS, \
+            "<tr><th colspan=7 style=\"text-align:left\">{} — master {:.2} LUFS, \
              LRA {:.1} LU, TP {:.2} dBTP</th></tr>",
             esc(&v.name),
             v.integrated_lufs,
@@ -279,11 +279,12 @@ pub fn page(r: &DemoResults) -> String {
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:+.2}</td>\
-                 <td class=\"{}\">{:.2}</td></tr>",
+                "<tr><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:+.2}</td><td>{:.2}</td>\
+                 <td>{:+.2}</td><td class=\"{}\">{:.2}</td></tr>",
                 esc(&name),
                 d.check.integrated_lufs,
                 d.check.converted_true_peak_dbtp,
+                d.check.trim_db,
                 d.check.limiter_db,
                 d.check.correction_db,
                 if ok { "ok" } else { "bad" },
