@@ -35,3 +35,9 @@ def plugin(request):
 def stem_strip():
     """The Stem Strip."""
     return bundled("stem-strip")
+
+
+@pytest.fixture
+def master_bus():
+    """The Master Bus."""
+    return bundled("master-bus")
