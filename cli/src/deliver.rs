@@ -85,7 +85,8 @@ pub struct DeliveryCheck {
     pub sample_rate_hz: u32,
     /// True peak right after conversion (before trim and limiter), dBTP (BS.1770-4 meter).
     pub converted_true_peak_dbtp: f32,
-    /// Gain restoring the master's loudness after conversion, dB (loudness targeting only).
+    /// Gain before the safety limiter, dB (with loudness targeting: the one that restores the
+    /// master's loudness after conversion).
     pub trim_db: f32,
     /// Deepest reduction of the safety limiter, dB (0 = it did not act: bit-exact).
     pub limiter_db: f32,
@@ -97,16 +98,32 @@ pub struct DeliveryCheck {
     pub integrated_lufs: f32,
 }
 
-/// Converts `master` to `format` with its true peak at or below `ceiling_dbtp`, `trim_db`
-/// louder; returns the delivered samples (quantised to the format's grid) and the checks.
+/// The level a deliverable is given before its safety limiter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Trim {
+    /// This gain, dB.
+    Fixed(f32),
+    /// The gain that brings the limited deliverable to this integrated loudness, LUFS (within
+    /// [`TRIM_TOLERANCE_LU`]).
+    MatchLufs(f32),
+}
+
+/// A [`Trim::MatchLufs`] stops this close to its loudness, LU.
+pub const TRIM_TOLERANCE_LU: f32 = 0.02;
+/// Most limiter passes a [`Trim::MatchLufs`] takes.
+const MAX_TRIM_ROUNDS: usize = 4;
+
+/// Converts `master` to `format` with its true peak at or below `ceiling_dbtp` at the level
+/// `trim` asks for; returns the delivered samples (quantised to the format's grid) and the
+/// checks.
 pub fn deliver(
     master: &Audio,
     format: Format,
     ceiling_dbtp: f32,
-    trim_db: f32,
+    trim: Trim,
 ) -> Result<(Audio, DeliveryCheck)> {
     let converted = convert(master, format)?;
-    Ok(finish(&converted, format, ceiling_dbtp, trim_db))
+    Ok(finish(&converted, format, ceiling_dbtp, trim))
 }
 
 /// `master` resampled to the format's rate (a copy when the rate is the same).
@@ -131,17 +148,36 @@ pub fn finish(
     converted: &Audio,
     format: Format,
     ceiling_dbtp: f32,
-    trim_db: f32,
+    trim: Trim,
 ) -> (Audio, DeliveryCheck) {
     let rate = converted.sample_rate_hz;
     let converted_true_peak_dbtp = true_peak_dbtp(&converted.channels, rate);
-    let trim_gain = 10f32.powf(trim_db / 20.0);
-    let trimmed: Vec<Vec<f32>> = converted
-        .channels
-        .iter()
-        .map(|c| c.iter().map(|s| s * trim_gain).collect())
-        .collect();
-    let (limited, limiter_db) = safety_limit(trimmed, rate, ceiling_dbtp - SAFETY_MARGIN_DB);
+    let limit = |trim_db: f32| {
+        let gain = 10f32.powf(trim_db / 20.0);
+        let trimmed: Vec<Vec<f32>> = converted
+            .channels
+            .iter()
+            .map(|c| c.iter().map(|s| s * gain).collect())
+            .collect();
+        let (limited, limiter_db) = safety_limit(trimmed, rate, ceiling_dbtp - SAFETY_MARGIN_DB);
+        let lufs = integrated_lufs(&limited, rate);
+        (limited, limiter_db, lufs)
+    };
+    let (mut trim_db, goal_lufs) = match trim {
+        Trim::Fixed(db) => (db, None),
+        Trim::MatchLufs(lufs) => (0.0, Some(lufs)),
+    };
+    let (mut limited, mut limiter_db, mut lufs) = limit(trim_db);
+    if let Some(goal) = goal_lufs {
+        for _ in 1..MAX_TRIM_ROUNDS {
+            let error_lu = goal - lufs;
+            if !error_lu.is_finite() || error_lu.abs() <= TRIM_TOLERANCE_LU {
+                break;
+            }
+            trim_db += error_lu;
+            (limited, limiter_db, lufs) = limit(trim_db);
+        }
+    }
     let mut correction_db = 0.0f32;
     let mut delivered = quantise(&limited, format, 1.0);
     let mut peak = true_peak_dbtp(&delivered, rate);
@@ -153,6 +189,8 @@ pub fn finish(
         delivered = quantise(&limited, format, 10f32.powf(correction_db / 20.0));
         peak = true_peak_dbtp(&delivered, rate);
     }
+    // The dither alone moves the loudness by far less than 0.01 LU; a correction by its gain.
+    let integrated_lufs = lufs + correction_db;
     let audio = Audio {
         sample_rate_hz: rate,
         channels: delivered,
@@ -165,7 +203,7 @@ pub fn finish(
         limiter_db,
         correction_db,
         true_peak_dbtp: peak,
-        integrated_lufs: integrated_lufs(&audio),
+        integrated_lufs,
     };
     (audio, check)
 }
@@ -226,13 +264,11 @@ pub fn true_peak_dbtp(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
     measure_true_peak_db(&slices, rate, bs1770_oversampling(rate))
 }
 
-/// Integrated loudness of `audio`, LUFS (−∞ for silence).
-pub fn integrated_lufs(audio: &Audio) -> f32 {
-    let mut meter = LoudnessMeter::new(
-        f64::from(audio.sample_rate_hz),
-        audio.num_frames().max(1),
-        audio.channels.len(),
-    );
-    meter.process_block(&audio.slices());
+/// Integrated loudness of `channels` at `sample_rate_hz`, LUFS (−∞ for silence).
+pub fn integrated_lufs(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
+    let len = channels.first().map_or(0, Vec::len);
+    let mut meter = LoudnessMeter::new(f64::from(sample_rate_hz), len.max(1), channels.len());
+    let slices: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
+    meter.process_block(&slices);
     meter.readings().integrated_lufs
 }

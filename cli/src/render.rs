@@ -3,7 +3,7 @@
 //! the deliverables, each re-measured and held under the ceiling.
 
 use crate::audio_file::{write_file, write_wav, Audio};
-use crate::deliver::{convert, deliver, finish, DeliveryCheck, Format};
+use crate::deliver::{deliver, DeliveryCheck, Format, Trim};
 use crate::mastering::{
     render_master, target_loudness, target_loudness_lufs, LoudnessTrace, ReductionTrace, TargetPass,
 };
@@ -16,11 +16,6 @@ use serde::Serialize;
 use shared_dsp::master::MasterSettings;
 use shared_dsp::roles::Role;
 use std::path::{Path, PathBuf};
-
-/// A deliverable's loudness trim stops this close to the master's loudness, LU.
-pub const TRIM_TOLERANCE_LU: f32 = 0.02;
-/// Most trim rounds per format.
-const MAX_TRIM_ROUNDS: usize = 3;
 
 /// Name of the JSON report written next to the deliverables.
 pub const REPORT_FILE: &str = "render.json";
@@ -254,18 +249,14 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
             if !full_first {
                 return Ok((0.0, None));
             }
-            let converted = convert(&full_audio, format)?;
             let master_lufs = loudness.readings.integrated_lufs;
-            let mut trim_db = 0.0;
-            let (mut audio, mut check) = finish(&converted, format, ceiling_dbtp, trim_db);
-            for _ in 0..MAX_TRIM_ROUNDS {
-                let error_lu = master_lufs - check.integrated_lufs;
-                if !error_lu.is_finite() || error_lu.abs() <= TRIM_TOLERANCE_LU {
-                    break;
-                }
-                trim_db += error_lu;
-                (audio, check) = finish(&converted, format, ceiling_dbtp, trim_db);
-            }
+            let (audio, check) = deliver(
+                &full_audio,
+                format,
+                ceiling_dbtp,
+                Trim::MatchLufs(master_lufs),
+            )?;
+            let trim_db = check.trim_db;
             let path = write(0, format, &audio)?;
             bar.inc(1);
             Ok((
@@ -295,7 +286,7 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
             sample_rate_hz: rate,
             channels: masters[v].clone(),
         };
-        let (delivered, check) = deliver(&audio, format, ceiling_dbtp, trims_db[f])?;
+        let (delivered, check) = deliver(&audio, format, ceiling_dbtp, Trim::Fixed(trims_db[f]))?;
         let path = write(v, format, &delivered)?;
         bar.inc(1);
         Ok::<_, anyhow::Error>((
