@@ -55,7 +55,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let mut text = String::from(
         "[target]\nid = \"spotify\"\nnormalize = true\n\n[master]\nls_gain = 0.5\nhs_gain = 1.0\n\
-         comp_on = true\nthresh = -24.0\nauto_release = true\nlim_on = true\ndrive = 2.0\n\n",
+         glue_on = true\nglue_thresh = -24.0\nglue_auto_rel = true\nlim_on = true\nlim_drive = 2.0\n\n",
     );
     for i in 0..NUM_STEMS {
         let seed = i as u64 * 10;

@@ -75,13 +75,13 @@ fn session_text(target: &str, vocal_role: &str) -> String {
 
 [master]
 ls_gain = 1.0
-comp_on = true
-thresh = -24.0
-ratio = 2.0
-comp_mix = 80.0
+glue_on = true
+glue_thresh = -24.0
+glue_ratio = 2.0
+glue_mix = 80.0
 lim_on = true
-ceiling = -1.0
-drive = 3.0
+lim_ceil_mode = "streaming"
+lim_drive = 3.0
 
 [[stem]]
 name = "drums"
@@ -351,7 +351,7 @@ fn session_errors_give_line_and_column() {
     };
     let unknown = good.replace("b2_gain = 1.5", "b2_gain = 1.5\ntirm = 1.0");
     let malformed = good.replace("ratio = 2.0", "ratio = = 2.0");
-    let wrong_type = good.replace("[master]", "[master]\nknee = \"soft\"");
+    let wrong_type = good.replace("[master]", "[master]\nglue_knee = \"soft\"");
     let cases: [(String, Vec<String>); 6] = [
         (
             unknown.clone(),
@@ -363,7 +363,7 @@ fn session_errors_give_line_and_column() {
         (malformed.clone(), vec![line_of(&malformed, "= = 2.0")]),
         (
             wrong_type.clone(),
-            vec![line_of(&wrong_type, "soft") + " 8", "invalid type".into()],
+            vec![line_of(&wrong_type, "soft") + " 13", "invalid type".into()],
         ),
         (
             good.replace("b2_gain = 1.5", "trim = 20.0"),

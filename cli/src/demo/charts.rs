@@ -109,7 +109,7 @@ pub fn line_chart(
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK)
                     .label_font((FONT, 13))
-                    .position(SeriesLabelPosition::LowerRight)
+                    .position(SeriesLabelPosition::UpperRight)
                     .draw()
                     .map_err(e)?;
             }};

@@ -90,7 +90,7 @@ pub fn draw_charts(
         "time, s",
         "dB",
         (0.0, duration_s),
-        (0.0, f64::from(max_gr) * 1.1),
+        (0.0, f64::from(max_gr) * 1.6),
         false,
         &[
             Line {

@@ -38,16 +38,16 @@ normalize = true
 ls_gain = 0.5
 b3_gain = -0.5
 hs_gain = 1.0
-comp_on = true
-thresh = -22.0
-ratio = 1.5
-attack = 30.0
-release = 300.0
-auto_release = true
-makeup = 0.5
+glue_on = true
+glue_thresh = -22.0
+glue_ratio = 1.5
+glue_attack = 30.0
+glue_release = 300.0
+glue_auto_rel = true
+glue_makeup = 0.5
 lim_on = true
-ceiling = -1.0
-drive = 2.0
+lim_ceil_mode = "streaming"
+lim_drive = 2.0
 
 [[stem]]
 name = "drums"
