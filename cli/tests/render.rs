@@ -449,6 +449,10 @@ fn demo_writes_the_report_with_charts_and_null_tests() {
     assert!(text.contains("polarity inverted"), "{text}");
     assert!(text.contains("offset by"), "{text}");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for version in ["full", "instrumental", "acappella", "tv", "rhythm"] {
+        let master = read_audio(&out.join(format!("masters/{version}.wav"))).unwrap();
+        assert_eq!(master.num_frames(), 4 * RATE as usize);
+    }
     for chart in [
         "loudness",
         "reduction",

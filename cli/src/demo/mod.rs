@@ -1,8 +1,9 @@
-//! `stemwise demo`: the built-in demo. Synthesizes four stems in code, writes them and a
-//! session file, renders the session exactly as `stemwise render` does (versions and
-//! deliverables), null-tests the versions against the full master (and two deliberately
-//! broken deliveries, to show the diagnosis), analyses the stems' contributions, and writes
-//! `report.html` with PNG charts.
+//! `stemwise demo`: the built-in demo. Synthesizes four stems in code, writes them
+//! (`stems/`) and a session file, renders the session exactly as `stemwise render` does
+//! (deliverables, `render.json`) and writes the masters of every version as they leave the
+//! Master Bus (`masters/`, 32-bit float), null-tests the versions against the full master
+//! (and two deliberately broken deliveries, to show the diagnosis), analyses the stems'
+//! contributions, and writes `report.html` with PNG charts.
 
 mod charts;
 mod html;
@@ -182,6 +183,18 @@ pub fn run(
         write_files: true,
     };
     let outcome = render(&session, &options)?;
+    // The masters themselves (before the deliverables' conversion, trim and safety limiter):
+    // what the plugins must reproduce for parity, and the null tests' inputs.
+    for (version, master) in session.versions.iter().zip(&outcome.masters) {
+        let audio = Audio {
+            sample_rate_hz: rate,
+            channels: master.clone(),
+        };
+        let path = out_dir
+            .join("masters")
+            .join(format!("{}.wav", version.name));
+        write_wav(&path, &audio, WavFormat::Float32, force)?;
+    }
     let stem_names: Vec<String> = session.stems.iter().map(|s| s.name.clone()).collect();
     // Contributions of the session's master as set (before loudness targeting), so that the
     // trims show how to reach the target.
