@@ -165,7 +165,14 @@ pub fn finish(
     };
     let (mut trim_db, goal_lufs) = match trim {
         Trim::Fixed(db) => (db, None),
-        Trim::MatchLufs(lufs) => (0.0, Some(lufs)),
+        // First guess: the loudness the conversion lost, before the limiter takes its share.
+        Trim::MatchLufs(lufs) => {
+            let error_lu = lufs - integrated_lufs(&converted.channels, rate);
+            (
+                if error_lu.is_finite() { error_lu } else { 0.0 },
+                Some(lufs),
+            )
+        }
     };
     let (mut limited, mut limiter_db, mut lufs) = limit(trim_db);
     if let Some(goal) = goal_lufs {
