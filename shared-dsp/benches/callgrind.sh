@@ -21,7 +21,7 @@ if [ $# -gt 0 ]; then
     processors=("$@")
 else
     processors=(limiter compressor compressor_rms eq4 eq_linear saturation2x saturation4x
-        true_peak loudness ebur128 strip strip_no_saturation strip_multiband)
+        true_peak loudness ebur128 strip strip_no_saturation strip_multiband master master_bus)
 fi
 
 # The release profile strips symbols; --toggle-collect needs them, callgrind_annotate wants the
@@ -33,7 +33,7 @@ bin=$(cargo bench -p shared-dsp --bench instructions --no-run --message-format=j
 mkdir -p "$out_dir"
 
 # Targets in instructions per stereo frame (empty = none; loudness is judged against ebur128).
-declare -A limit=([limiter]=1000 [compressor]=150 [compressor_rms]=150 [eq4]=60 [strip]=444)
+declare -A limit=([limiter]=1000 [compressor]=150 [compressor_rms]=150 [eq4]=60 [strip]=444 [master_bus]=1488)
 declare -A per_frame
 printf '%-16s %14s %10s\n' processor 'instr/frame' target
 for p in "${processors[@]}"; do

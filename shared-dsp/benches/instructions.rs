@@ -18,6 +18,8 @@ use shared_dsp::eq::settings::PhaseMode;
 use shared_dsp::eq::Eq;
 use shared_dsp::limiter::Limiter;
 use shared_dsp::loudness::LoudnessMeter;
+use shared_dsp::master::MasterChain;
+use shared_dsp::null_test::{LiveNullSettings, LiveNullTest};
 use shared_dsp::oversampling::OversamplingFactor;
 use shared_dsp::saturation::Saturation;
 use shared_dsp::strip::StripChain;
@@ -25,7 +27,9 @@ use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector};
 use std::hint::black_box;
 
 /// Processor names accepted on the command line.
-const PROCESSORS: [&str; 10] = [
+const PROCESSORS: [&str; 12] = [
+    "master",
+    "master_bus",
     "limiter",
     "compressor",
     "compressor_rms",
@@ -39,6 +43,9 @@ const PROCESSORS: [&str; 10] = [
 ];
 /// Frames run before the measured region.
 const WARM_UP_FRAMES: usize = 24_000;
+/// Frames run before the measured region of `master_bus`: its live null test locks about
+/// 4.5 s into playback; the steady state after the lock is what a session runs in.
+const MASTER_BUS_WARM_UP_FRAMES: usize = 6 * 48_000;
 /// Default measured frames (5 s, so the loudness range sees short-term blocks from 3 s on).
 const DEFAULT_FRAMES: usize = 240_000;
 
@@ -101,6 +108,53 @@ impl Processor for EbuR128 {
     }
 }
 
+impl Processor for MasterChain {
+    fn process(&mut self, block: &mut [&mut [f32]]) {
+        self.process_block(block);
+    }
+}
+
+/// Everything the Master Bus plugin runs per frame (plugins/master-bus/src/chain.rs): the
+/// input loudness meter (no true peak), the live null test against a reference (steady state after the
+/// lock), the master chain, and the master's loudness meter.
+struct MasterBusWork {
+    chain: MasterChain,
+    input_meter: LoudnessMeter,
+    master_meter: LoudnessMeter,
+    null: LiveNullTest,
+}
+
+impl MasterBusWork {
+    fn new() -> Self {
+        let mut chain = MasterChain::new(FS, BLOCK_FRAMES, 2);
+        chain.set_settings(common::master_settings());
+        chain.reset();
+        Self {
+            chain,
+            input_meter: LoudnessMeter::loudness_only(FS, BLOCK_FRAMES, 2),
+            master_meter: LoudnessMeter::new(FS, BLOCK_FRAMES, 2),
+            null: LiveNullTest::new(FS, 2, LiveNullSettings::default()),
+        }
+    }
+}
+
+impl Processor for MasterBusWork {
+    fn process(&mut self, block: &mut [&mut [f32]]) {
+        // The reference is the input itself (an exact null), as the stems' sum would be.
+        let input = [&*block[0], &*block[1]];
+        self.null.process_block(&input, &input);
+        self.input_meter.process_block(&input);
+        self.chain.process_block(block);
+        self.master_meter.process_block(&[&*block[0], &*block[1]]);
+    }
+    fn finish(&mut self) -> f64 {
+        let r = self.master_meter.readings();
+        let null = self.null.readings();
+        f64::from(r.integrated_lufs + self.input_meter.readings().integrated_lufs)
+            + null.residual_rms_dbfs
+    }
+}
+
 /// Streaming true-peak detector keeping the running maximum, as a meter does.
 struct TruePeak(TruePeakDetector, f32);
 
@@ -137,6 +191,13 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
         Box::new(chain) as Box<dyn Processor>
     };
     Some(match name {
+        "master" => {
+            let mut chain = MasterChain::new(FS, BLOCK_FRAMES, 2);
+            chain.set_settings(common::master_settings());
+            chain.reset();
+            (Box::new(chain), 0.5)
+        }
+        "master_bus" => (Box::new(MasterBusWork::new()), 0.5),
         "strip" => (strip(false, true), 0.5),
         "strip_no_saturation" => (strip(false, false), 0.5),
         "strip_multiband" => (strip(true, true), 0.5),
@@ -177,9 +238,14 @@ fn run(name: &str, num_frames: usize) {
         eprintln!("unknown processor {name:?}; one of {PROCESSORS:?}");
         std::process::exit(2);
     };
-    let [mut left, mut right] = stereo_pink(WARM_UP_FRAMES + num_frames, peak);
-    let (warm_l, left) = left.split_at_mut(WARM_UP_FRAMES);
-    let (warm_r, right) = right.split_at_mut(WARM_UP_FRAMES);
+    let warm_up = if name == "master_bus" {
+        MASTER_BUS_WARM_UP_FRAMES
+    } else {
+        WARM_UP_FRAMES
+    };
+    let [mut left, mut right] = stereo_pink(warm_up + num_frames, peak);
+    let (warm_l, left) = left.split_at_mut(warm_up);
+    let (warm_r, right) = right.split_at_mut(warm_up);
     for_each_block(warm_l, warm_r, |block| processor.process(block));
     black_box(measured_region(processor.as_mut(), left, right));
     black_box((left, right));

@@ -51,9 +51,12 @@ impl DelayLine {
             return input;
         }
         let ring = &mut self.rings[channel];
-        let len = ring.len();
         ring[self.write_pos] = input;
-        let read = (self.write_pos + len - self.delay_samples) % len;
+        let read = if self.write_pos >= self.delay_samples {
+            self.write_pos - self.delay_samples
+        } else {
+            self.write_pos + ring.len() - self.delay_samples
+        };
         ring[read]
     }
 
@@ -61,21 +64,40 @@ impl DelayLine {
     #[inline]
     pub fn advance(&mut self) {
         if self.delay_samples != 0 {
-            self.write_pos = (self.write_pos + 1) % self.rings[0].len();
+            self.write_pos += 1;
+            if self.write_pos == self.rings[0].len() {
+                self.write_pos = 0;
+            }
         }
     }
 
-    /// Delays a block in place.
+    /// Delays a block in place (same result as [`Self::tick`] per sample, done as copies).
+    ///
+    /// Within a run of `n ≤ len − delay` frames that does not wrap the write position, the
+    /// whole run can be written into the ring before it is read: a read at frame `j` of the
+    /// run touches position `w + j − delay`, which this run wrote only at frame `j − delay`
+    /// (earlier, as the sequential order would), and never wraps onto a later write.
     pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         if self.delay_samples == 0 {
             return;
         }
         let num_frames = channels.first().map_or(0, |c| c.len());
-        for i in 0..num_frames {
-            for (ch, samples) in channels.iter_mut().enumerate().take(self.rings.len()) {
-                samples[i] = self.tick(ch, samples[i]);
+        let len = self.rings.first().map_or(1, Vec::len);
+        let max_run = len - self.delay_samples;
+        let mut done = 0;
+        while done < num_frames {
+            let write = self.write_pos;
+            let run = (num_frames - done).min(len - write).min(max_run);
+            let read = (write + len - self.delay_samples) % len;
+            let first = run.min(len - read);
+            for (ring, samples) in self.rings.iter_mut().zip(channels.iter_mut()) {
+                let samples = &mut samples[done..done + run];
+                ring[write..write + run].copy_from_slice(samples);
+                samples[..first].copy_from_slice(&ring[read..read + first]);
+                samples[first..].copy_from_slice(&ring[..run - first]);
             }
-            self.advance();
+            self.write_pos = (write + run) % len;
+            done += run;
         }
     }
 }
@@ -105,5 +127,34 @@ mod tests {
         let mut x = vec![0.25f32, -0.5, 0.75];
         d.process_block(&mut [&mut x]);
         assert_eq!(x, vec![0.25, -0.5, 0.75]);
+    }
+
+    #[test]
+    fn block_copies_equal_sample_ticks_for_any_split() {
+        let input: Vec<f32> = (0..1000).map(|n| (n as f32 * 0.37).sin()).collect();
+        for (capacity, delay) in [(10, 10), (10, 1), (64, 37), (300, 299), (5, 3)] {
+            let mut ticked = DelayLine::new(1, capacity);
+            ticked.set_delay_samples(delay);
+            let expected: Vec<f32> = input
+                .iter()
+                .map(|&x| {
+                    let y = ticked.tick(0, x);
+                    ticked.advance();
+                    y
+                })
+                .collect();
+            for block in [1, 3, 7, 64, 333, 1000] {
+                let mut blocked = DelayLine::new(1, capacity);
+                blocked.set_delay_samples(delay);
+                let mut out = input.clone();
+                for chunk in out.chunks_mut(block) {
+                    blocked.process_block(&mut [chunk]);
+                }
+                assert_eq!(
+                    out, expected,
+                    "capacity {capacity}, delay {delay}, block {block}"
+                );
+            }
+        }
     }
 }

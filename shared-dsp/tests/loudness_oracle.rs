@@ -188,6 +188,7 @@ impl Programme {
 /// Runs both meters over the programme at `fs` and compares their readings.
 fn compare_at(fs: u32) {
     let mut ours = LoudnessMeter::new(f64::from(fs), 4096, 2);
+    let mut loudness_only = LoudnessMeter::loudness_only(f64::from(fs), 4096, 2);
     let mode = Mode::I | Mode::LRA | Mode::TRUE_PEAK | Mode::SAMPLE_PEAK;
     let mut oracle = EbuR128::new(2, fs, mode).expect("ebur128 meter");
     let mut reference = TruePeakDetector::new(f64::from(fs), 2, ORACLE_OVERSAMPLING);
@@ -202,11 +203,23 @@ fn compare_at(fs: u32) {
         let (l, r) = (&mut left[..len], &mut right[..len]);
         programme.fill(l, r);
         ours.process_block(&[l, r]);
+        loudness_only.process_block(&[l, r]);
         reference_tp = reference_tp.max(reference.process_block(&[l, r]));
         oracle.add_frames_planar_f32(&[l, r]).expect("ebur128 add");
         done += len;
     }
     let got = ours.readings();
+    let without_tp = loudness_only.readings();
+    assert_eq!(
+        (
+            without_tp.integrated_lufs,
+            without_tp.lra_lu,
+            without_tp.max_short_term_lufs
+        ),
+        (got.integrated_lufs, got.lra_lu, got.max_short_term_lufs),
+        "the loudness-only meter measures the same loudness"
+    );
+    assert_eq!(without_tp.max_true_peak_dbtp, f32::NEG_INFINITY);
     let want_i = oracle.loudness_global().unwrap();
     let want_lra = oracle.loudness_range().unwrap();
     let peak_db = |f: &dyn Fn(u32) -> f64| 20.0 * f(0).max(f(1)).log10();

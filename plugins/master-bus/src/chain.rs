@@ -34,7 +34,7 @@ pub struct Chain {
     monitor: BypassMixer,
     /// The processed master's loudness (what a rendered file measures).
     master_meter: LoudnessMeter,
-    /// The unprocessed input's loudness (A/B match, limiting estimate).
+    /// The unprocessed input's loudness (A/B match; no true peak).
     input_meter: LoudnessMeter,
     /// Stems' sum against the reference mix.
     null: LiveNullTest,
@@ -52,6 +52,8 @@ pub struct Chain {
     history_reduction_db: [f32; 2],
     /// Gain of the A/B's unprocessed signal, dB (updated on the 100 ms grid).
     ab_match_target_db: f32,
+    /// Deepest limiter reduction since the last measurement reset, dB.
+    max_limiter_gr_db: f32,
 }
 
 impl Chain {
@@ -76,7 +78,7 @@ impl Chain {
             master,
             monitor,
             master_meter: LoudnessMeter::new(sample_rate_hz, max_block, NUM_CHANNELS),
-            input_meter: LoudnessMeter::new(sample_rate_hz, max_block, NUM_CHANNELS),
+            input_meter: LoudnessMeter::loudness_only(sample_rate_hz, max_block, NUM_CHANNELS),
             null: LiveNullTest::new(sample_rate_hz, NUM_CHANNELS, null_settings),
             reference_seen: false,
             latency_samples,
@@ -87,6 +89,7 @@ impl Chain {
             history_frames: 0,
             history_reduction_db: [0.0; 2],
             ab_match_target_db: 0.0,
+            max_limiter_gr_db: 0.0,
         };
         chain.reset(params);
         chain
@@ -115,6 +118,7 @@ impl Chain {
         self.history_frames = 0;
         self.history_reduction_db = [0.0; 2];
         self.ab_match_target_db = 0.0;
+        self.max_limiter_gr_db = 0.0;
         meters.history.clear();
     }
 
@@ -196,6 +200,7 @@ impl Chain {
         let deepest = &mut self.history_reduction_db;
         deepest[0] = deepest[0].max(reduction.compressor_db);
         deepest[1] = deepest[1].max(reduction.limiter_db);
+        self.max_limiter_gr_db = self.max_limiter_gr_db.max(reduction.limiter_db);
     }
 
     /// Publishes the block's meter values (once per host block).
@@ -208,6 +213,7 @@ impl Chain {
         let reduction = self.master.reduction();
         meters.compressor_gr_db.publish(reduction.compressor_db);
         meters.limiter_gr_db.publish(reduction.limiter_db);
+        meters.max_limiter_gr_db.publish(self.max_limiter_gr_db);
         meters.auto_makeup_db.publish(reduction.auto_makeup_db);
         meters.ab_match_db.publish(self.ab_match_target_db);
         meters

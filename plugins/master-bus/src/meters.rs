@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use shared_dsp::loudness::LoudnessReadings;
 use shared_dsp::meter_transport::ScalarMeter;
 use shared_dsp::null_test::{Cause, LiveDiagnosis, LiveNullReadings, LiveSubject, Verdict};
+use shared_dsp::targets::DeliveryTarget;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::Arc;
 
@@ -402,12 +403,14 @@ pub struct BusMeters {
     pub output: PeakMeter,
     /// The processed master's loudness (also saved with the state).
     pub readings: Arc<SavedReadings>,
-    /// The unprocessed input's loudness (for the A/B match and the limiting estimate).
+    /// The unprocessed input's loudness (for the A/B match; no true peak).
     pub input_loudness: LoudnessScalars,
     /// Glue compressor reduction, dB (largest of the last block).
     pub compressor_gr_db: ScalarMeter,
     /// Limiter reduction, dB (deepest of the last block).
     pub limiter_gr_db: ScalarMeter,
+    /// Deepest limiter reduction since the measurement was reset, dB.
+    pub max_limiter_gr_db: ScalarMeter,
     /// Auto makeup currently applied, dB.
     pub auto_makeup_db: ScalarMeter,
     /// Gain the A/B applies to the unprocessed signal to match the master, dB.
@@ -432,6 +435,7 @@ impl BusMeters {
             input_loudness: LoudnessScalars::default(),
             compressor_gr_db: ScalarMeter::new(0.0),
             limiter_gr_db: ScalarMeter::new(0.0),
+            max_limiter_gr_db: ScalarMeter::new(0.0),
             auto_makeup_db: ScalarMeter::new(0.0),
             ab_match_db: ScalarMeter::new(0.0),
             latency_samples: ScalarMeter::new(0.0),
@@ -445,6 +449,21 @@ impl BusMeters {
     /// maxima, history) at its next block.
     pub fn request_reset(&self) {
         self.reset_requested.store(true, Ordering::Release);
+    }
+
+    /// Limiting needed to bring the master to `target`'s loudness with its true peak at the
+    /// target's ceiling, dB (0 when none is, `None` while the loudness is undefined): the
+    /// material's own peak-to-loudness ratio — the master's PLR plus the deepest limiting
+    /// applied so far — minus the ratio the target allows (ceiling − target loudness).
+    pub fn limiting_needed_db(&self, target: &DeliveryTarget) -> Option<f32> {
+        let master = &self.readings.master;
+        let plr_lu = master.plr_lu.read();
+        if !plr_lu.is_finite() {
+            return None;
+        }
+        let material_plr_lu = plr_lu + self.max_limiter_gr_db.read();
+        let allowed_plr_lu = target.true_peak_dbtp - target.integrated_lufs;
+        Some((material_plr_lu - allowed_plr_lu).max(0.0))
     }
 
     /// Audio thread: true once per GUI request.

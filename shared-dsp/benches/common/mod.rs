@@ -119,3 +119,34 @@ pub fn strip_settings(multiband: bool, saturation: bool) -> shared_dsp::strip::S
     s.output_db = -0.5;
     s
 }
+
+/// The Master Bus with everything on: input gain, high- and low-pass, five shaping bands, the
+/// glue compressor (auto release, auto makeup, sidechain high-pass, 80 % mix) and the
+/// limiter driven 6 dB into −1 dBTP.
+pub fn master_settings() -> shared_dsp::master::MasterSettings {
+    use shared_dsp::master::{band_index, MasterSettings};
+    let mut s = MasterSettings::default();
+    s.input_db = 1.0;
+    let bands = &mut s.eq.bands;
+    bands[band_index::HIGH_PASS].enabled = true;
+    bands[band_index::LOW_PASS].enabled = true;
+    for (index, gain_db) in [
+        (band_index::LOW_SHELF, 1.5),
+        (band_index::BELL_1, -1.0),
+        (band_index::BELL_2, 0.5),
+        (band_index::BELL_3, -0.75),
+        (band_index::HIGH_SHELF, 1.0),
+    ] {
+        bands[index].gain_db = gain_db;
+    }
+    s.compressor_on = true;
+    s.glue.threshold_db = -24.0;
+    s.glue.auto_release = true;
+    s.glue.auto_makeup = true;
+    s.glue.sidechain_hpf_hz = Some(80.0);
+    s.glue.mix_t = 0.8;
+    s.limiter_on = true;
+    s.limiter.drive_db = 6.0;
+    s.limiter.auto_release = true;
+    s
+}

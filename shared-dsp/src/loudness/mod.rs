@@ -157,8 +157,9 @@ pub struct LoudnessMeter {
     settings: LoudnessSettings,
     /// K-weighting coefficients for the rate; set by `new`.
     k_weighting: KWeighting,
-    /// True-peak detector (4× below 96 kHz, 2× to 192 kHz, 1× above); set by `new`.
-    true_peak: TruePeakDetector,
+    /// True-peak detector (4× below 96 kHz, 2× to 192 kHz, 1× above); set by `new`, `None`
+    /// for a [`LoudnessMeter::loudness_only`] meter.
+    true_peak: Option<TruePeakDetector>,
     /// Measurement state; cleared by `reset`.
     state: LoudnessState,
 }
@@ -223,12 +224,25 @@ impl LoudnessMeter {
         Self {
             settings,
             k_weighting: KWeighting::new(sample_rate_hz),
-            true_peak: TruePeakDetector::new(
+            true_peak: Some(TruePeakDetector::new(
                 sample_rate_hz,
                 num_channels,
                 bs1770_oversampling(sample_rate_hz),
-            ),
+            )),
             state,
+        }
+    }
+
+    /// A meter without true-peak detection, for loudness matching (A/B, a strip's short-term
+    /// readout), where the detector's cost buys nothing. Its true-peak readings and PLR stay
+    /// undefined; everything else is as [`Self::new`].
+    ///
+    /// # Panics
+    /// As [`Self::new`].
+    pub fn loudness_only(sample_rate_hz: f64, max_block: usize, num_channels: usize) -> Self {
+        Self {
+            true_peak: None,
+            ..Self::new(sample_rate_hz, max_block, num_channels)
         }
     }
 
@@ -274,7 +288,9 @@ impl LoudnessMeter {
         s.max_true_peak = 0.0;
         s.history_pos = 0;
         s.history_len = 0;
-        self.true_peak.reset();
+        if let Some(detector) = &mut self.true_peak {
+            detector.reset();
+        }
     }
 
     /// Analyses one block of planar audio (`num_channels` slices of equal length; extra
@@ -284,7 +300,10 @@ impl LoudnessMeter {
         let channels = &channels[..num_channels];
         let num_frames = channels.iter().map(|c| c.len()).min().unwrap_or(0);
 
-        let tp = self.true_peak.process_block(channels);
+        let tp = self
+            .true_peak
+            .as_mut()
+            .map_or(0.0, |detector| detector.process_block(channels));
         let sp = channels.iter().fold(0.0f32, |m, c| {
             c.iter().fold(m, |m, &x| {
                 let a = x.abs();
