@@ -84,6 +84,22 @@ impl PluginUnderTest {
         Self::instantiate(&bundle, plugin_id, num_channels)
     }
 
+    /// Finds `plugin_id` and instantiates it, inactive, with the named parameters set to
+    /// plain values typed in as a host does (see [`Self::typed`]).
+    pub fn open_typed(
+        plugin_id: &str,
+        num_channels: usize,
+        setting: &[(&str, f64)],
+    ) -> Result<Self> {
+        let mut plugin = Self::open_inactive(plugin_id, num_channels)?;
+        let values = setting
+            .iter()
+            .map(|&(name, value)| plugin.typed(name, value))
+            .collect::<Result<Vec<_>>>()?;
+        plugin.set_params(&values)?;
+        Ok(plugin)
+    }
+
     /// Instantiates `plugin_id` from `bundle`, selects the `num_channels` layout (through
     /// audio-ports-config when it is not the default) and reads the parameter list. The
     /// plugin is left inactive: set parameters, load state, then [`Self::activate`].

@@ -21,12 +21,7 @@ const BLOCK: usize = 512;
 /// Renders `input` through a Master Bus with the named plain `setting` at `rate_hz`; returns
 /// the output with the latency removed and the plugin (for its saved state).
 fn render(setting: &[(&str, f64)], input: &Channels, rate_hz: f64) -> (Channels, PluginUnderTest) {
-    let mut plugin = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2).unwrap();
-    let values: Vec<(u32, f64)> = setting
-        .iter()
-        .map(|&(name, value)| plugin.typed(name, value).unwrap())
-        .collect();
-    plugin.set_params(&values).unwrap();
+    let mut plugin = PluginUnderTest::open_typed(MASTER_BUS_ID, 2, setting).unwrap();
     plugin.activate(rate_hz, BLOCK).unwrap();
     let latency = plugin.latency().unwrap() as usize;
     let mut audio: Channels = input

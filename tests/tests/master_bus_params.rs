@@ -15,12 +15,7 @@ const BLOCK: usize = 512;
 
 /// Output and latency of `input` through a Master Bus with the named plain `setting`.
 fn render(setting: &[(&str, f64)], input: &Channels) -> (Channels, usize) {
-    let mut plugin = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2).unwrap();
-    let values: Vec<(u32, f64)> = setting
-        .iter()
-        .map(|&(name, value)| plugin.typed(name, value).unwrap())
-        .collect();
-    plugin.set_params(&values).unwrap();
+    let mut plugin = PluginUnderTest::open_typed(MASTER_BUS_ID, 2, setting).unwrap();
     plugin.activate(RATE_HZ, BLOCK).unwrap();
     let latency = plugin.latency().unwrap() as usize;
     let mut out = input.to_vec();

@@ -50,3 +50,21 @@ def render(spec, tmp_path, audio, sample_rate, params=None, buffer_size=8192):
     write_wav(out_path, wet, sample_rate)
     back, _ = read_wav(out_path)
     return dry, back
+
+
+def check_every_parameter(spec, tmp_path, signal, sample_rate, setting_for, silent):
+    """Renders `signal` with each parameter (bypass aside) at its first and last value, the
+    whole setting given by `setting_for(key, value)`: the output must be finite, and differ
+    between the two ends unless `key` is in `silent` (parameters that act on no audio alone)."""
+    for key, parameter in load(spec).parameters.items():
+        if key == "bypass":
+            continue
+        values = list(parameter.valid_values) if parameter.valid_values else []
+        ends = (values[0], values[-1]) if values else (parameter.min_value, parameter.max_value)
+        outputs = []
+        for end in ends:
+            _, wet = render(spec, tmp_path, signal, sample_rate, setting_for(key, end))
+            assert np.all(np.isfinite(wet)), f"{key}={end!r}"
+            outputs.append(wet)
+        if key not in silent:
+            assert not np.array_equal(outputs[0], outputs[1]), f"{key} does nothing"

@@ -5,7 +5,7 @@ output as its name says. Sines are written to WAV, processed, read back and meas
 import numpy as np
 import pytest
 
-from audio import load, render
+from audio import check_every_parameter, render
 
 RATE = 48000
 
@@ -77,24 +77,16 @@ def test_every_parameter_reaches_both_ends_and_changes_the_sound(stem_strip, tmp
         **{f"{band}_gain_db": 3.0 for band in ("low_shelf", "bell_1", "bell_2", "high_shelf")},
     }
     multiband_only = ("low_band_", "mid_band_", "high_band_", "crossover_")
-    parameters = load(stem_strip).parameters
     signal = sine(1000.0, -6.0, seconds=0.5) + sine(60.0, -12.0, seconds=0.5)
     signal[1] *= 0.25  # unequal channels, so the stereo link matters
     silent_on_own = {"role", "bypass", "polarity_l", "polarity_r", "eq_phase"}
-    for key, parameter in parameters.items():
-        if key == "bypass":
-            continue
-        values = list(parameter.valid_values) if parameter.valid_values else []
-        ends = (values[0], values[-1]) if values else (parameter.min_value, parameter.max_value)
-        outputs = []
-        for end in ends:
-            params = {**enable, key: end}
-            if key.startswith(multiband_only):
-                params["compressor_mode"] = "3-band"
-                params.update({f"{b}_band_threshold_db": -40.0 for b in ("low", "mid", "high")})
-                params[key] = end
-            _, wet = render(stem_strip, tmp_path, signal, RATE, params)
-            assert np.all(np.isfinite(wet)), f"{key}={end!r}"
-            outputs.append(wet)
-        if key not in silent_on_own:
-            assert not np.array_equal(outputs[0], outputs[1]), f"{key} does nothing"
+
+    def setting_for(key, end):
+        params = {**enable, key: end}
+        if key.startswith(multiband_only):
+            params["compressor_mode"] = "3-band"
+            params.update({f"{b}_band_threshold_db": -40.0 for b in ("low", "mid", "high")})
+            params[key] = end
+        return params
+
+    check_every_parameter(stem_strip, tmp_path, signal, RATE, setting_for, silent_on_own)
