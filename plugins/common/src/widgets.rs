@@ -254,3 +254,243 @@ pub fn initial_zoom() -> f32 {
         .filter(|z| (0.5..=4.0).contains(z))
         .unwrap_or(1.0)
 }
+
+/// A [`ParamSlider`] `width` wide with the practice range `practice` (plain values) shaded on
+/// its track and underlined, so the usual settings show at a glance. Returns the track's
+/// response (click the value to type one in).
+pub fn practice_slider<P: Param<Plain = f32>>(
+    ui: &mut Ui,
+    param: &P,
+    setter: &ParamSetter,
+    width: f32,
+    practice: std::ops::RangeInclusive<f32>,
+) -> egui::Response {
+    let response = ui.add(ParamSlider::for_param(param, setter).with_width(width));
+    let rect = response.rect;
+    let x_of = |plain: f32| rect.left() + param.preview_normalized(plain) * rect.width();
+    let band = Rect::from_x_y_ranges(
+        x_of(*practice.start())..=x_of(*practice.end()),
+        rect.y_range(),
+    );
+    let painter = ui.painter();
+    painter.rect_filled(band, 0.0, palette::OK.gamma_multiply(0.22));
+    let underline = Rect::from_x_y_ranges(band.x_range(), rect.bottom() - 2.0..=rect.bottom());
+    painter.rect_filled(underline, 0.0, palette::OK.gamma_multiply(0.8));
+    response
+}
+
+/// A horizontal peak meter bar for one channel (same colours and floor as [`meter_bar`]).
+pub fn meter_bar_horizontal(ui: &mut Ui, level_db: f32, size: Vec2) {
+    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 1.0, Color32::from_gray(12));
+    let frac = ((level_db - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0);
+    let color = if level_db > -0.1 {
+        palette::BAD
+    } else if level_db > -6.0 {
+        palette::WARN
+    } else {
+        palette::OK
+    };
+    let right = rect.left() + frac * rect.width();
+    painter.rect_filled(
+        Rect::from_min_max(rect.left_top(), egui::pos2(right, rect.bottom())),
+        1.0,
+        color,
+    );
+    for tick_db in [-48.0, -36.0, -24.0, -12.0, -6.0] {
+        let x = rect.left() + (tick_db - METER_FLOOR_DB) / -METER_FLOOR_DB * rect.width();
+        painter.vline(x, rect.y_range(), Stroke::new(1.0, Color32::from_gray(40)));
+    }
+}
+
+/// A compact stereo peak meter for a header: caption, two horizontal bars (L above R) and
+/// the held peak readout, in one row.
+pub fn meter_pair_horizontal(ui: &mut Ui, caption: &str, display: &PeakDisplay, width: f32) {
+    ui.horizontal(|ui| {
+        ui.label(caption);
+        ui.vertical(|ui| {
+            ui.spacing_mut().item_spacing.y = 2.0;
+            ui.add_space(2.0);
+            for level_db in display.level_db {
+                meter_bar_horizontal(ui, level_db, egui::vec2(width, 6.0));
+            }
+        });
+        let max_db = display.level_db[0].max(display.level_db[1]);
+        ui.monospace(format!("{:>5}", format_db(max_db)));
+    });
+}
+
+/// A large numeric readout: a small caption above the value in `color`, the unit after it.
+pub fn big_readout(ui: &mut Ui, caption: &str, value: &str, unit: &str, color: Color32) {
+    ui.vertical(|ui| {
+        ui.spacing_mut().item_spacing.y = 0.0;
+        ui.label(egui::RichText::new(caption).color(Color32::from_gray(150)));
+        ui.horizontal(|ui| {
+            ui.label(
+                egui::RichText::new(value)
+                    .font(egui::FontId::monospace(24.0))
+                    .color(color),
+            );
+            ui.label(egui::RichText::new(unit).color(Color32::from_gray(150)));
+        });
+    });
+}
+
+/// One line of a [`history_plot`]: which column of the rows, its colour and stroke width.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryLine {
+    /// Column of the history rows the line draws.
+    pub column: usize,
+    /// Line colour.
+    pub color: Color32,
+    /// Stroke width in points.
+    pub width: f32,
+}
+
+/// A horizontal reference line of a [`history_plot`], labelled at the left edge.
+#[derive(Debug, Clone, Copy)]
+pub struct Guide<'a> {
+    /// Value the line marks.
+    pub value: f32,
+    /// Label drawn on the line (empty for none).
+    pub label: &'a str,
+    /// Line colour.
+    pub color: Color32,
+    /// Dashed (a target) rather than solid (a grid line).
+    pub dashed: bool,
+}
+
+/// A scrolling history graph: `rows` (oldest first) drawn right-aligned, the newest at the
+/// right edge, over a window of `span_rows` rows; values map linearly from `top_value` (top
+/// edge) to `bottom_value` (bottom edge) and are clamped to the plot; a non-finite value
+/// breaks its line. A vertical grid line every `tick_rows` rows counts back from now.
+#[allow(clippy::too_many_arguments)]
+pub fn history_plot<const COLS: usize>(
+    ui: &mut Ui,
+    size: Vec2,
+    rows: &[[f32; COLS]],
+    span_rows: usize,
+    tick_rows: usize,
+    (top_value, bottom_value): (f32, f32),
+    lines: &[HistoryLine],
+    guides: &[Guide],
+) -> Rect {
+    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, Color32::from_gray(14));
+    let y_of = |value: f32| {
+        let t = ((value - top_value) / (bottom_value - top_value)).clamp(0.0, 1.0);
+        rect.top() + t * rect.height()
+    };
+    let span = span_rows.max(2);
+    let dx = rect.width() / (span - 1) as f32;
+    if tick_rows > 0 {
+        let grid = Stroke::new(1.0, Color32::from_gray(32));
+        let mut back = tick_rows;
+        while back < span {
+            painter.vline(rect.right() - back as f32 * dx, rect.y_range(), grid);
+            back += tick_rows;
+        }
+    }
+    for guide in guides {
+        let y = y_of(guide.value);
+        let ends = [egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)];
+        let stroke = Stroke::new(1.0, guide.color);
+        if guide.dashed {
+            painter.extend(egui::Shape::dashed_line(&ends, stroke, 6.0, 4.0));
+        } else {
+            painter.line_segment(ends, stroke);
+        }
+        if !guide.label.is_empty() {
+            // Grid lines are too dark for text; targets keep their colour.
+            let text_color = if guide.dashed {
+                guide.color
+            } else {
+                Color32::from_gray(125)
+            };
+            painter.text(
+                egui::pos2(rect.left() + 3.0, y - 1.0),
+                egui::Align2::LEFT_BOTTOM,
+                guide.label,
+                egui::FontId::proportional(11.0),
+                text_color,
+            );
+        }
+    }
+    let shown = &rows[rows.len().saturating_sub(span)..];
+    let x0 = rect.right() - (shown.len().saturating_sub(1)) as f32 * dx;
+    for line in lines {
+        let stroke = Stroke::new(line.width, line.color);
+        let mut points: Vec<egui::Pos2> = Vec::with_capacity(shown.len());
+        for (i, row) in shown.iter().enumerate() {
+            let value = row.get(line.column).copied().unwrap_or(f32::NAN);
+            if value.is_finite() {
+                points.push(egui::pos2(x0 + i as f32 * dx, y_of(value)));
+            } else if !points.is_empty() {
+                painter.add(egui::Shape::line(std::mem::take(&mut points), stroke));
+            }
+        }
+        if points.len() > 1 {
+            painter.add(egui::Shape::line(points, stroke));
+        }
+    }
+    painter.rect_stroke(
+        rect,
+        3.0,
+        Stroke::new(1.0, Color32::from_gray(45)),
+        egui::StrokeKind::Inside,
+    );
+    rect
+}
+
+/// Position of `freq_hz` on the 20 Hz–20 kHz log axis of [`response_plot`], 0…1 (for
+/// markers drawn over the plot).
+pub fn response_plot_position(freq_hz: f32) -> f32 {
+    log_position(freq_hz)
+}
+
+/// [`param_toggle`] with its own caption instead of the parameter's (host) name, for
+/// toggles whose section already says what they belong to.
+pub fn param_toggle_captioned(
+    ui: &mut Ui,
+    param: &BoolParam,
+    setter: &ParamSetter,
+    caption: &str,
+    on_color: Color32,
+) -> egui::Response {
+    let on = param.value();
+    let text = egui::RichText::new(caption).strong();
+    let button = if on {
+        egui::Button::new(text.color(Color32::BLACK)).fill(on_color)
+    } else {
+        egui::Button::new(text)
+    };
+    let response = ui.add(button);
+    if response.clicked() {
+        set_param(setter, param, !on);
+    }
+    response
+}
+
+/// Warnings in the warning colour, each behind a painted "!" badge (no emoji glyph, so it
+/// renders with any font set), laid out in a wrapping row.
+pub fn warning_badges(ui: &mut Ui, warnings: &[&str]) {
+    ui.horizontal_wrapped(|ui| {
+        for text in warnings {
+            let height = ui.text_style_height(&egui::TextStyle::Body);
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(height, height), Sense::hover());
+            let painter = ui.painter_at(rect);
+            painter.circle_filled(rect.center(), height * 0.45, palette::WARN);
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "!",
+                egui::FontId::proportional(height * 0.8),
+                Color32::BLACK,
+            );
+            ui.colored_label(palette::WARN, *text);
+            ui.add_space(10.0);
+        }
+    });
+}

@@ -1,0 +1,202 @@
+//! The EQ section: the curve from the audio path's own `response()`, band markers, and the
+//! band controls (high-pass, low shelf, three bells, high shelf, low-pass) with the phase mode.
+
+use crate::meters::BusMeters;
+use crate::params::{MasterBusParams, PhaseChoice, BUS_EQ_PRACTICE_DB};
+use nice_plug::prelude::*;
+use nice_plug_egui::widgets::ParamSlider;
+use plugin_common::param_kit::{EqBandParams, EQ_RANGE_DB};
+use plugin_common::widgets::{self, palette};
+use shared_dsp::eq::settings::EqSettings;
+use shared_dsp::eq::Eq;
+
+/// Vertical range of the curve either side of 0 dB (a little beyond the ±6 dB gain range, so
+/// the pass filters' slopes show where they start).
+const PLOT_RANGE_DB: f32 = 9.0;
+/// Height of the curve, logical pixels.
+const PLOT_HEIGHT: f32 = 172.0;
+/// Narrowest the curve gets beside the band grid (below it, it takes the full width).
+const MIN_PLOT_WIDTH: f32 = 220.0;
+/// Height of the curve when it sits above the band grid.
+const NARROW_PLOT_HEIGHT: f32 = 130.0;
+/// Width the band grid needs next to the curve (sliders, values, spacing).
+const GRID_WIDTH: f32 = 480.0;
+/// Slider width of the band gains.
+const GAIN_WIDTH: f32 = 64.0;
+/// Slider width of the band frequencies.
+const FREQ_WIDTH: f32 = 64.0;
+/// Slider width of the band Qs.
+const Q_WIDTH: f32 = 40.0;
+
+/// A GUI-side EQ running the audio path's design code, settled at the current parameters.
+#[derive(Default)]
+pub struct EqView {
+    /// The EQ, the sample rate it was built for and the settings it was last given.
+    curve_eq: Option<(Eq, f64, EqSettings)>,
+}
+
+impl EqView {
+    /// Draws the section.
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        params: &MasterBusParams,
+        meters: &BusMeters,
+        setter: &ParamSetter,
+    ) {
+        let settings = params.master_settings().eq;
+        let rate_hz = f64::from(meters.sample_rate_hz.read()).max(22_050.0);
+        if !matches!(&self.curve_eq, Some((_, r, _)) if *r == rate_hz) {
+            self.curve_eq = Some((Eq::new(rate_hz, 1, 2), rate_hz, EqSettings::default()));
+        }
+        let Some((eq, _, shown)) = &mut self.curve_eq else {
+            return;
+        };
+        if *shown != settings {
+            // Settled at the targets: the curve shows where the smoothing ends.
+            eq.set_settings(settings);
+            eq.reset();
+            *shown = settings;
+        }
+        let eq = &*eq;
+
+        ui.horizontal(|ui| {
+            super::section_title(ui, "EQ");
+            widgets::param_combo(ui, "eq_phase", &params.eq_phase, setter);
+            if params.eq_phase.value() == PhaseChoice::Linear {
+                ui.colored_label(
+                    palette::WARN,
+                    "linear phase adds latency (fixed per session)",
+                );
+            } else {
+                ui.weak("no latency");
+            }
+            ui.weak(format!(
+                "· shaded: bus practice ±{BUS_EQ_PRACTICE_DB:.0} dB (gain range ±{EQ_RANGE_DB:.0} dB)"
+            ));
+        });
+        let side_by_side = ui.available_width() >= GRID_WIDTH + MIN_PLOT_WIDTH;
+        let curve = |ui: &mut egui::Ui, size: egui::Vec2| {
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+            ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+                widgets::response_plot(ui, size, PLOT_RANGE_DB, BUS_EQ_PRACTICE_DB, |f| {
+                    20.0 * eq.response(f).max(1e-6).log10()
+                });
+            });
+            draw_overlay(ui, rect, params, eq);
+        };
+        if side_by_side {
+            ui.horizontal_top(|ui| {
+                let width = ui.available_width() - GRID_WIDTH;
+                curve(ui, egui::vec2(width, PLOT_HEIGHT));
+                ui.add_space(6.0);
+                band_grid(ui, params, setter);
+            });
+        } else {
+            // Narrow window: the curve above the bands.
+            curve(ui, egui::vec2(ui.available_width(), NARROW_PLOT_HEIGHT));
+            band_grid(ui, params, setter);
+        }
+    }
+}
+
+/// dB labels on the curve and a numbered marker on each active band.
+fn draw_overlay(ui: &egui::Ui, rect: egui::Rect, params: &MasterBusParams, eq: &Eq) {
+    let painter = ui.painter_at(rect);
+    let y_of = |db: f32| {
+        rect.center().y
+            - db.clamp(-PLOT_RANGE_DB, PLOT_RANGE_DB) / PLOT_RANGE_DB * rect.height() * 0.5
+    };
+    let label_color = egui::Color32::from_gray(120);
+    for db in [-6.0f32, -3.0, 3.0, 6.0] {
+        painter.hline(
+            rect.x_range(),
+            y_of(db),
+            egui::Stroke::new(1.0, egui::Color32::from_gray(28)),
+        );
+        painter.text(
+            egui::pos2(rect.left() + 3.0, y_of(db)),
+            egui::Align2::LEFT_CENTER,
+            format!("{db:+.0}"),
+            egui::FontId::proportional(10.0),
+            label_color,
+        );
+    }
+    let x_of = |freq_hz: f32| rect.left() + widgets::response_plot_position(freq_hz) * rect.width();
+    let marker = |freq_hz: f32, label: &str, active: bool| {
+        let db = (20.0 * eq.response(f64::from(freq_hz)).max(1e-6).log10()) as f32;
+        let center = egui::pos2(x_of(freq_hz), y_of(db));
+        let (fill, text) = if active {
+            (palette::ACCENT, egui::Color32::BLACK)
+        } else {
+            (egui::Color32::from_gray(60), egui::Color32::from_gray(190))
+        };
+        painter.circle_filled(center, 7.0, fill);
+        painter.text(
+            center,
+            egui::Align2::CENTER_CENTER,
+            label,
+            egui::FontId::proportional(9.0),
+            text,
+        );
+    };
+    if params.high_pass_on.value() {
+        marker(params.high_pass_hz.value(), "HP", true);
+    }
+    if params.low_pass_on.value() {
+        marker(params.low_pass_hz.value(), "LP", true);
+    }
+    for ((_, band), label) in params
+        .shaping_bands()
+        .into_iter()
+        .zip(["LS", "1", "2", "3", "HS"])
+    {
+        marker(band.freq_hz.value(), label, band.gain_db.value() != 0.0);
+    }
+}
+
+/// The band controls: one row per band.
+fn band_grid(ui: &mut egui::Ui, params: &MasterBusParams, setter: &ParamSetter) {
+    egui::Grid::new("eq_bands")
+        .num_columns(4)
+        .spacing(egui::vec2(6.0, 3.0))
+        .show(ui, |ui| {
+            ui.label("");
+            ui.weak("Gain / slope");
+            ui.weak("Frequency");
+            ui.weak("Q");
+            ui.end_row();
+            widgets::param_toggle(ui, &params.high_pass_on, setter, palette::ACCENT);
+            widgets::param_combo(ui, "hp_slope", &params.high_pass_slope, setter);
+            ui.add(ParamSlider::for_param(&params.high_pass_hz, setter).with_width(FREQ_WIDTH));
+            ui.end_row();
+            let names = ["Low shelf", "Bell 1", "Bell 2", "Bell 3", "High shelf"];
+            for ((_, band), name) in params.shaping_bands().into_iter().zip(names) {
+                band_row(ui, name, band, setter);
+            }
+            widgets::param_toggle(ui, &params.low_pass_on, setter, palette::ACCENT);
+            widgets::param_combo(ui, "lp_slope", &params.low_pass_slope, setter);
+            ui.add(ParamSlider::for_param(&params.low_pass_hz, setter).with_width(FREQ_WIDTH));
+            ui.end_row();
+        });
+}
+
+/// One bell or shelf: name (amber beyond the bus practice range), gain with the practice
+/// range shaded, frequency and Q.
+fn band_row(ui: &mut egui::Ui, name: &str, band: &EqBandParams, setter: &ParamSetter) {
+    if band.gain_db.value().abs() > BUS_EQ_PRACTICE_DB {
+        ui.colored_label(palette::WARN, name);
+    } else {
+        ui.label(name);
+    }
+    widgets::practice_slider(
+        ui,
+        &band.gain_db,
+        setter,
+        GAIN_WIDTH,
+        -BUS_EQ_PRACTICE_DB..=BUS_EQ_PRACTICE_DB,
+    );
+    ui.add(ParamSlider::for_param(&band.freq_hz, setter).with_width(FREQ_WIDTH));
+    ui.add(ParamSlider::for_param(&band.q, setter).with_width(Q_WIDTH));
+    ui.end_row();
+}
