@@ -2,6 +2,7 @@
 //! drawn from the same `response()` as the audio; the compressor's transfer curve and gain
 //! reduction; saturation; meters.
 
+use crate::link::LinkShared;
 use crate::params::{
     EqBandParams, ModeChoice, PhaseChoice, RoleChoice, StemStripParams, BELL_GENTLE_DB,
     EQ_RANGE_DB, SHELF_GENTLE_DB,
@@ -22,6 +23,9 @@ use shared_dsp::eq::Eq;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod link_row;
+use link_row::LinkRow;
+
 /// Default editor size in logical pixels.
 const SIZE: (f32, f32) = (1080.0, 580.0);
 
@@ -39,13 +43,19 @@ pub struct StripGui {
     /// sample rate and settings it was last set to.
     curve_eq: Option<(Eq, f64, EqSettings)>,
     last_frame: Instant,
+    /// The session link's shared state.
+    link: Arc<LinkShared>,
+    /// The session-link row: edit buffers, session reader and strip count.
+    link_row: LinkRow,
 }
 
 /// Builds the editor for the plugin's `editor()` callback.
 pub fn create(
     params: Arc<StemStripParams>,
     meters: Arc<StripMeters>,
+    link: Arc<LinkShared>,
 ) -> Option<EguiEditor<StripGui>> {
+    let link_row = LinkRow::new(&params);
     let app = StripGui {
         params,
         meters,
@@ -55,6 +65,8 @@ pub fn create(
         preset_name: String::from("My preset"),
         curve_eq: None,
         last_frame: Instant::now(),
+        link,
+        link_row,
     };
     let min_size = LogicalSize::new(SIZE.0 * 0.75, SIZE.1 * 0.75);
     create_egui_editor(
@@ -79,6 +91,10 @@ impl NiceEguiApp for StripGui {
         Ok(())
     }
 
+    fn track_info_changed(&mut self, info: TrackInfo) {
+        self.link.set_host_track_name(info.name(), &self.params);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         let Some(gui_context) = self.gui_context.clone() else {
             return;
@@ -93,6 +109,7 @@ impl NiceEguiApp for StripGui {
 
         egui::Frame::new().inner_margin(10.0).show(ui, |ui| {
             self.header(ui, &setter, &gui_context);
+            self.link_row.show(ui, &self.params, &self.link);
             widgets::warnings(ui, &self.params.warnings());
             ui.separator();
             ui.horizontal_top(|ui| {

@@ -3,6 +3,7 @@
 
 use nice_plug::prelude::*;
 use plugin_common::meters::PeakMeter;
+use session_link::{BlockEnergyMeter, StripState, TransportStamp};
 use shared_dsp::block::for_each_chunk;
 use shared_dsp::bypass::BypassMixer;
 use shared_dsp::loudness::LoudnessMeter;
@@ -13,11 +14,13 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 mod editor;
+pub mod link;
 
 /// The CLAP id, frozen forever (hosts store projects by it).
 pub const CLAP_ID: &str = "com.stemwise.stem-strip";
 pub mod params;
 
+use link::{LinkAudio, LinkShared};
 use params::StemStripParams;
 
 /// Meter values shared with the editor (published once per block by the audio thread).
@@ -67,6 +70,10 @@ struct Chain {
     input_loudness: LoudnessMeter,
     /// Loudness of the output, for the short-term meter.
     output_loudness: LoudnessMeter,
+    /// K-weighted energy of the output per 100 ms, for the session link.
+    output_energy: BlockEnergyMeter,
+    /// Channels of the activation (1 or 2).
+    num_channels: usize,
     /// The delay of the bypass mixer's dry path, samples (= the strip's latency).
     dry_latency_samples: usize,
     /// Largest block the processors were sized for.
@@ -79,14 +86,21 @@ pub struct StemStrip {
     meters: Arc<StripMeters>,
     /// `None` until the host activates the plugin.
     chain: Option<Chain>,
+    /// The session link, shared with the editor.
+    link: Arc<LinkShared>,
+    /// The audio thread's end of the session link.
+    link_audio: LinkAudio,
 }
 
 impl Default for StemStrip {
     fn default() -> Self {
+        let (link, link_audio) = LinkShared::new();
         Self {
             params: Arc::new(StemStripParams::default()),
             meters: Arc::new(StripMeters::default()),
             chain: None,
+            link,
+            link_audio,
         }
     }
 }
@@ -126,7 +140,7 @@ impl Plugin for StemStrip {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone())
+        editor::create(self.params.clone(), self.meters.clone(), self.link.clone())
     }
 
     fn activate(
@@ -157,6 +171,8 @@ impl Plugin for StemStrip {
             bypass,
             input_loudness: LoudnessMeter::new(rate_hz, max_block, num_channels),
             output_loudness: LoudnessMeter::new(rate_hz, max_block, num_channels),
+            output_energy: BlockEnergyMeter::new(rate_hz),
+            num_channels,
             dry_latency_samples: latency_samples,
             max_block,
         };
@@ -164,6 +180,7 @@ impl Plugin for StemStrip {
         self.meters.latency_samples.publish(latency_samples as f32);
         self.meters.sample_rate_hz.publish(sample_rate_hz);
         self.chain = Some(chain);
+        self.link_audio.activate(&self.params);
         true
     }
 
@@ -175,6 +192,7 @@ impl Plugin for StemStrip {
             chain.bypass.reset();
             chain.input_loudness.reset();
             chain.output_loudness.reset();
+            chain.output_energy.reset();
         }
     }
 
@@ -193,8 +211,15 @@ impl Plugin for StemStrip {
         let settings = self.params.strip_settings();
         let bypassed = self.params.bypass.value();
         let latency_before = chain.strip.latency_samples();
+        let transport = context.transport();
+        let mut stamp = TransportStamp {
+            position_samples: transport.pos_samples(),
+            playing: transport.playing,
+        };
         for_each_chunk(channels, chain.max_block, |chunk| {
-            chain.process(chunk, settings, bypassed)
+            chain.process(chunk, settings, bypassed, stamp);
+            let len = chunk.first().map_or(0, |c| c.len()) as i64;
+            stamp.position_samples = stamp.position_samples.map(|p| p + len);
         });
         let latency_samples = chain.strip.latency_samples();
         if latency_samples != latency_before {
@@ -204,13 +229,23 @@ impl Plugin for StemStrip {
         }
         self.meters.output.publish(buffer.as_slice_immutable());
         chain.publish(&self.meters);
+        let state = chain.link_state(&self.params, buffer.as_slice_immutable());
+        self.link_audio
+            .publish(state, chain.output_energy.take_completed());
         ProcessStatus::Normal
     }
 }
 
 impl Chain {
-    /// Runs one chunk through the strip in place, metering input and output loudness.
-    fn process(&mut self, channels: &mut [&mut [f32]], settings: StripSettings, bypassed: bool) {
+    /// Runs one chunk through the strip in place, metering input and output loudness and the
+    /// output's energy per 100 ms at transport position `stamp`.
+    fn process(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        settings: StripSettings,
+        bypassed: bool,
+        stamp: TransportStamp,
+    ) {
         with_shared(channels, |c| self.input_loudness.process_block(c));
         self.strip.set_settings(settings);
         let latency_samples = self.strip.latency_samples();
@@ -222,7 +257,42 @@ impl Chain {
         self.bypass.capture_dry(channels);
         self.strip.process_block(channels);
         self.bypass.mix(channels);
-        with_shared(channels, |c| self.output_loudness.process_block(c));
+        with_shared(channels, |c| {
+            self.output_loudness.process_block(c);
+            self.output_energy.process(c, stamp);
+        });
+    }
+
+    /// What the strip publishes to the session link for this block (`output`: the processed
+    /// block). Never allocates.
+    fn link_state(&self, params: &StemStripParams, output: &[&mut [f32]]) -> StripState {
+        let peak = output
+            .iter()
+            .flat_map(|c| c.iter())
+            .fold(0.0f32, |m, s| m.max(s.abs()));
+        let readings = self.output_loudness.readings();
+        StripState {
+            role: params.role.value().role(),
+            num_channels: self.num_channels as u8,
+            trim_db: params.trim_db.value(),
+            output_db: params.output_db.value(),
+            invert: [params.invert_left.value(), params.invert_right.value()],
+            bypassed: params.bypass.value(),
+            stages: params.stages(),
+            // An off compressor is transparent, whatever its detector still reads.
+            reduction_db: if params.compressor_on.value() {
+                self.strip.reduction().overall_db
+            } else {
+                0.0
+            },
+            peak_dbfs: 20.0 * peak.log10(),
+            momentary_lufs: readings.momentary_lufs,
+            short_term_lufs: readings.short_term_lufs,
+            warnings: params.warning_flags(),
+            latency_samples: self.strip.latency_samples() as u32,
+            sample_rate_hz: self.output_loudness.settings().sample_rate_hz as f32,
+            ..StripState::default()
+        }
     }
 
     /// Publishes the per-block meter values.

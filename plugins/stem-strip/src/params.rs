@@ -5,6 +5,7 @@
 //! settings lane (b) (coefficients), the EQ phase mode lane (c) (structural: latency).
 
 use nice_plug::prelude::*;
+use session_link::{Stages, Warnings};
 use shared_dsp::compressor::{CompressorSettings, Detector};
 use shared_dsp::eq::settings::{PhaseMode, Slope};
 use shared_dsp::gain::GainSettings;
@@ -12,7 +13,7 @@ use shared_dsp::multiband::MultibandSettings;
 use shared_dsp::roles::Role;
 use shared_dsp::saturation::SaturationSettings;
 use shared_dsp::strip::{band_index, CompressorMode, StripSettings};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Trim range either side of 0 dB.
 pub const TRIM_RANGE_DB: f32 = 12.0;
@@ -262,6 +263,14 @@ pub struct StemStripParams {
     /// The user presets, saved with the host project.
     #[persist = "presets"]
     pub presets: plugin_common::presets::PresetBank,
+    /// The session-link session this strip joins (default "default"; the Master Bus of the same
+    /// session lists it). Set in the editor; takes effect at once (editor) or on activation.
+    #[persist = "session"]
+    pub session_name: RwLock<String>,
+    /// The name the strip shows in the Master Bus's session panel; empty = the host's track
+    /// name (CLAP track-info / VST3 channel context), else "Stem Strip". Set in the editor.
+    #[persist = "display_name"]
+    pub display_name: RwLock<String>,
 }
 
 /// A dB parameter `min..max` with 0.01 dB steps.
@@ -410,6 +419,8 @@ impl Default for StemStripParams {
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             identity: plugin_common::identity::identity(crate::CLAP_ID),
             presets: Default::default(),
+            session_name: RwLock::new(session_link::DEFAULT_SESSION.to_owned()),
+            display_name: RwLock::new(String::new()),
         }
     }
 }
@@ -486,30 +497,81 @@ impl StemStripParams {
         s
     }
 
-    /// The guardrail warnings the current settings trip (for the GUI).
-    pub fn warnings(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        if self.trim_db.value().abs() > TRIM_WARN_DB {
-            out.push("Trim beyond ±3 dB: this balance problem belongs in the mix");
-        }
-        if self.compressor_on.value() && self.max_ratio() > RATIO_WARN {
-            out.push("Ratio above 3:1: heavy compression belongs in the mix");
-        }
+    /// The guardrail warnings the current settings trip, as flags (allocation-free: the audio
+    /// thread publishes them to the session link).
+    pub fn warning_flags(&self) -> Warnings {
         let bells = [&self.bell_1, &self.bell_2];
         let shelves = [&self.low_shelf, &self.high_shelf];
-        if bells
+        let eq_beyond = bells
             .iter()
             .any(|b| b.gain_db.value().abs() > BELL_GENTLE_DB)
             || shelves
                 .iter()
-                .any(|b| b.gain_db.value().abs() > SHELF_GENTLE_DB)
-        {
-            out.push("EQ beyond the gentle range (bells ±3 dB, shelves ±2 dB)");
-        }
-        if self.invert_left.value() || self.invert_right.value() {
-            out.push("Polarity inverted: the stems will not null against the mix");
-        }
-        out
+                .any(|b| b.gain_db.value().abs() > SHELF_GENTLE_DB);
+        Warnings::NONE
+            .with(Warnings::TRIM, self.trim_db.value().abs() > TRIM_WARN_DB)
+            .with(
+                Warnings::RATIO,
+                self.compressor_on.value() && self.max_ratio() > RATIO_WARN,
+            )
+            .with(Warnings::EQ, eq_beyond)
+            .with(
+                Warnings::POLARITY,
+                self.invert_left.value() || self.invert_right.value(),
+            )
+    }
+
+    /// The guardrail warnings the current settings trip (for the GUI).
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let flags = self.warning_flags();
+        [
+            (
+                Warnings::TRIM,
+                "Trim beyond ±3 dB: this balance problem belongs in the mix",
+            ),
+            (
+                Warnings::RATIO,
+                "Ratio above 3:1: heavy compression belongs in the mix",
+            ),
+            (
+                Warnings::EQ,
+                "EQ beyond the gentle range (bells ±3 dB, shelves ±2 dB)",
+            ),
+            (
+                Warnings::POLARITY,
+                "Polarity inverted: the stems will not null against the mix",
+            ),
+        ]
+        .into_iter()
+        .filter(|&(flag, _)| flags.contains(flag))
+        .map(|(_, text)| text)
+        .collect()
+    }
+
+    /// The processing stages that are on (allocation-free).
+    pub fn stages(&self) -> Stages {
+        let compressor_on = self.compressor_on.value();
+        let eq_moves = [
+            &self.low_shelf,
+            &self.bell_1,
+            &self.bell_2,
+            &self.high_shelf,
+        ]
+        .iter()
+        .any(|b| b.gain_db.value() != 0.0);
+        Stages::NONE
+            .with(Stages::HIGH_PASS, self.high_pass_on.value())
+            .with(Stages::EQ, eq_moves)
+            .with(
+                Stages::LINEAR_PHASE,
+                self.eq_phase.value() == PhaseChoice::Linear,
+            )
+            .with(Stages::COMPRESSOR, compressor_on)
+            .with(
+                Stages::MULTIBAND,
+                compressor_on && self.compressor_mode.value() == ModeChoice::Multiband,
+            )
+            .with(Stages::SATURATION, self.saturation_on.value())
     }
 
     /// The largest ratio in use (single-band or any band of the 3-band mode).
