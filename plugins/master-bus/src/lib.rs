@@ -15,6 +15,7 @@ mod chain;
 mod editor;
 pub mod meters;
 pub mod params;
+pub mod session;
 
 use chain::Chain;
 use meters::{BusMeters, SavedReadings};

@@ -5,6 +5,7 @@
 //! limiter lookahead lane (c) (structural: they change the latency, reported once per change).
 
 use crate::meters::SavedReadings;
+use crate::session::SessionLink;
 use nice_plug::prelude::*;
 use plugin_common::param_kit::{
     db_param, hz_param, ms_param, percent_param, ratio_param, EqBandParams,
@@ -253,6 +254,10 @@ pub struct MasterBusParams {
     /// The meter's readings, saved with the project (shown until new audio is measured).
     #[persist = "readings"]
     pub readings: Arc<SavedReadings>,
+    /// The session-link session this bus reads (default "default"); saved with the strips
+    /// it saw as a record.
+    #[persist = "session"]
+    pub session: Arc<SessionLink>,
 }
 
 /// An on/off switch shown as "On"/"Off".
@@ -323,6 +328,7 @@ impl MasterBusParams {
                 .with_unit(" dBTP"),
             identity: plugin_common::identity::identity(crate::CLAP_ID),
             readings,
+            session: Arc::new(SessionLink::default()),
         }
     }
 
