@@ -71,7 +71,9 @@ fn master_of(
     let MasterRender {
         full, reduction, ..
     } = render_master(settings, rate, mix_audio, Vec::new(), label, progress);
-    let lufs = LoudnessTrace::measure(&full, rate).readings.integrated_lufs;
+    let lufs = LoudnessTrace::measure(&full, rate, false)
+        .readings
+        .integrated_lufs;
     (lufs, reduction.mean_limiter_db())
 }
 

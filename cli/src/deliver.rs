@@ -274,7 +274,8 @@ pub fn true_peak_dbtp(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
 /// Integrated loudness of `channels` at `sample_rate_hz`, LUFS (−∞ for silence).
 pub fn integrated_lufs(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
     let len = channels.first().map_or(0, Vec::len);
-    let mut meter = LoudnessMeter::new(f64::from(sample_rate_hz), len.max(1), channels.len());
+    let mut meter =
+        LoudnessMeter::loudness_only(f64::from(sample_rate_hz), len.max(1), channels.len());
     let slices: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
     meter.process_block(&slices);
     meter.readings().integrated_lufs

@@ -29,10 +29,16 @@ pub struct LoudnessTrace {
 }
 
 impl LoudnessTrace {
-    /// Measures `audio` (stereo) at `sample_rate_hz`.
-    pub fn measure(audio: &[Vec<f32>], sample_rate_hz: u32) -> Self {
+    /// Measures `audio` (stereo) at `sample_rate_hz`; the true-peak readings only with
+    /// `true_peak` (the detector is most of the meter's cost; loudness passes skip it).
+    pub fn measure(audio: &[Vec<f32>], sample_rate_hz: u32, true_peak: bool) -> Self {
         let hop = hop_frames(sample_rate_hz);
-        let mut meter = LoudnessMeter::new(f64::from(sample_rate_hz), hop, audio.len());
+        let rate = f64::from(sample_rate_hz);
+        let mut meter = if true_peak {
+            LoudnessMeter::new(rate, hop, audio.len())
+        } else {
+            LoudnessMeter::loudness_only(rate, hop, audio.len())
+        };
         let len = audio.first().map_or(0, Vec::len);
         let mut momentary_lufs = Vec::with_capacity(len / hop + 1);
         let mut short_term_lufs = Vec::with_capacity(len / hop + 1);
@@ -217,7 +223,7 @@ pub fn target_loudness(
         };
         let label = format!("loudness pass (in {input_db:+.2} dB)");
         let render = render_master(&s, sample_rate_hz, full, Vec::new(), &label, progress);
-        let trace = LoudnessTrace::measure(&render.full, sample_rate_hz);
+        let trace = LoudnessTrace::measure(&render.full, sample_rate_hz, false);
         TargetPass {
             input_db,
             loudness_lufs: target_loudness_lufs(target, &trace, dialogue),

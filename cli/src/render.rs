@@ -212,7 +212,7 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
     );
     let mut masters = vec![rendered.full];
     masters.extend(rendered.versions);
-    let loudness = LoudnessTrace::measure(&masters[0], rate);
+    let loudness = LoudnessTrace::measure(&masters[0], rate, true);
     let achieved = target_loudness_lufs(&session.target, &loudness, dialogue.as_ref());
 
     let ceiling_dbtp = if settings.limiter_on {
@@ -303,7 +303,7 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         delivered_by_version[v].push(summary);
     }
     let traces = parallel_map(&masters[1..], options.num_threads, |m| {
-        LoudnessTrace::measure(m, rate)
+        LoudnessTrace::measure(m, rate, true)
     });
     let versions: Vec<VersionSummary> = session
         .versions
@@ -416,7 +416,7 @@ fn dialogue_trace(
         ));
         return None;
     }
-    Some(LoudnessTrace::measure(&mix(processed, &gains), rate))
+    Some(LoudnessTrace::measure(&mix(processed, &gains), rate, false))
 }
 
 /// For every pair of versions whose stems partition the session (each stem at unity in
