@@ -13,7 +13,6 @@ use crate::session::Session;
 use crate::stems::{load_stems, process_strips, LoadOptions, Stereo};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use shared_dsp::master::MasterSettings;
 use shared_dsp::roles::Role;
 use std::path::{Path, PathBuf};
 
@@ -136,8 +135,6 @@ pub struct RenderOutcome {
     pub loudness: LoudnessTrace,
     /// Gain reduction of the master.
     pub reduction: ReductionTrace,
-    /// Master settings rendered with.
-    pub master_settings: MasterSettings,
 }
 
 /// The output file of `version` in `format`.
@@ -356,7 +353,6 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         masters,
         loudness,
         reduction: rendered.reduction,
-        master_settings: settings,
     })
 }
 
