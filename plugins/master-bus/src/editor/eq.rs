@@ -21,6 +21,8 @@ const MIN_PLOT_WIDTH: f32 = 220.0;
 const NARROW_PLOT_HEIGHT: f32 = 130.0;
 /// Width the band grid needs next to the curve (sliders, values, spacing).
 const GRID_WIDTH: f32 = 480.0;
+/// Q factor per point of mouse-wheel scroll over a marker.
+const Q_PER_POINT: f32 = 1.004;
 /// Slider width of the band gains.
 const GAIN_WIDTH: f32 = 64.0;
 /// Slider width of the band frequencies.
@@ -83,7 +85,7 @@ impl EqView {
                     20.0 * eq.response(f).max(1e-6).log10()
                 });
             });
-            draw_overlay(ui, rect, params, eq);
+            draw_overlay(ui, rect, params, setter, eq);
         };
         if side_by_side {
             ui.horizontal_top(|ui| {
@@ -100,8 +102,14 @@ impl EqView {
     }
 }
 
-/// dB labels on the curve and a numbered marker on each active band.
-fn draw_overlay(ui: &egui::Ui, rect: egui::Rect, params: &MasterBusParams, eq: &Eq) {
+/// dB labels on the curve and a draggable marker on each band (HP/LP when on).
+fn draw_overlay(
+    ui: &egui::Ui,
+    rect: egui::Rect,
+    params: &MasterBusParams,
+    setter: &ParamSetter,
+    eq: &Eq,
+) {
     let painter = ui.painter_at(rect);
     let y_of = |db: f32| {
         rect.center().y
@@ -123,10 +131,17 @@ fn draw_overlay(ui: &egui::Ui, rect: egui::Rect, params: &MasterBusParams, eq: &
         );
     }
     let x_of = |freq_hz: f32| rect.left() + widgets::response_plot_position(freq_hz) * rect.width();
-    let marker = |freq_hz: f32, label: &str, active: bool| {
+    let marker = |ui: &egui::Ui, handle: Handle, active: bool| {
+        let freq_hz = handle.freq.value();
         let db = (20.0 * eq.response(f64::from(freq_hz)).max(1e-6).log10()) as f32;
         let center = egui::pos2(x_of(freq_hz), y_of(db));
-        let (fill, text) = if active {
+        let id = egui::Id::unique(("master_bus_eq_marker", handle.label));
+        let hit = egui::Rect::from_center_size(center, egui::vec2(18.0, 18.0));
+        let response = ui
+            .interact(hit, id, egui::Sense::click_and_drag())
+            .on_hover_cursor(egui::CursorIcon::Grab);
+        drag_handle(ui, &response, &handle, rect, setter);
+        let (fill, text) = if active || response.hovered() || response.dragged() {
             (palette::ACCENT, egui::Color32::BLACK)
         } else {
             (egui::Color32::from_gray(60), egui::Color32::from_gray(190))
@@ -135,23 +150,108 @@ fn draw_overlay(ui: &egui::Ui, rect: egui::Rect, params: &MasterBusParams, eq: &
         painter.text(
             center,
             egui::Align2::CENTER_CENTER,
-            label,
+            handle.label,
             egui::FontId::proportional(9.0),
             text,
         );
+        response.on_hover_text(handle.tooltip());
     };
     if params.high_pass_on.value() {
-        marker(params.high_pass_hz.value(), "HP", true);
+        marker(ui, Handle::pass("HP", &params.high_pass_hz), true);
     }
     if params.low_pass_on.value() {
-        marker(params.low_pass_hz.value(), "LP", true);
+        marker(ui, Handle::pass("LP", &params.low_pass_hz), true);
     }
     for ((_, band), label) in params
         .shaping_bands()
         .into_iter()
         .zip(["LS", "1", "2", "3", "HS"])
     {
-        marker(band.freq_hz.value(), label, band.gain_db.value() != 0.0);
+        marker(ui, Handle::band(label, band), band.gain_db.value() != 0.0);
+    }
+}
+
+/// The parameters a marker on the curve moves.
+struct Handle<'a> {
+    /// Text on the marker.
+    label: &'static str,
+    /// Moved left/right.
+    freq: &'a FloatParam,
+    /// Moved up/down (none for the pass filters).
+    gain: Option<&'a FloatParam>,
+    /// Changed with the scroll wheel (none for the pass filters).
+    q: Option<&'a FloatParam>,
+}
+
+impl<'a> Handle<'a> {
+    /// A high- or low-pass marker (frequency only).
+    fn pass(label: &'static str, freq: &'a FloatParam) -> Self {
+        Self {
+            label,
+            freq,
+            gain: None,
+            q: None,
+        }
+    }
+
+    /// A bell or shelf marker.
+    fn band(label: &'static str, band: &'a EqBandParams) -> Self {
+        Self {
+            label,
+            freq: &band.freq_hz,
+            gain: Some(&band.gain_db),
+            q: Some(&band.q),
+        }
+    }
+
+    /// What the marker's tooltip says.
+    fn tooltip(&self) -> String {
+        let mut text = format!("{}: {}", self.freq.name(), self.freq);
+        if let (Some(gain), Some(q)) = (self.gain, self.q) {
+            text.push_str(&format!(", {gain}, Q {q}"));
+            text.push_str("\nDrag: frequency and gain · wheel: Q · double-click: 0 dB");
+        } else {
+            text.push_str("\nDrag: frequency");
+        }
+        text
+    }
+}
+
+/// Drag moves frequency (and gain) as one host gesture; the wheel steps Q; a double click
+/// resets the gain. Relative to the drag, so a shelf's marker (drawn on the curve, not at its
+/// gain) does not jump.
+fn drag_handle(
+    ui: &egui::Ui,
+    response: &egui::Response,
+    handle: &Handle,
+    rect: egui::Rect,
+    setter: &ParamSetter,
+) {
+    let params = std::iter::once(handle.freq).chain(handle.gain);
+    if response.drag_started() {
+        params.clone().for_each(|p| setter.begin_set_parameter(p));
+    }
+    if response.dragged() {
+        let delta = response.drag_delta();
+        // 3 decades across the plot's width; ±PLOT_RANGE_DB across its height.
+        let freq_hz = handle.freq.value() * 1000f32.powf(delta.x / rect.width());
+        setter.set_parameter(handle.freq, freq_hz);
+        if let Some(gain) = handle.gain {
+            let db = gain.value() - delta.y / (rect.height() * 0.5) * PLOT_RANGE_DB;
+            setter.set_parameter(gain, db.clamp(-EQ_RANGE_DB, EQ_RANGE_DB));
+        }
+    }
+    if response.drag_stopped() {
+        params.for_each(|p| setter.end_set_parameter(p));
+    }
+    if let Some(gain) = handle.gain.filter(|_| response.double_clicked()) {
+        widgets::set_param(setter, gain, gain.default_plain_value());
+    }
+    if let Some(q) = handle.q.filter(|_| response.hovered()) {
+        let scroll_y = ui.input(|i| i.smooth_scroll_delta.y);
+        if scroll_y != 0.0 {
+            widgets::set_param(setter, q, q.value() * Q_PER_POINT.powf(scroll_y));
+        }
     }
 }
 
