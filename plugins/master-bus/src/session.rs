@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(rows[1].latency_offset_samples, 4175 - 79);
         let (row, trim_db) = trim_suggestion(&rows, 4.0).unwrap();
         assert_eq!(row.name, "Drums");
-        assert!(trim_db < -0.25 && trim_db >= -3.0, "{trim_db}");
+        assert!((-3.0..-0.25).contains(&trim_db), "{trim_db}");
         assert!(trim_suggestion(&rows, 0.0).is_none());
     }
 

@@ -125,8 +125,12 @@ pub fn strip_settings(multiband: bool, saturation: bool) -> shared_dsp::strip::S
 /// limiter driven 6 dB into −1 dBTP.
 pub fn master_settings() -> shared_dsp::master::MasterSettings {
     use shared_dsp::master::{band_index, MasterSettings};
-    let mut s = MasterSettings::default();
-    s.input_db = 1.0;
+    let mut s = MasterSettings {
+        input_db: 1.0,
+        compressor_on: true,
+        limiter_on: true,
+        ..MasterSettings::default()
+    };
     let bands = &mut s.eq.bands;
     bands[band_index::HIGH_PASS].enabled = true;
     bands[band_index::LOW_PASS].enabled = true;
@@ -139,13 +143,11 @@ pub fn master_settings() -> shared_dsp::master::MasterSettings {
     ] {
         bands[index].gain_db = gain_db;
     }
-    s.compressor_on = true;
     s.glue.threshold_db = -24.0;
     s.glue.auto_release = true;
     s.glue.auto_makeup = true;
     s.glue.sidechain_hpf_hz = Some(80.0);
     s.glue.mix_t = 0.8;
-    s.limiter_on = true;
     s.limiter.drive_db = 6.0;
     s.limiter.auto_release = true;
     s
