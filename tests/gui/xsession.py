@@ -145,3 +145,117 @@ def ocr(path, work_dir):
         text=True,
         check=True,
     ).stdout
+
+
+def word_boxes(path, work_dir):
+    """The words tesseract reads in the image with their centres in the image's pixels:
+    a list of (text, x, y)."""
+    scale = 3
+    scaled = work_dir / f"{path.stem}-boxes.png"
+    subprocess.run(
+        ["convert", str(path), "-colorspace", "Gray", "-resize", f"{scale * 100}%", str(scaled)],
+        check=True,
+    )
+    tsv = subprocess.run(
+        ["tesseract", str(scaled), "stdout", "-l", "eng", "tsv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    words = []
+    for line in tsv.splitlines()[1:]:
+        cells = line.split("\t")
+        if len(cells) == 12 and cells[11].strip():
+            left, top, width, height = (int(v) for v in cells[6:10])
+            centre = ((left + width / 2) / scale, (top + height / 2) / scale)
+            words.append((cells[11].strip(), round(centre[0]), round(centre[1])))
+    return words
+
+
+class Input:
+    """Synthetic mouse and keyboard input on a display through the XTEST extension (libXtst,
+    loaded with ctypes; `available()` is False where it is not installed)."""
+
+    KEYSYMS = {"-": "minus", ".": "period", " ": "space", "\n": "Return"}
+
+    def __init__(self, display):
+        import ctypes
+
+        self.x11 = ctypes.CDLL("libX11.so.6")
+        self.xtst = ctypes.CDLL("libXtst.so.6")
+        self.x11.XOpenDisplay.restype = ctypes.c_void_p
+        self.x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        self.x11.XFlush.argtypes = [ctypes.c_void_p]
+        self.x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        self.x11.XStringToKeysym.restype = ctypes.c_ulong
+        self.x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        self.x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+        self.x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        fake = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        self.xtst.XTestFakeButtonEvent.argtypes = fake
+        self.xtst.XTestFakeKeyEvent.argtypes = fake
+        self.xtst.XTestFakeMotionEvent.argtypes = [
+            ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_ulong
+        ]
+        self.display = self.x11.XOpenDisplay(display.encode())
+        if not self.display:
+            raise RuntimeError(f"cannot open display {display}")
+
+    @staticmethod
+    def available():
+        import ctypes.util
+
+        return ctypes.util.find_library("Xtst") is not None
+
+    def close(self):
+        self.x11.XCloseDisplay(self.display)
+
+    def _settle(self):
+        self.x11.XFlush(self.display)
+        time.sleep(POLL_S)
+
+    def move(self, x, y):
+        """Moves the pointer to (x, y) on the screen."""
+        self.xtst.XTestFakeMotionEvent(self.display, -1, x, y, 0)
+        self._settle()
+
+    def click(self, x, y):
+        """A left click at (x, y) on the screen."""
+        self.move(x, y)
+        self.xtst.XTestFakeButtonEvent(self.display, 1, 1, 0)
+        self._settle()
+        self.xtst.XTestFakeButtonEvent(self.display, 1, 0, 0)
+        self._settle()
+
+    def key(self, keysym, modifier=None):
+        """Presses and releases one key (optionally with a modifier key held)."""
+        code = self.x11.XKeysymToKeycode(self.display, self.x11.XStringToKeysym(keysym.encode()))
+        held = None
+        if modifier:
+            held = self.x11.XKeysymToKeycode(
+                self.display, self.x11.XStringToKeysym(modifier.encode())
+            )
+            self.xtst.XTestFakeKeyEvent(self.display, held, 1, 0)
+        self.xtst.XTestFakeKeyEvent(self.display, code, 1, 0)
+        self.xtst.XTestFakeKeyEvent(self.display, code, 0, 0)
+        if held is not None:
+            self.xtst.XTestFakeKeyEvent(self.display, held, 0, 0)
+        self._settle()
+
+    def type(self, text):
+        """Types `text` (digits, letters, "-", ".", " ", newline)."""
+        for ch in text:
+            self.key(self.KEYSYMS.get(ch, ch))
+
+
+def window_origin(display, window_id):
+    """(x, y) of the window's top-left corner on the screen."""
+    info = subprocess.run(
+        ["xwininfo", "-display", display, "-id", window_id],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    x = re.search(r"Absolute upper-left X:\s+(-?\d+)", info)
+    y = re.search(r"Absolute upper-left Y:\s+(-?\d+)", info)
+    return int(x.group(1)), int(y.group(1))
