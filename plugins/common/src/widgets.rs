@@ -494,3 +494,32 @@ pub fn warning_badges(ui: &mut Ui, warnings: &[&str]) {
         }
     });
 }
+
+/// [`param_combo`] whose list shows up to `max_height` points before it scrolls (egui's
+/// default shows about nine entries; a long list such as the delivery targets fits whole).
+pub fn param_combo_tall<E: Enum + PartialEq + Copy + 'static>(
+    ui: &mut Ui,
+    id_salt: &str,
+    param: &EnumParam<E>,
+    setter: &ParamSetter,
+    max_height: f32,
+) -> Option<E> {
+    let current = param.value();
+    let names = E::variants();
+    let mut picked = None;
+    egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(names[current.to_index()])
+        .height(max_height)
+        .show_ui(ui, |ui| {
+            for (index, name) in names.iter().enumerate() {
+                let variant = E::from_index(index);
+                if ui.selectable_label(variant == current, *name).clicked() && variant != current {
+                    picked = Some(variant);
+                }
+            }
+        });
+    if let Some(variant) = picked {
+        set_param(setter, param, variant);
+    }
+    picked
+}

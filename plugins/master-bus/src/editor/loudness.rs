@@ -20,6 +20,8 @@ const MUSIC_MIN_LRA_LU: f32 = 3.0;
 /// (display hint only; EBU Tech 3343's guidance for most programme types).
 const BROADCAST_MAX_LRA_LU: f32 = 20.0;
 
+/// Height of the target list, points (every target without scrolling).
+const TARGET_LIST_HEIGHT: f32 = 400.0;
 /// The platform table shows each one's normalization policy from this width on.
 const POLICY_MIN_WIDTH: f32 = 365.0;
 
@@ -46,7 +48,7 @@ pub fn show(ui: &mut egui::Ui, params: &MasterBusParams, meters: &BusMeters, set
     });
     ui.horizontal(|ui| {
         ui.label("Target");
-        widgets::param_combo(ui, "target", &params.target, setter);
+        widgets::param_combo_tall(ui, "target", &params.target, setter, TARGET_LIST_HEIGHT);
         ui.weak(format!(
             "{:.0} LUFS · TP ≤ {:.1} dBTP",
             target.integrated_lufs, target.true_peak_dbtp
