@@ -157,25 +157,39 @@ impl BlockEnergyMeter {
 
     /// K-weights `range` of every channel into the open block.
     fn accumulate(&mut self, channels: &[&[f32]], range: std::ops::Range<usize>) {
+        match channels {
+            [mono] => self.accumulate_n([&mono[range]]),
+            [left, right, ..] => self.accumulate_n([&left[range.clone()], &right[range]]),
+            [] => {}
+        }
+    }
+
+    /// [`Self::accumulate`] for `N` channels, all in one loop so their independent recursions
+    /// overlap in the CPU (as `shared_dsp::loudness` does).
+    fn accumulate_n<const N: usize>(&mut self, inputs: [&[f32]; N]) {
         let (sb, sa) = (self.k_weighting.shelf.b, self.k_weighting.shelf.a);
         let (hb, ha) = (self.k_weighting.highpass.b, self.k_weighting.highpass.a);
-        for (channel, s) in channels.iter().zip(self.filters.iter_mut()) {
-            let mut energy = 0.0;
-            let mut peak = self.peak;
-            for &raw in &channel[range.clone()] {
+        let mut st: [[f64; 4]; N] = std::array::from_fn(|c| self.filters[c]);
+        let (mut energy, mut peak) = ([0.0f64; N], self.peak);
+        let num_frames = inputs.iter().map(|c| c.len()).min().unwrap_or(0);
+        for n in 0..num_frames {
+            for c in 0..N {
+                let raw = inputs[c][n];
                 let x = if raw.is_finite() { f64::from(raw) } else { 0.0 };
                 peak = peak.max(raw.abs());
+                let s = &mut st[c];
                 let y1 = sb[0] * x + s[0];
                 s[0] = sb[1] * x - sa[0] * y1 + s[1];
                 s[1] = sb[2] * x - sa[1] * y1;
                 let y2 = hb[0] * y1 + s[2];
                 s[2] = hb[1] * y1 - ha[0] * y2 + s[3];
                 s[3] = hb[2] * y1 - ha[1] * y2;
-                energy += y2 * y2;
+                energy[c] += y2 * y2;
             }
-            self.acc += energy;
-            self.peak = peak;
         }
+        self.filters[..N].copy_from_slice(&st);
+        self.acc += energy.iter().sum::<f64>();
+        self.peak = peak;
     }
 
     /// Closes the open block into `completed` (dropping the oldest when full).
