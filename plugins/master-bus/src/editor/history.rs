@@ -12,6 +12,8 @@ const SPAN_S: f32 = 60.0;
 const TICK_S: f32 = 10.0;
 /// Smallest height of the plots, logical pixels (they take what the window leaves).
 const MIN_PLOT_HEIGHT: f32 = 90.0;
+/// Room above 0 dB of reduction, so a resting stage's line shows below the plot's border.
+const GR_TOP_MARGIN_DB: f32 = 0.4;
 /// Largest reduction the GR history shows, dB.
 const GR_SCALE_DB: f32 = 12.0;
 /// The loudness plot spans from this far above the target…
@@ -109,7 +111,7 @@ impl HistoryView {
                     &self.rows,
                     span_rows(),
                     tick_rows,
-                    (0.0, GR_SCALE_DB),
+                    (-GR_TOP_MARGIN_DB, GR_SCALE_DB),
                     &lines,
                     &guides,
                 );
