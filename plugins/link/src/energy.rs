@@ -166,6 +166,8 @@ impl BlockEnergyMeter {
 
     /// [`Self::accumulate`] for `N` channels, all in one loop so their independent recursions
     /// overlap in the CPU (as `shared_dsp::loudness` does).
+    // Frame-major over N channels: an index is clearer than N zipped iterators.
+    #[allow(clippy::needless_range_loop)]
     fn accumulate_n<const N: usize>(&mut self, inputs: [&[f32]; N]) {
         let (sb, sa) = (self.k_weighting.shelf.b, self.k_weighting.shelf.a);
         let (hb, ha) = (self.k_weighting.highpass.b, self.k_weighting.highpass.a);
