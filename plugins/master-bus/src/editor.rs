@@ -3,8 +3,8 @@
 //! Layout (1200×720 logical at 100 %, resizable down to 80 %):
 //! - header: title, bypass, equal-loudness A/B, input/output gain with peak meters, latency
 //!   and the practice warnings;
-//! - right panel: the loudness meter against the delivery target ([`loudness`]) and the live
-//!   null test ([`null_panel`]);
+//! - right panel: the loudness meter against the delivery target ([`loudness`]), the live
+//!   null test ([`null_panel`]) and the linked Stem Strips ([`session_panel`]);
 //! - centre: the EQ curve and bands ([`eq`]), the glue compressor and the limiter
 //!   ([`dynamics`]), the gain-reduction and loudness histories ([`history`]).
 //!
@@ -30,6 +30,7 @@ mod eq;
 mod history;
 mod loudness;
 mod null_panel;
+mod session_panel;
 
 /// Default editor size in logical pixels.
 const SIZE: (f32, f32) = (1200.0, 720.0);
@@ -57,11 +58,14 @@ pub struct BusGui {
     eq_view: eq::EqView,
     /// The history rows, read into a reused buffer every frame.
     history_view: history::HistoryView,
+    /// The session link's last snapshot.
+    session_cache: session_panel::SessionCache,
     last_frame: Instant,
 }
 
 /// Builds the editor for the plugin's `editor()` callback.
 pub fn create(params: Arc<MasterBusParams>, meters: Arc<BusMeters>) -> Option<EguiEditor<BusGui>> {
+    let session_cache = session_panel::SessionCache::new(params.session.name());
     let app = BusGui {
         params,
         meters,
@@ -70,6 +74,7 @@ pub fn create(params: Arc<MasterBusParams>, meters: Arc<BusMeters>) -> Option<Eg
         output_display: PeakDisplay::default(),
         eq_view: eq::EqView::default(),
         history_view: history::HistoryView::default(),
+        session_cache,
         last_frame: Instant::now(),
     };
     let min_size = LogicalSize::new(SIZE.0 * MIN_SIZE_T, SIZE.1 * MIN_SIZE_T);
@@ -128,6 +133,13 @@ impl NiceEguiApp for BusGui {
                         loudness::show(ui, &self.params, &self.meters, &setter);
                         ui.separator();
                         null_panel::show(ui, &self.meters);
+                        ui.separator();
+                        session_panel::show(
+                            ui,
+                            &self.params,
+                            &self.meters,
+                            &mut self.session_cache,
+                        );
                     });
             });
         egui::CentralPanel::default_margins()

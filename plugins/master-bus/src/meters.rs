@@ -471,3 +471,29 @@ impl BusMeters {
         self.reset_requested.swap(false, Ordering::Acquire)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_dsp::targets::target_by_id;
+
+    #[test]
+    fn limiting_needed_is_the_material_plr_beyond_the_target_plr() {
+        let meters = BusMeters::new(Arc::new(SavedReadings::default()));
+        let spotify = target_by_id("spotify").unwrap();
+        assert_eq!(
+            meters.limiting_needed_db(spotify),
+            None,
+            "nothing measured yet"
+        );
+        // A master at PLR 16 LU after 2 dB of limiting: the material has PLR 18; Spotify
+        // allows −1 − (−14) = 13 LU, so 5 dB of limiting in all.
+        meters.readings.master.plr_lu.publish(16.0);
+        meters.max_limiter_gr_db.publish(2.0);
+        let needed = meters.limiting_needed_db(spotify).unwrap();
+        assert!((needed - 5.0).abs() < 1e-6, "{needed}");
+        meters.readings.master.plr_lu.publish(9.0);
+        meters.max_limiter_gr_db.publish(0.0);
+        assert_eq!(meters.limiting_needed_db(spotify), Some(0.0));
+    }
+}

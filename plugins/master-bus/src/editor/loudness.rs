@@ -3,7 +3,7 @@
 //! the target needs, and what every platform's normalization does to this master.
 
 use super::{fmt_level, DIM};
-use crate::meters::{BusMeters, LoudnessScalars};
+use crate::meters::BusMeters;
 use crate::params::{MasterBusParams, TargetChoice, LIMITING_ADVICE_DB};
 use egui::Color32;
 use nice_plug::prelude::*;
@@ -112,7 +112,7 @@ pub fn show(ui: &mut egui::Ui, params: &MasterBusParams, meters: &BusMeters, set
         });
 
     target_lines(ui, &target, integrated, max_tp);
-    limiting_needed(ui, &target, &meters.input_loudness);
+    limiting_needed(ui, &target, meters);
     if target.dialogue_gated {
         ui.colored_label(
             palette::WARN,
@@ -161,39 +161,30 @@ fn target_lines(ui: &mut egui::Ui, target: &DeliveryTarget, integrated: f32, max
     }
 }
 
-/// The limiting the target needs given the unprocessed stems' sum, with the stem-balance
-/// advice beyond [`LIMITING_ADVICE_DB`].
-fn limiting_needed(ui: &mut egui::Ui, target: &DeliveryTarget, input: &LoudnessScalars) {
-    let input_integrated = input.integrated_lufs.read();
-    let input_tp = input.max_true_peak_dbtp.read();
+/// The limiting the target needs (see [`BusMeters::limiting_needed_db`]), with the
+/// stem-balance advice beyond [`LIMITING_ADVICE_DB`].
+fn limiting_needed(ui: &mut egui::Ui, target: &DeliveryTarget, meters: &BusMeters) {
+    let needed = meters.limiting_needed_db(target);
     ui.horizontal(|ui| {
         ui.label("Limiting needed to reach the target");
-        if input_integrated.is_finite() && input_tp.is_finite() {
-            let needed = limiting_needed_db(target, input_integrated, input_tp);
-            let color = if needed > LIMITING_ADVICE_DB { palette::WARN } else { palette::OK };
-            ui.colored_label(color, egui::RichText::new(format!("{needed:.1} dB")).strong());
-        } else {
-            ui.colored_label(DIM, "—");
+        match needed {
+            Some(needed) => {
+                let color = if needed > LIMITING_ADVICE_DB { palette::WARN } else { palette::OK };
+                ui.colored_label(color, egui::RichText::new(format!("{needed:.1} dB")).strong());
+            }
+            None => {
+                ui.colored_label(DIM, "—");
+            }
         }
     })
     .response
-    .on_hover_text("Input peak-to-loudness ratio minus the target's (true-peak ceiling − loudness), from the unprocessed stems' sum");
-    if input_integrated.is_finite()
-        && input_tp.is_finite()
-        && limiting_needed_db(target, input_integrated, input_tp) > LIMITING_ADVICE_DB
-    {
+    .on_hover_text("The material's peak-to-loudness ratio (the master's PLR plus the deepest limiting so far) minus the target's (true-peak ceiling − loudness)");
+    if needed.is_some_and(|n| n > LIMITING_ADVICE_DB) {
         ui.colored_label(
             palette::WARN,
             "Better stem balance would need less limiting (balanced stems usually need only 1–2 dB).",
         );
     }
-}
-
-/// max(0, (input max TP − input integrated) − (target TP ceiling − target loudness)), dB.
-fn limiting_needed_db(target: &DeliveryTarget, input_integrated: f32, input_tp: f32) -> f32 {
-    let input_plr = input_tp - input_integrated;
-    let target_plr = target.true_peak_dbtp - target.integrated_lufs;
-    (input_plr - target_plr).max(0.0)
 }
 
 /// Every built-in platform with the gain its normalization applies to this master.
@@ -325,15 +316,6 @@ mod tests {
     use super::super::fmt_signed;
     use super::*;
     use shared_dsp::targets::target_by_id;
-
-    #[test]
-    fn limiting_needed_is_the_plr_excess() {
-        let spotify = target_by_id("spotify").unwrap();
-        // Input at −20 LUFS peaking at −2 dBTP (PLR 18) into −14 / −1 (PLR 13): 5 dB.
-        assert!((limiting_needed_db(spotify, -20.0, -2.0) - 5.0).abs() < 1e-6);
-        // A dynamic-enough input needs none.
-        assert_eq!(limiting_needed_db(spotify, -14.0, -6.0), 0.0);
-    }
 
     #[test]
     fn names_drop_the_note() {
