@@ -210,3 +210,54 @@ impl LinkAudio {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use session_link::Reader;
+
+    /// A session name no other test run uses.
+    fn session(tag: &str) -> String {
+        format!("strip-unit-{tag}-{}", std::process::id())
+    }
+
+    #[test]
+    fn the_editor_moves_the_strip_to_another_session_through_the_audio_thread() {
+        let (first, second) = (session("first"), session("second"));
+        let params = StemStripParams::default();
+        *params.session_name.write().unwrap() = first.clone();
+        *params.display_name.write().unwrap() = "Drum bus".to_owned();
+        let (shared, mut audio) = LinkShared::new();
+        audio.activate(&params);
+        audio.publish(StripState::default(), &[]);
+        let in_first = Reader::open(&first).unwrap();
+        let seen = in_first.snapshot();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].state.name.as_str(), "Drum bus");
+
+        shared.join_from_editor(&second);
+        assert!(matches!(shared.status(), LinkStatus::Linked { session, .. } if session == second));
+        audio.publish(StripState::default(), &[]);
+        assert!(
+            in_first.snapshot().is_empty(),
+            "the old slot is released at once"
+        );
+        assert_eq!(Reader::open(&second).unwrap().snapshot().len(), 1);
+        assert!(!shared.retired.is_empty());
+        shared.collect_retired();
+        assert!(shared.retired.is_empty());
+        for name in [first, second] {
+            let _ = std::fs::remove_file(session_link::segment_path(&name).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_name_falls_back_from_user_to_host_track_to_default() {
+        let (shared, _audio) = LinkShared::new();
+        let params = StemStripParams::default();
+        assert_eq!(shared.effective_name(""), FALLBACK_NAME);
+        shared.set_host_track_name("Bass", &params);
+        assert_eq!(shared.effective_name(" "), "Bass");
+        assert_eq!(shared.effective_name("Sub bass"), "Sub bass");
+    }
+}
