@@ -127,6 +127,11 @@ pub const GUI_TOOLS: &[Prerequisite] = &[
         Probe::OutputHas("tesseract", &["--list-langs"], "\neng"),
         "tesseract-ocr-eng",
     ),
+    debian(
+        "libXtst (typed keyboard entry)",
+        Probe::OutputHas("ldconfig", &["-p"], "libXtst.so.6"),
+        "libxtst6",
+    ),
 ];
 
 impl Prerequisite {
