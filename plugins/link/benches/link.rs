@@ -3,7 +3,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use session_link::{
-    BlockEnergyMeter, EnergyBlock, Publisher, Reader, StripName, StripState, TransportStamp,
+    segment_path, BlockEnergyMeter, EnergyBlock, Publisher, Reader, StripName, StripState,
+    TransportStamp,
 };
 use std::hint::black_box;
 
@@ -44,6 +45,10 @@ fn bench(c: &mut Criterion) {
                 assert_eq!(out.len(), count);
             })
         });
+    }
+
+    for tag in ["publish", "read8", "read64"] {
+        let _ = std::fs::remove_file(segment_path(&session(tag)).unwrap());
     }
 
     let mut meter = BlockEnergyMeter::new(48_000.0);
