@@ -7,7 +7,8 @@
 //!   latency, parameters, state save/load, GUI queries.
 //! - [`params`]: parameters as discovered through CLAP, and generic parameter settings.
 //! - [`checks`]: signals and measurements shared by the tests.
-//! - [`wav`] and [`demo`]: the foundation demo render (`stemwise-demo`).
+//! - [`demo`]: the demo's plugin parity render (`stemwise-demo`, run by `cargo xtask demo`):
+//!   the session `stemwise demo` wrote, through the bundles, against the CLI's master.
 
 pub mod audio;
 pub mod bundles;
@@ -15,9 +16,9 @@ pub mod checks;
 pub mod demo;
 pub mod gui;
 pub mod host;
+pub mod link;
 pub mod params;
 pub mod plugin;
-pub mod wav;
 
 pub use audio::{sweep_events, ParamEvent};
 pub use plugin::{process_in_parallel, ActiveConfig, PluginUnderTest};

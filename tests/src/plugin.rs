@@ -481,6 +481,19 @@ impl PluginUnderTest {
         Ok(serde_json::from_str(text)?)
     }
 
+    /// Sets persisted fields (nice-plug `#[persist]` keys) to `values` through a state round
+    /// trip, as a host restoring a project would: each value is stored as its JSON string.
+    pub fn set_fields(&mut self, values: &[(&str, serde_json::Value)]) -> Result<()> {
+        let mut json = self.saved_json()?;
+        for (key, value) in values {
+            json["fields"][*key] = serde_json::Value::String(value.to_string());
+        }
+        let body = serde_json::to_vec(&json)?;
+        let mut blob = (body.len() as u64).to_le_bytes().to_vec();
+        blob.extend(body);
+        self.load_state(&blob)
+    }
+
     /// `(id, CLAP value)` for the parameter named `name` at the plain value `value`, parsed
     /// by the plugin from text as a host does for a typed-in value (nice-plug reports float
     /// parameters normalised to 0…1; switches and enums are their index).
