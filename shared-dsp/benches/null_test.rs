@@ -129,11 +129,11 @@ fn bench_live(c: &mut Criterion) {
         })
     });
     // The one-time work runs in small units spread over the blocks after its capture (a
-    // unit every 128 frames for the lock, every 1024 for the diagnosis). Worst-block timings
+    // unit every 128 frames for the lock, every 256 for the diagnosis). Worst-block timings
     // on a shared machine measure the scheduler, so these measure each stage's total: from
     // the end of the lock capture (24·4096 + 2·48 000 frames at 48 kHz, ±1 s) to the lock,
-    // and from the lock to the diagnosis (this includes filling the 2^16-frame window at the
-    // steady-state cost).
+    // and from the lock to the diagnosis (this includes filling the 2^17-frame window at the
+    // steady-state cost, then 31 Welch frames, the fit and the lag search).
     let capture_end = 24 * 4096 + 2 * 48_000;
     for (name, stage) in [("lock_stage_total", 0), ("diagnosis_stage_total", 1)] {
         group.bench_function(name, |b| {

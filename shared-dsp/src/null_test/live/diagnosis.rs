@@ -1,10 +1,11 @@
 //! Building blocks of the live null test's diagnosis from the stem **sum** alone: the
 //! level-binned frame statistics (mix-bus processing), the top-band residual filter
-//! (resampled stem) and the one-time transfer-function window (offset stem).
+//! (resampled stem) and the one-time spectral window (offset stem vs level error).
 //!
 //! Legend (all "energies" are Σ sample² over the compared samples of every channel):
-//! `x` = aligned reference, `e` = residual `reference − aligned candidate`, `h(k)` = the
-//! relation between reference and residual at lag `k` (see [`TransferWindow`]).
+//! `x` = aligned reference, `e` = residual `reference − aligned candidate`; in the window,
+//! `X`, `E` their frame spectra, `See = ⟨|E|²⟩`, `Sex = ⟨E·conj(X)⟩` (Welch averages),
+//! `B(ω)` the residual's transfer from the broken stem (see [`TransferWindow`]).
 
 use std::sync::Arc;
 
@@ -162,97 +163,128 @@ impl TopBandFilter {
     }
 }
 
-/// Half-width of the neighbourhoods compared by the antisymmetry score, in lags.
-const ANTISYMMETRY_HALF_WIDTH: isize = 16;
-/// Lag distances (each both ways) the dipole search scores per work unit.
-const DISTANCES_PER_UNIT: usize = 600;
-/// Regularisation of the deconvolution, as a fraction of the mean reference power per bin.
-const DECONVOLUTION_REGULARISATION: f64 = 1e-3;
+/// Welch frames per diagnosis window length: a frame is `len / FRAMES_PER_WINDOW_LEN` samples,
+/// hopped by half a frame (31 frames). Longer frames see larger offsets coherently, more frames
+/// average the other stems' cross terms down.
+const FRAMES_PER_WINDOW_LEN: usize = 16;
+/// Neighbours of the magnitude-and-phase fit's best lag (either way) that the phase refinement
+/// may move to.
+const REFINE_HALF_WIDTH: isize = 3;
+/// Fit (share of `Σ w·See²`) a neighbour may lose to the best lag and still be a refinement
+/// candidate.
+const REFINE_MAX_FIT_LOSS: f64 = 0.008;
+/// Bins with a residual power below this fraction of the largest one carry no phase weight.
+const PHASE_MIN_RELATIVE_POWER: f64 = 1e-5;
 
-/// What the transfer-function window found (computed once, see [`TransferWindow::step`]).
+/// What the diagnosis window found (computed once, see [`TransferWindow::step`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct WindowFindings {
-    /// Lag `d ≠ 0` (samples; positive = one stem late) about whose midpoint `h` is most
-    /// antisymmetric.
-    pub dipole_lag_samples: isize,
-    /// Antisymmetry of `h` about `d/2` near 0 and `d`: 1 = perfect dipole `δ(k) − δ(k − d)`,
-    /// 0 = unrelated, negative = symmetric.
-    pub antisymmetry: f64,
-    /// Share of `h`'s energy over the lag range that lies within ±16 lags of 0 and of `d`,
-    /// 0..=1: a broadband stem's dipole is local (≈0.4–0.8 on the tests), a tonal stem's `h`
-    /// rings over every lag (≈0.01–0.2) and its `d` is only known up to its period.
-    pub localization: f64,
-    /// Evenness of `h` about lag 0 over the lag range: 1 = even (a level or polarity error of
-    /// one stem or of the sum, or level-dependent gain), ≤ 0.5 for an offset dipole.
-    pub evenness: f64,
-    /// `h(0)` (relation at lag 0; > 0 when the residual follows the reference).
-    pub lag_zero: f64,
+    /// Offset `d` (samples; positive = one stem late) whose model `See = B(d)·conj(Sex)`,
+    /// `B(d) = 1 − e^{−jωd}`, fits best (0 when no lag fits better than none).
+    pub offset_samples: isize,
+    /// Share of `Σ w·See²` (coherence-weighted) that the offset model at `offset_samples`
+    /// explains, `≤ 1` (1 = exact).
+    pub offset_fit: f64,
+    /// Share of `Σ w·See²` that a constant real residual gain `c` (`See = c·conj(Sex)`: a
+    /// stem's level or polarity error, `c = 1 − g`) explains, 0..=1.
+    pub level_fit: f64,
 }
 
 /// One window of aligned reference `x` and residual `e` (mono), captured once after the
-/// residual leaves the pass range, and turned into the relation
-/// `h = IFFT( conj(X)·E / (|X|² + ε) )` (Hann-windowed, regularised deconvolution: the filter
-/// that best maps the reference onto the residual, <https://en.wikipedia.org/wiki/Wiener_deconvolution>).
+/// residual leaves the pass range, and reduced to Welch-averaged spectra
+/// (<https://en.wikipedia.org/wiki/Welch%27s_method>): the residual's auto-spectrum
+/// `See = ⟨|E|²⟩` and the cross-spectrum `Sex = ⟨E·conj(X)⟩`, over Hann frames of
+/// `len / 16` samples hopped by half a frame.
 ///
-/// If stem `s` is late by `d` samples the residual is `s(t) − s(t − d)`, so `h(k)` is
-/// `w(k) − w(k − d)`, where `w` (even) is the inverse transform of the stem's share of the
-/// reference spectrum: a dipole, antisymmetric about `d/2` for any stem spectrum. A level or
-/// polarity error of a stem gives `h = c·w`, even about 0. All buffers are allocated in
-/// [`TransferWindow::new`]; `push` and `step` never allocate.
+/// With `X = S + O` (one stem `S`, the other stems `O`) and `E = S·B` per frame, where `B = c`
+/// (real, `c = 1 − g`) for a level or polarity error of the stem and `B = 1 − e^{−jωd}` for the
+/// stem late by `d` samples (any spectrum: tonal stems included):
+/// `See = |B|²·Pss` and `Sex = B·(Pss + Cso)`, so `See = B·conj(Sex)` wherever the stem's
+/// cross terms with the other stems `Cso` average out. The offset is the integer `d` that
+/// minimises `J(d) = Σ w·|See − B(d)·conj(Sex)|²` over the Hermitian spectrum, each bin
+/// weighted by the squared coherence `w` of residual and reference; `J` expands into a
+/// constant plus `2·Re Σ w·(See·Sex − |Sex|²)·e^{jωd}`, one inverse FFT for every lag at once.
+/// Stems that share partials (a vocal over keys on the same chord) leave cross terms that bias
+/// `|B|` low but not its phase, so the best lag is then refined among its neighbours that fit
+/// almost as well (within [`REFINE_MAX_FIT_LOSS`]) by the phase alone:
+/// `Σ w·|Sex|·cos(arg Sex − arg B(d))`. A periodic stem's offset is only known up to its
+/// period; the fit names one of them.
+///
+/// All buffers are allocated in [`TransferWindow::new`]; `push` and `step` never allocate.
 pub(super) struct TransferWindow {
-    /// Lags examined either way, in samples (set by `new`).
+    /// Lags examined either way, in samples (set by `new`, at most half a frame).
     max_lag_samples: usize,
-    /// Forward real FFT plan of the window length.
+    /// Welch frame length in samples.
+    frame_len: usize,
+    /// Forward real FFT plan of the frame length.
     forward: Arc<dyn RealToComplex<f64>>,
-    /// Inverse real FFT plan of the window length.
+    /// Inverse real FFT plan of the frame length.
     inverse: Arc<dyn ComplexToReal<f64>>,
-    /// Hann window.
+    /// Hann window of one frame.
     window: Vec<f64>,
-    /// Captured reference, then scratch.
+    /// Captured reference.
     reference: Vec<f64>,
-    /// Captured residual; after the deconvolution it holds `h` (circular: lag −k at `len − k`).
+    /// Captured residual.
     residual: Vec<f64>,
-    /// Spectrum of the windowed reference.
+    /// One windowed frame (FFT input), then `J(d) − K` after the inverse FFT.
+    frame: Vec<f64>,
+    /// Spectrum of the reference frame, then the spectrum whose inverse gives `J`.
     reference_spectrum: Vec<Complex<f64>>,
-    /// Spectrum of the windowed residual, then of `h`.
+    /// Spectrum of the residual frame.
     residual_spectrum: Vec<Complex<f64>>,
+    /// `See` per bin (Σ over frames).
+    residual_power: Vec<f64>,
+    /// `Sex` per bin (Σ over frames).
+    cross_spectrum: Vec<Complex<f64>>,
+    /// `Sxx` per bin (Σ over frames).
+    reference_power: Vec<f64>,
     /// FFT scratch for both plans.
     scratch: Vec<Complex<f64>>,
     /// Samples captured so far.
     num_captured: usize,
     /// Next analysis work unit.
     next_unit: usize,
-    /// Evenness of `h` (set by the deconvolution unit).
-    evenness: f64,
-    /// Best (lag, antisymmetry) of the dipole search so far.
-    best: (isize, f64),
+    /// `Σ w·See²` over the Hermitian spectrum (set by the fit unit).
+    residual_power_energy: f64,
+    /// Constant term `K` of `J(d)` (set by the fit unit).
+    fit_constant: f64,
+    /// [`WindowFindings::level_fit`] (set by the fit unit).
+    level_fit: f64,
 }
 
 impl TransferWindow {
-    /// Allocates a window of `len_samples` (a power of two is fastest) examining lags up to
-    /// `±max_lag_samples` (clamped to a quarter of the window).
+    /// Allocates a window of `len_samples` (rounded up to a power of two, at least 256)
+    /// examining lags up to `±max_lag_samples` (clamped to just under half a frame).
     pub fn new(len_samples: usize, max_lag_samples: usize) -> Self {
-        let len = len_samples.max(16);
+        let len = len_samples.max(256).next_power_of_two();
+        let frame_len = len / FRAMES_PER_WINDOW_LEN;
         let mut planner = RealFftPlanner::<f64>::new();
-        let forward = planner.plan_fft_forward(len);
-        let inverse = planner.plan_fft_inverse(len);
+        let forward = planner.plan_fft_forward(frame_len);
+        let inverse = planner.plan_fft_inverse(frame_len);
         let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
+        let bins = frame_len / 2 + 1;
         Self {
-            max_lag_samples: max_lag_samples.min(len / 4),
-            window: (0..len)
-                .map(|n| 0.5 - 0.5 * (std::f64::consts::TAU * n as f64 / len as f64).cos())
+            max_lag_samples: max_lag_samples.min(frame_len / 2 - 1),
+            frame_len,
+            window: (0..frame_len)
+                .map(|n| 0.5 - 0.5 * (std::f64::consts::TAU * n as f64 / frame_len as f64).cos())
                 .collect(),
-            reference: forward.make_input_vec(),
-            residual: forward.make_input_vec(),
+            reference: vec![0.0; len],
+            residual: vec![0.0; len],
+            frame: forward.make_input_vec(),
             reference_spectrum: forward.make_output_vec(),
             residual_spectrum: forward.make_output_vec(),
+            residual_power: vec![0.0; bins],
+            cross_spectrum: vec![Complex::default(); bins],
+            reference_power: vec![0.0; bins],
             scratch: vec![Complex::default(); scratch_len],
             forward,
             inverse,
             num_captured: 0,
             next_unit: 0,
-            evenness: 1.0,
-            best: (0, f64::NEG_INFINITY),
+            residual_power_energy: 0.0,
+            fit_constant: 0.0,
+            level_fit: 0.0,
         }
     }
 
@@ -264,165 +296,236 @@ impl TransferWindow {
 
     /// True once the window is full (then call [`Self::step`] until it returns findings).
     pub fn is_full(&self) -> bool {
-        self.num_captured == self.window.len()
+        self.num_captured == self.reference.len()
     }
 
     /// Stores one mono sample pair (ignored once full).
     #[inline]
     pub fn push(&mut self, reference: f64, residual: f64) {
         let k = self.num_captured;
-        if k < self.window.len() {
+        if k < self.reference.len() {
             self.reference[k] = reference;
             self.residual[k] = residual;
             self.num_captured += 1;
         }
     }
 
-    /// Runs one work unit of the analysis of a full window (two forward FFTs, the
-    /// deconvolution with the inverse FFT, then the dipole search in chunks of
-    /// `DISTANCES_PER_UNIT` lags); returns the findings after the last unit. Never allocates.
+    /// Number of Welch frames in the window.
+    fn num_frames(&self) -> usize {
+        (self.reference.len() - self.frame_len) / (self.frame_len / 2) + 1
+    }
+
+    /// Runs one work unit of the analysis of a full window (one Welch frame: two forward
+    /// FFTs of a frame; then the fit: one inverse FFT; then the lag search and its phase
+    /// refinement); returns the findings after the last unit. Never allocates.
     pub fn step(&mut self) -> Option<WindowFindings> {
         if !self.is_full() {
             return None;
         }
         let unit = self.next_unit;
         self.next_unit += 1;
-        let max_lag = self.max_lag_samples;
-        let num_search_units = max_lag.div_ceil(DISTANCES_PER_UNIT);
-        match unit {
-            0 => {
-                for (x, w) in self.reference.iter_mut().zip(&self.window) {
-                    *x *= w;
-                }
-                // Lengths come from the plans, so the transforms cannot fail.
-                self.forward
-                    .process_with_scratch(
-                        &mut self.reference,
-                        &mut self.reference_spectrum,
-                        &mut self.scratch,
-                    )
-                    .expect("buffer lengths match the plan");
-            }
-            1 => {
-                for (e, w) in self.residual.iter_mut().zip(&self.window) {
-                    *e *= w;
-                }
-                self.forward
-                    .process_with_scratch(
-                        &mut self.residual,
-                        &mut self.residual_spectrum,
-                        &mut self.scratch,
-                    )
-                    .expect("buffer lengths match the plan");
-            }
-            2 => {
-                self.deconvolve();
-                self.evenness = self.evenness();
-                self.best = (0, f64::NEG_INFINITY);
-            }
-            u if u < 3 + num_search_units => {
-                let first = (u - 3) * DISTANCES_PER_UNIT + 1;
-                for distance in first..(first + DISTANCES_PER_UNIT).min(max_lag + 1) {
-                    for d in [distance as isize, -(distance as isize)] {
-                        let a = self.antisymmetry(d);
-                        if a > self.best.1 {
-                            self.best = (d, a);
-                        }
-                    }
-                }
-            }
-            _ => {
-                self.num_captured = 0;
-                self.next_unit = 0;
-                return Some(self.findings());
-            }
+        let num_frames = self.num_frames();
+        if unit == 0 {
+            self.residual_power.fill(0.0);
+            self.cross_spectrum.fill(Complex::default());
+            self.reference_power.fill(0.0);
         }
-        None
+        if unit < num_frames {
+            self.accumulate_frame(unit * self.frame_len / 2);
+            return None;
+        }
+        if unit == num_frames {
+            self.fit();
+            return None;
+        }
+        self.num_captured = 0;
+        self.next_unit = 0;
+        Some(self.search())
     }
 
-    /// `E·conj(X) / (|X|² + ε)`, then the inverse FFT into `residual` (= `h`).
-    fn deconvolve(&mut self) {
-        let mean_power = self
-            .reference_spectrum
-            .iter()
-            .map(|x| x.norm_sqr())
-            .sum::<f64>()
-            / self.reference_spectrum.len() as f64;
-        let epsilon = (DECONVOLUTION_REGULARISATION * mean_power).max(1e-300);
-        for (e, x) in self
-            .residual_spectrum
+    /// Adds the frame starting at `start` to `See` and `Sex`.
+    fn accumulate_frame(&mut self, start: usize) {
+        let n = self.frame_len;
+        for ((f, x), w) in self
+            .frame
             .iter_mut()
-            .zip(&self.reference_spectrum)
+            .zip(&self.reference[start..start + n])
+            .zip(&self.window)
         {
-            *e = *e * x.conj() / (x.norm_sqr() + epsilon);
+            *f = x * w;
         }
-        let last = self.residual_spectrum.len() - 1;
-        self.residual_spectrum[0].im = 0.0;
-        self.residual_spectrum[last].im = 0.0;
-        self.inverse
+        // Lengths come from the plans, so the transforms cannot fail.
+        self.forward
             .process_with_scratch(
-                &mut self.residual_spectrum,
-                &mut self.residual,
+                &mut self.frame,
+                &mut self.reference_spectrum,
                 &mut self.scratch,
             )
             .expect("buffer lengths match the plan");
+        for ((f, e), w) in self
+            .frame
+            .iter_mut()
+            .zip(&self.residual[start..start + n])
+            .zip(&self.window)
+        {
+            *f = e * w;
+        }
+        self.forward
+            .process_with_scratch(
+                &mut self.frame,
+                &mut self.residual_spectrum,
+                &mut self.scratch,
+            )
+            .expect("buffer lengths match the plan");
+        for ((((p, c), r), e), x) in self
+            .residual_power
+            .iter_mut()
+            .zip(&mut self.cross_spectrum)
+            .zip(&mut self.reference_power)
+            .zip(&self.residual_spectrum)
+            .zip(&self.reference_spectrum)
+        {
+            *p += e.norm_sqr();
+            *c += e * x.conj();
+            *r += x.norm_sqr();
+        }
     }
 
-    /// `h(k)` after the deconvolution (unscaled: only ratios are used).
+    /// Weight of bin `k` in the fits before its count in the Hermitian spectrum: the squared
+    /// coherence of residual and reference `|Sex|² / (See·Sxx)`, 0..=1. Bins where the broken
+    /// stem is weak against the other stems hold mostly cross terms and count little.
     #[inline]
-    fn h(&self, lag: isize) -> f64 {
-        let len = self.residual.len() as isize;
-        self.residual[lag.rem_euclid(len) as usize]
-    }
-
-    /// Evenness of `h` about 0 over the lag range.
-    fn evenness(&self) -> f64 {
-        let (mut odd, mut total) = (0.0f64, 0.0f64);
-        for k in 1..=self.max_lag_samples as isize {
-            let (a, b) = (self.h(k), self.h(-k));
-            odd += (a - b) * (a - b);
-            total += a * a + b * b;
-        }
-        if total > 0.0 {
-            1.0 - odd / total
-        } else {
-            1.0
-        }
-    }
-
-    /// Antisymmetry of `h` about `d/2`, near 0 and `d`.
-    fn antisymmetry(&self, d: isize) -> f64 {
-        let (mut sum, mut power) = (0.0f64, 0.0f64);
-        for k in -ANTISYMMETRY_HALF_WIDTH..=ANTISYMMETRY_HALF_WIDTH {
-            let (a, b) = (self.h(k), self.h(d - k));
-            sum += (a + b) * (a + b);
-            power += a * a + b * b;
-        }
+    fn coherence(&self, k: usize) -> f64 {
+        let power = self.residual_power[k] * self.reference_power[k];
         if power > 0.0 {
-            1.0 - sum / power
+            (self.cross_spectrum[k].norm_sqr() / power).min(1.0)
         } else {
             0.0
         }
     }
 
-    /// The findings once the search is done.
-    fn findings(&self) -> WindowFindings {
+    /// Weight of bin `k` in sums over the Hermitian spectrum: its coherence, twice for the
+    /// bins between DC and Nyquist (which stand for their negative-frequency mirror too).
+    #[inline]
+    fn bin_weight(&self, k: usize) -> f64 {
+        let count = if k == 0 || k == self.frame_len / 2 {
+            1.0
+        } else {
+            2.0
+        };
+        count * self.coherence(k)
+    }
+
+    /// The level fit, `K`, `Σ See²`, and `J(d) − K` for every lag (into `frame`).
+    fn fit(&mut self) {
+        let (mut a2, mut constant, mut a_re_b, mut b2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        for k in 0..self.residual_power.len() {
+            let (a, b, c, w) = (
+                self.residual_power[k],
+                self.cross_spectrum[k],
+                self.coherence(k),
+                self.bin_weight(k),
+            );
+            a2 += w * a * a;
+            a_re_b += w * a * b.re;
+            b2 += w * b.norm_sqr();
+            constant += w * (a * a - 2.0 * a * b.re + 2.0 * b.norm_sqr());
+            self.reference_spectrum[k] = (b * a - b.norm_sqr()) * c;
+        }
+        self.residual_power_energy = a2;
+        self.fit_constant = constant;
+        self.level_fit = if a2 > 0.0 && b2 > 0.0 {
+            (a_re_b * a_re_b / (a2 * b2)).min(1.0)
+        } else {
+            0.0
+        };
+        let last = self.reference_spectrum.len() - 1;
+        self.reference_spectrum[0].im = 0.0;
+        self.reference_spectrum[last].im = 0.0;
+        // The unnormalised inverse gives Σ over the Hermitian spectrum of f·e^{jωd} at d (it
+        // counts the inner bins twice itself, so they carry only their coherence here).
+        self.inverse
+            .process_with_scratch(
+                &mut self.reference_spectrum,
+                &mut self.frame,
+                &mut self.scratch,
+            )
+            .expect("buffer lengths match the plan");
+    }
+
+    /// Share of `Σ w·See²` the offset model explains at lag `d` (from `frame` after the fit).
+    fn offset_fit(&self, d: isize) -> f64 {
+        let n = self.frame_len as isize;
+        let j = self.fit_constant + 2.0 * self.frame[d.rem_euclid(n) as usize];
+        1.0 - j / self.residual_power_energy
+    }
+
+    /// Phase agreement of `Sex` with `B(d)`, `Σ w·|Sex|·cos(arg Sex − arg B(d)) / Σ w·|Sex|`
+    /// over the bins with residual power.
+    fn phase_fit(&self, d: isize) -> f64 {
+        let floor =
+            PHASE_MIN_RELATIVE_POWER * self.residual_power.iter().fold(0.0f64, |m, &p| m.max(p));
+        let step = -std::f64::consts::TAU * d as f64 / self.frame_len as f64;
+        let rotation = Complex::new(step.cos(), step.sin());
+        // e^{−jω_k·d}, advanced bin by bin (f64 keeps the drift far below the scores' use).
+        let mut turn = Complex::new(1.0, 0.0);
+        let (mut agreement, mut total) = (0.0f64, 0.0f64);
+        for k in 0..self.residual_power.len() {
+            if self.residual_power[k] > floor {
+                let b = Complex::new(1.0, 0.0) - turn;
+                let norm = b.norm();
+                if norm > 0.0 {
+                    let w = self.bin_weight(k);
+                    let s = self.cross_spectrum[k];
+                    agreement += w * (s * b.conj()).re / norm;
+                    total += w * s.norm();
+                }
+            }
+            turn *= rotation;
+        }
+        if total > 0.0 {
+            agreement / total
+        } else {
+            0.0
+        }
+    }
+
+    /// The best lag (ties to the smallest |lag|), refined by the phase, and the fits.
+    fn search(&self) -> WindowFindings {
+        let unusable = self.residual_power_energy <= 0.0;
+        let mut best = (0isize, if unusable { 0.0 } else { self.offset_fit(0) });
+        if !unusable {
+            for distance in 1..=self.max_lag_samples as isize {
+                for d in [distance, -distance] {
+                    let fit = self.offset_fit(d);
+                    if fit > best.1 {
+                        best = (d, fit);
+                    }
+                }
+            }
+        }
         let max_lag = self.max_lag_samples as isize;
-        let d = self.best.0;
-        let near: f64 = (-ANTISYMMETRY_HALF_WIDTH..=ANTISYMMETRY_HALF_WIDTH)
-            .map(|k| self.h(k).powi(2) + self.h(d - k).powi(2))
-            .sum();
-        let all: f64 = (-max_lag..=max_lag).map(|k| self.h(k).powi(2)).sum();
+        let mut refined = (best.0, f64::NEG_INFINITY);
+        if best.0 != 0 {
+            for d in (best.0 - REFINE_HALF_WIDTH)..=(best.0 + REFINE_HALF_WIDTH) {
+                if d == 0 || d.abs() > max_lag || self.offset_fit(d) < best.1 - REFINE_MAX_FIT_LOSS
+                {
+                    continue;
+                }
+                let phase = self.phase_fit(d);
+                if phase > refined.1 {
+                    refined = (d, phase);
+                }
+            }
+        }
         WindowFindings {
-            dipole_lag_samples: d,
-            localization: if all > 0.0 {
-                (near / all).min(1.0)
+            offset_samples: refined.0,
+            offset_fit: if refined.0 == 0 {
+                best.1
             } else {
-                0.0
+                self.offset_fit(refined.0)
             },
-            antisymmetry: self.best.1.max(-1.0),
-            evenness: self.evenness,
-            lag_zero: self.h(0),
+            level_fit: self.level_fit,
         }
     }
 }
