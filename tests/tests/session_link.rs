@@ -5,7 +5,7 @@
 //! inside nice-plug's allocation-checked `process` (harness profile).
 
 use anyhow::Result;
-use session_link::{segment_path, EnergyBlock, LinkedStrip, Reader, Stages, Warnings, SLOT_COUNT};
+use session_link::{EnergyBlock, LinkedStrip, Reader, Stages, Warnings, SLOT_COUNT};
 use shared_dsp::loudness::{energy_to_lufs, LoudnessMeter};
 use shared_dsp::roles::Role;
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use stemwise_tests::bundles::STEM_STRIP_ID;
 use stemwise_tests::checks::{pink, Channels};
+use stemwise_tests::link::TestSession;
 use stemwise_tests::params::param_named;
 use stemwise_tests::{process_in_parallel, PluginUnderTest};
 
@@ -20,37 +21,6 @@ use stemwise_tests::{process_in_parallel, PluginUnderTest};
 const RATE_HZ: f64 = 48_000.0;
 /// 3.6 s: 36 whole 100 ms blocks, so the last 30 are exactly the short-term window.
 const NUM_FRAMES: usize = 172_800;
-
-/// A session name no other test (or test run) uses; its file is removed on drop.
-struct Session(String);
-
-impl Session {
-    fn new(tag: &str) -> Self {
-        Self(format!("harness-{tag}-{}", std::process::id()))
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if let Ok(path) = segment_path(&self.0) {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// `state` (nice-plug CLAP state: little-endian u64 length, then JSON) with persisted fields
-/// set to JSON strings.
-fn with_fields(state: &[u8], fields: &[(&str, &str)]) -> Vec<u8> {
-    let len = u64::from_le_bytes(state[..8].try_into().unwrap()) as usize;
-    let mut json: serde_json::Value = serde_json::from_slice(&state[8..8 + len]).unwrap();
-    for (key, value) in fields {
-        json["fields"][*key] = serde_json::Value::String(serde_json::to_string(value).unwrap());
-    }
-    let body = serde_json::to_vec(&json).unwrap();
-    let mut out = (body.len() as u64).to_le_bytes().to_vec();
-    out.extend(body);
-    out
-}
 
 /// One strip's settings in these tests.
 struct StripSetup {
@@ -64,11 +34,10 @@ struct StripSetup {
 /// A Stem Strip joined to `session` as `setup.name` with `setup.params`, activated.
 fn open_strip(session: &str, setup: &StripSetup) -> Result<PluginUnderTest> {
     let mut plugin = PluginUnderTest::open_inactive(STEM_STRIP_ID, setup.num_channels)?;
-    let state = plugin.save_state()?;
-    plugin.load_state(&with_fields(
-        &state,
-        &[("session", session), ("display_name", setup.name)],
-    ))?;
+    plugin.set_fields(&[
+        ("session", serde_json::json!(session)),
+        ("display_name", serde_json::json!(setup.name)),
+    ])?;
     let specs = plugin.params().to_vec();
     for (name, text) in setup.params {
         let spec = param_named(&specs, name).unwrap_or_else(|| panic!("no parameter {name}"));
@@ -133,7 +102,7 @@ const SETUPS: [StripSetup; 4] = [
 
 #[test]
 fn strips_in_one_host_publish_what_they_set() {
-    let session = Session::new("values");
+    let session = TestSession::new("values");
     let mut strips: Vec<PluginUnderTest> = SETUPS
         .iter()
         .map(|s| open_strip(&session.0, s).unwrap())
@@ -217,7 +186,7 @@ fn strips_in_one_host_publish_what_they_set() {
 
 #[test]
 fn a_removed_strip_leaves_the_session_at_once() {
-    let session = Session::new("removed");
+    let session = TestSession::new("removed");
     let mut strips: Vec<PluginUnderTest> = SETUPS[..2]
         .iter()
         .map(|s| open_strip(&session.0, s).unwrap())
@@ -269,7 +238,7 @@ fn wait_for(
 
 #[test]
 fn strips_in_a_killed_host_process_drop_out_within_two_seconds() {
-    let session = Session::new("killed");
+    let session = TestSession::new("killed");
     let reader = Reader::open(&session.0).unwrap();
     let mut child = spawn_host(&session.0, 3, &[]);
     let pid = child.id();
@@ -293,7 +262,7 @@ fn strips_in_a_killed_host_process_drop_out_within_two_seconds() {
 
 #[test]
 fn strips_work_standalone_when_shared_memory_is_unavailable() {
-    let session = Session::new("unavailable");
+    let session = TestSession::new("unavailable");
     let mut child = spawn_host(
         &session.0,
         2,
@@ -309,7 +278,7 @@ fn strips_work_standalone_when_shared_memory_is_unavailable() {
 
 #[test]
 fn random_bytes_in_the_segment_do_not_crash_a_strip() {
-    let session = Session::new("scribble");
+    let session = TestSession::new("scribble");
     let reader = Reader::open(&session.0).unwrap();
     let mut strips: Vec<PluginUnderTest> = SETUPS[..2]
         .iter()

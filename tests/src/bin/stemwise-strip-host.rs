@@ -11,7 +11,6 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 use stemwise_tests::bundles::STEM_STRIP_ID;
 use stemwise_tests::checks::pink;
-use stemwise_tests::params::param_named;
 use stemwise_tests::{process_in_parallel, PluginUnderTest};
 
 /// Sample rate, Hz.
@@ -19,32 +18,13 @@ const RATE_HZ: f64 = 48_000.0;
 /// Frames per round (100 ms).
 const ROUND_FRAMES: usize = 4800;
 
-/// `state` (a nice-plug CLAP state: little-endian u64 length, then JSON) with persisted fields
-/// set to JSON strings.
-fn with_fields(state: &[u8], fields: &[(&str, &str)]) -> Result<Vec<u8>> {
-    let len = u64::from_le_bytes(state[..8].try_into()?) as usize;
-    let mut json: serde_json::Value = serde_json::from_slice(&state[8..8 + len])?;
-    for (key, value) in fields {
-        json["fields"][*key] = serde_json::Value::String(serde_json::to_string(value)?);
-    }
-    let body = serde_json::to_vec(&json)?;
-    let mut out = (body.len() as u64).to_le_bytes().to_vec();
-    out.extend(body);
-    Ok(out)
-}
-
 /// A strip joined to `session` as `name` with `trim_db`, activated.
 fn strip(session: &str, name: &str, trim_db: f64) -> Result<PluginUnderTest> {
-    let mut plugin = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2)?;
-    let state = plugin.save_state()?;
-    plugin.load_state(&with_fields(
-        &state,
-        &[("session", session), ("display_name", name)],
-    )?)?;
-    let trim = param_named(plugin.params(), "Trim").context("no Trim parameter")?;
-    let id = trim.id;
-    let value = plugin.value_from_text(id, &trim_db.to_string())?;
-    plugin.set_param(id, value)?;
+    let mut plugin = PluginUnderTest::open_typed(STEM_STRIP_ID, 2, &[("Trim", trim_db)])?;
+    plugin.set_fields(&[
+        ("session", serde_json::json!(session)),
+        ("display_name", serde_json::json!(name)),
+    ])?;
     plugin.activate(RATE_HZ, 512)?;
     Ok(plugin)
 }
