@@ -150,14 +150,15 @@ impl<'a> AudioJob<'a> {
             }
             events_out.clear();
             {
-                let audio_in =
-                    input_ports.with_input_buffers(inputs.iter_mut().map(|port| AudioPortBuffer {
+                let audio_in = input_ports.with_input_buffers(inputs.iter_mut().map(|port| {
+                    AudioPortBuffer {
                         latency: 0,
                         channels: AudioPortBufferType::f32_input_only(
                             port.iter_mut()
                                 .map(|c| InputChannel::variable(&mut c[..len])),
                         ),
-                    }));
+                    }
+                }));
                 let mut audio_out = output_ports.with_output_buffers([AudioPortBuffer {
                     latency: 0,
                     channels: AudioPortBufferType::f32_output_only(
