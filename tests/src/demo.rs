@@ -1,253 +1,522 @@
-//! The foundation demo: four synthesized stems, each through its own Stem Strip, summed,
-//! through the Master Bus, written as 24-bit WAVs and measured.
+//! The demo's **plugin parity render**: the session `stemwise demo` wrote, rendered again
+//! through the built CLAP bundles (one Stem Strip per stem, summed, one Master Bus), as a
+//! DAW would render it, and compared with the master the `stemwise` tool wrote.
 //!
-//! Everything is deterministic (seeded signals, fixed settings), so two renders are
-//! identical. The plugins are the built CLAP bundles, driven by the harness's host.
+//! # How the settings reach the plugins
+//!
+//! A session's `[stem.strip]` and `[master]` keys are the plugins' parameter string IDs
+//! (`cli/src/session/*.rs`). nice-plug's CLAP state is JSON keyed by those same IDs with plain
+//! values (`{"thresh": {"f32": -20.0}, "comp_on": {"bool": true}, "detector": {"string":
+//! "peak"}}`), so each instance gets its settings through `state.load`, the way a DAW recalls
+//! a project: no name table, and no precision lost. (Typed-in values would go through the
+//! parameter's text parser and CLAP's normalised 0…1 doubles; for skewed ranges such as
+//! frequencies that round trip is not exact to the last bit.) The only unit difference is
+//! [`PERCENT_KEYS`]: the session writes 0–100, the plugin stores 0…1.
+//!
+//! Every instance is then checked the other way round: its saved state, read as session keys
+//! and resolved by the CLI's own session code ([`StripParams::settings`],
+//! [`MasterParams::settings`]), must equal the settings the CLI rendered with. So a renamed
+//! ID, a default that differs between plugin and CLI, or a missed percentage is an error,
+//! not a silent mismatch.
+//!
+//! # What is compared
+//!
+//! The effective master settings are the session's with the master input gain the loudness
+//! targeting found (`render.json` `master_input_db`). The CLI renders every version with the
+//! full mix's dynamic gains; a plugin chain cannot, so **parity is for the full master**. The
+//! instrumental is also rendered, through its own Master Bus as a DAW bounce of the muted mix
+//! would be, and its difference from the CLI's linked instrumental is reported (not a parity
+//! check: it shows what the linking does).
 
 use crate::bundles::{MASTER_BUS_ID, STEM_STRIP_ID};
-use crate::checks::Channels;
-use crate::params::param_named;
-use crate::wav::write_wav_24;
+use crate::checks::{first_bit_difference, max_abs_diff_from, Channels};
+use crate::plugin::state_json;
 use crate::PluginUnderTest;
-use anyhow::{Context, Result};
-use shared_dsp::loudness::LoudnessMeter;
-use shared_dsp::null_test::{analyze, NullSettings};
-use shared_dsp::signals::{pink_noise, sine, transient_train};
-use std::f64::consts::TAU;
+use anyhow::{bail, ensure, Context, Result};
+use serde::de::{DeserializeOwned, Deserializer, Error as _, Visitor};
+use serde_json::{Map, Value};
+use shared_dsp::master::MasterSettings;
 use std::path::{Path, PathBuf};
+use stemwise_cli::audio_file::{read_audio, write_wav, Audio, WavFormat};
+use stemwise_cli::progress::Progress;
+use stemwise_cli::render::{mix, REPORT_FILE};
+use stemwise_cli::session::master::MasterParams;
+use stemwise_cli::session::strip::StripParams;
+use stemwise_cli::session::{self, Session, FULL_VERSION};
+use stemwise_cli::stems::{load_stems, LoadOptions, RENDER_BLOCK};
 
-/// Sample rate of the demo, in Hz.
-pub const DEMO_SAMPLE_RATE_HZ: u32 = 48_000;
-/// Length of the full demo, in seconds.
-pub const DEMO_DURATION_S: f64 = 20.0;
-/// Host block size used for the render, in frames.
-const DEMO_BLOCK: usize = 512;
+/// Session keys written in percent (0–100) whose plugin parameters store 0…1 (the session
+/// modules' "Percentages are 0–100"). A key missing here fails the settings check.
+pub const PERCENT_KEYS: [&str; 6] = [
+    "link",
+    "comp_mix",
+    "sat_mix",
+    "glue_link",
+    "glue_mix",
+    "lim_link",
+];
 
-/// One synthesized stem and the gentle Stem Strip move applied to it.
-struct Stem {
-    /// File stem name (`drums`, `bass`, ...).
-    name: &'static str,
-    /// Stereo audio.
-    audio: Channels,
-    /// Stem Strip trim in dB (the "Trim" parameter).
-    trim_db: f64,
+/// The session file `stemwise demo` writes into its folder.
+pub const SESSION_FILE: &str = "session.toml";
+/// Folder (in the demo folder) of the masters as the CLI wrote them.
+pub const MASTERS_DIR: &str = "masters";
+/// Folder (in the demo folder) the plugin renders are written to.
+pub const PARITY_DIR: &str = "parity";
+/// The version rendered besides the full master (when the session has it).
+pub const INSTRUMENTAL_VERSION: &str = "instrumental";
+
+/// How far a plugin render is from the CLI's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    /// Largest |plugin − CLI| over every sample, linear full scale.
+    pub max_abs_diff: f32,
+    /// The same in dBFS (−inf when identical).
+    pub residual_peak_dbfs: f64,
+    /// RMS of the difference over both channels, dBFS (−inf when identical).
+    pub residual_rms_dbfs: f64,
+    /// First `(channel, frame)` whose bits differ; `None` when bit-exact.
+    pub first_difference: Option<(usize, usize)>,
 }
 
-/// What the demo rendered and measured.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoReport {
-    /// Every WAV written: the four processed stems, the sum and the master.
-    pub files: Vec<PathBuf>,
-    /// Frames per file.
-    pub num_frames: usize,
-    /// Integrated loudness of the master, LUFS (`shared_dsp::loudness`).
-    pub integrated_lufs: f32,
-    /// Maximum true peak of the master, dBTP.
-    pub true_peak_dbtp: f32,
-    /// Loudness range of the master, LU.
-    pub lra_lu: f32,
-    /// Largest |difference| between the stems through default Stem Strips, summed, and the
-    /// plain sum of the stems (0 when the strip is transparent).
-    pub null_max_abs: f32,
-    /// Residual peak of the same comparison from `shared_dsp::null_test::analyze`, dBFS.
-    pub null_residual_peak_dbfs: f64,
-}
-
-/// Renders the demo of `duration_s` seconds into `out_dir` (created if missing).
-pub fn render_demo(out_dir: &Path, duration_s: f64) -> Result<DemoReport> {
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let sample_rate_hz = f64::from(DEMO_SAMPLE_RATE_HZ);
-    let num_frames = (duration_s * sample_rate_hz).round() as usize;
-    let stems = synthesize_stems(sample_rate_hz, num_frames);
-    let mut files = Vec::new();
-
-    let mut sum = vec![vec![0.0f32; num_frames]; 2];
-    for stem in &stems {
-        let processed = through_strip(&stem.audio, Some(stem.trim_db), sample_rate_hz)?;
-        add_into(&mut sum, &processed);
-        files.push(write(
-            out_dir,
-            &format!("stem_{}.wav", stem.name),
-            &processed,
-        )?);
+impl Comparison {
+    /// Compares `plugin` with `reference` (same shape).
+    pub fn of(plugin: &[Vec<f32>], reference: &[Vec<f32>]) -> Self {
+        let max_abs_diff = max_abs_diff_from(plugin, reference, 0);
+        let (sum_sq, count) = plugin
+            .iter()
+            .zip(reference)
+            .flat_map(|(p, r)| p.iter().zip(r))
+            .fold((0.0f64, 0usize), |(s, n), (&p, &r)| {
+                let d = f64::from(p) - f64::from(r);
+                (s + d * d, n + 1)
+            });
+        let rms = (sum_sq / count.max(1) as f64).sqrt();
+        Self {
+            max_abs_diff,
+            residual_peak_dbfs: 20.0 * f64::from(max_abs_diff).log10(),
+            residual_rms_dbfs: 20.0 * rms.log10(),
+            first_difference: first_bit_difference(plugin, reference),
+        }
     }
-    files.push(write(out_dir, "sum.wav", &sum)?);
 
-    let mut master_bus = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2)?;
-    set_typed(&mut master_bus, "Output Gain", "-1")?;
-    master_bus.activate(sample_rate_hz, DEMO_BLOCK)?;
-    let master = process_aligned(&mut master_bus, &sum)?;
-    files.push(write(out_dir, "master.wav", &master)?);
-
-    let mut meter = LoudnessMeter::new(sample_rate_hz, DEMO_BLOCK, 2);
-    for start in (0..num_frames).step_by(DEMO_BLOCK) {
-        let end = (start + DEMO_BLOCK).min(num_frames);
-        meter.process_block(&[&master[0][start..end], &master[1][start..end]]);
+    /// Every sample identical bit for bit.
+    pub fn bit_exact(&self) -> bool {
+        self.first_difference.is_none()
     }
-    let readings = meter.readings();
 
-    let mut plain_sum = vec![vec![0.0f32; num_frames]; 2];
-    let mut strip_sum = vec![vec![0.0f32; num_frames]; 2];
-    let mut strip_outputs = Vec::new();
-    for stem in &stems {
-        add_into(&mut plain_sum, &stem.audio);
-        let through = through_strip(&stem.audio, None, sample_rate_hz)?;
-        add_into(&mut strip_sum, &through);
-        strip_outputs.push(through);
-    }
-    let null_max_abs = crate::checks::max_abs_diff_from(&strip_sum, &plain_sum, 0);
-    let reference: Vec<&[f32]> = plain_sum.iter().map(Vec::as_slice).collect();
-    let stem_refs: Vec<Vec<&[f32]>> = strip_outputs
-        .iter()
-        .map(|s| s.iter().map(Vec::as_slice).collect())
-        .collect();
-    let stem_slices: Vec<&[&[f32]]> = stem_refs.iter().map(Vec::as_slice).collect();
-    let null = analyze(
-        &reference,
-        &stem_slices,
-        sample_rate_hz,
-        &NullSettings::default(),
-    );
-
-    Ok(DemoReport {
-        files,
-        num_frames,
-        integrated_lufs: readings.integrated_lufs,
-        true_peak_dbtp: readings.max_true_peak_dbtp,
-        lra_lu: readings.lra_lu,
-        null_max_abs,
-        null_residual_peak_dbfs: null.residual_peak_dbfs,
-    })
-}
-
-/// Runs `audio` through a fresh Stem Strip, with `trim_db` set before activation when given
-/// (defaults otherwise), latency-compensated as a host's delay compensation does.
-fn through_strip(
-    audio: &[Vec<f32>],
-    trim_db: Option<f64>,
-    sample_rate_hz: f64,
-) -> Result<Channels> {
-    let mut strip = PluginUnderTest::open_inactive(STEM_STRIP_ID, audio.len())?;
-    if let Some(trim_db) = trim_db {
-        set_typed(&mut strip, "Trim", &trim_db.to_string())?;
-    }
-    strip.activate(sample_rate_hz, DEMO_BLOCK)?;
-    process_aligned(&mut strip, audio)
-}
-
-/// Sets the parameter called `name` to the value the plugin parses from `text`, as a host
-/// does for a typed-in value.
-fn set_typed(plugin: &mut PluginUnderTest, name: &str, text: &str) -> Result<()> {
-    let id = param_named(plugin.params(), name)
-        .with_context(|| format!("no \"{name}\" parameter"))?
-        .id;
-    let value = plugin.value_from_text(id, text)?;
-    plugin.set_param(id, value)
-}
-
-/// Processes `audio` through an active plugin and removes its reported latency (the input
-/// is extended by that many zeros), so the output lines up with the input sample for sample.
-fn process_aligned(plugin: &mut PluginUnderTest, audio: &[Vec<f32>]) -> Result<Channels> {
-    let latency = plugin.latency()? as usize;
-    let mut out: Channels = audio
-        .iter()
-        .map(|c| {
-            c.iter()
-                .copied()
-                .chain(std::iter::repeat_n(0.0, latency))
-                .collect()
-        })
-        .collect();
-    plugin.process(&mut out, &[DEMO_BLOCK], &[])?;
-    for channel in &mut out {
-        channel.drain(..latency);
-    }
-    Ok(out)
-}
-
-/// Writes one 24-bit WAV into `dir` and returns its path.
-fn write(dir: &Path, name: &str, audio: &[Vec<f32>]) -> Result<PathBuf> {
-    let path = dir.join(name);
-    write_wav_24(&path, audio, DEMO_SAMPLE_RATE_HZ)?;
-    Ok(path)
-}
-
-/// `acc += x`, channel by channel.
-fn add_into(acc: &mut [Vec<f32>], x: &[Vec<f32>]) {
-    for (a, b) in acc.iter_mut().zip(x) {
-        for (a, b) in a.iter_mut().zip(b) {
-            *a += b;
+    /// One line for the summary.
+    pub fn describe(&self) -> String {
+        match self.first_difference {
+            None => "bit-exact (max |difference| 0)".to_owned(),
+            Some((channel, frame)) => format!(
+                "max |difference| {:.3e} ({:.1} dBFS), residual RMS {:.1} dBFS, first \
+                 difference at channel {channel}, frame {frame}",
+                self.max_abs_diff, self.residual_peak_dbfs, self.residual_rms_dbfs
+            ),
         }
     }
 }
 
-/// The four demo stems: drums (noise transient train), bass (55 Hz with its octave), keys
-/// (C major chord, slightly detuned right channel) and a vocal-like band of noise with a
-/// syllable-rate envelope. Peaks stay below −6 dBFS each.
-fn synthesize_stems(sample_rate_hz: f64, n: usize) -> Vec<Stem> {
-    let sr = sample_rate_hz;
-    let drums = vec![
-        transient_train(1, 0.45, sr, n, 0.5, 80.0),
-        transient_train(2, 0.45, sr, n, 0.5, 80.0),
-    ];
-    let bass_mono = mix(&[sine(55.0, 0.25, sr, n, 0.0), sine(110.0, 0.08, sr, n, 0.3)]);
-    let bass = vec![bass_mono.clone(), bass_mono];
-    let chord = |detune: f64| {
-        mix(&[
-            sine(261.63 * detune, 0.07, sr, n, 0.0),
-            sine(329.63 * detune, 0.07, sr, n, 1.0),
-            sine(392.00 * detune, 0.07, sr, n, 2.0),
-        ])
+/// What the parity render found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParityReport {
+    /// Sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Frames per signal.
+    pub num_frames: usize,
+    /// Stem names, in session order.
+    pub stem_names: Vec<String>,
+    /// Latency each Stem Strip reported, samples (removed, as a host's delay compensation).
+    pub strip_latency_samples: Vec<u32>,
+    /// Latency the Master Bus reported, samples.
+    pub master_latency_samples: u32,
+    /// Master input gain of the render (after loudness targeting), dB.
+    pub master_input_db: f32,
+    /// Plugin parameters set and checked against the CLI's settings, all instances.
+    pub num_params_checked: usize,
+    /// The full master through the bundles against `masters/full.wav`.
+    pub full: Comparison,
+    /// The instrumental through its own Master Bus against `masters/instrumental.wav` (not
+    /// expected to null: the CLI applies the full mix's dynamic gain to it).
+    pub instrumental: Option<Comparison>,
+    /// The plugin renders written (`parity/*.wav`).
+    pub files: Vec<PathBuf>,
+}
+
+impl ParityReport {
+    /// The human-readable summary.
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "plugin parity: {} stems through Stem Strip (latency {:?} samples), summed, \
+             through Master Bus (latency {}, input {:+.2} dB), {} parameters checked against \
+             the CLI's settings\n",
+            self.stem_names.len(),
+            self.strip_latency_samples,
+            self.master_latency_samples,
+            self.master_input_db,
+            self.num_params_checked
+        );
+        out += &format!(
+            "parity full master (CLAP bundles vs stemwise): {}\n",
+            self.full.describe()
+        );
+        if let Some(instrumental) = &self.instrumental {
+            out += &format!(
+                "instrumental through its own Master Bus vs stemwise's (full-mix dynamics; \
+                 not a parity check): {}\n",
+                instrumental.describe()
+            );
+        }
+        out
+    }
+}
+
+/// Renders the demo session in `demo_dir` (written by `stemwise demo`) through the CLAP
+/// bundles, writes the renders to `demo_dir/parity/` and compares them with
+/// `demo_dir/masters/`.
+pub fn render_parity(demo_dir: &Path) -> Result<ParityReport> {
+    let session_path = demo_dir.join(SESSION_FILE);
+    let session = session::load(&session_path)?;
+    let raw: toml::Table = toml::from_str(
+        &std::fs::read_to_string(&session_path)
+            .with_context(|| format!("reading {}", session_path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", session_path.display()))?;
+    let master_input_db = rendered_master_input_db(demo_dir)?;
+    let stems = load_stems(&session, LoadOptions::default(), Progress::new(false))?;
+    let rate = stems.sample_rate_hz;
+
+    let raw_stems = raw
+        .get("stem")
+        .and_then(toml::Value::as_array)
+        .context("session has no [[stem]] array")?;
+    ensure!(
+        raw_stems.len() == session.stems.len(),
+        "stem count mismatch"
+    );
+    let mut num_params_checked = 0;
+    let mut processed = Vec::new();
+    let mut strip_latency_samples = Vec::new();
+    for ((stem, raw_stem), audio) in session.stems.iter().zip(raw_stems).zip(stems.audio) {
+        let what = format!("stem \"{}\"", stem.name);
+        let strip_keys = raw_stem.get("strip").and_then(toml::Value::as_table);
+        let mut values = session_values(strip_keys)?;
+        if let Some(role) = raw_stem.get("role").and_then(toml::Value::as_str) {
+            // The role selector only tells the editor which defaults to offer.
+            values.push(("role".to_owned(), Value::String(role.to_owned())));
+        }
+        let mut strip = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2)?;
+        num_params_checked += apply_session_values(&mut strip, &values)
+            .and_then(|()| {
+                let (params, n) = session_params::<StripParams>(&mut strip)?;
+                ensure!(
+                    params.settings() == stem.strip,
+                    "the plugin's settings {:?}\ndiffer from the CLI's {:?}",
+                    params.settings(),
+                    stem.strip
+                );
+                Ok(n)
+            })
+            .with_context(|| format!("{what}: Stem Strip settings"))?;
+        strip.activate(f64::from(rate), RENDER_BLOCK)?;
+        strip_latency_samples.push(strip.latency()?);
+        processed.push(process_aligned(&mut strip, audio).with_context(|| what.clone())?);
+    }
+
+    let mut master_values = session_values(raw.get("master").and_then(toml::Value::as_table))?;
+    master_values.retain(|(key, _)| key != "in_gain");
+    master_values.push(("in_gain".to_owned(), f32_value(master_input_db)));
+    // What `stemwise render` masters with: the session's settings at the targeted input gain.
+    let effective_master = MasterSettings {
+        input_db: master_input_db,
+        ..session.master
     };
-    let keys = vec![chord(1.0), chord(1.002)];
-    let vocal = (0..2u64)
-        .map(|ch| band_noise(pink_noise(10 + ch, 0.5, n), sr))
-        .collect();
-    vec![
-        Stem {
-            name: "drums",
-            audio: drums,
-            trim_db: 0.0,
-        },
-        Stem {
-            name: "bass",
-            audio: bass,
-            trim_db: 0.5,
-        },
-        Stem {
-            name: "keys",
-            audio: keys,
-            trim_db: -1.0,
-        },
-        Stem {
-            name: "vocal",
-            audio: vocal,
-            trim_db: 1.0,
-        },
-    ]
+    let master = MasterRun {
+        values: &master_values,
+        settings: effective_master,
+        rate,
+        demo_dir,
+    };
+    let full = master.render(&session, &processed, FULL_VERSION)?;
+    let instrumental = if session
+        .versions
+        .iter()
+        .any(|v| v.name == INSTRUMENTAL_VERSION)
+    {
+        Some(master.render(&session, &processed, INSTRUMENTAL_VERSION)?)
+    } else {
+        None
+    };
+    num_params_checked += full.num_params_checked;
+    let mut files = vec![full.path];
+    files.extend(instrumental.as_ref().map(|r| r.path.clone()));
+
+    Ok(ParityReport {
+        sample_rate_hz: rate,
+        num_frames: stems.num_frames,
+        stem_names: session.stems.iter().map(|s| s.name.clone()).collect(),
+        strip_latency_samples,
+        master_latency_samples: full.latency_samples,
+        master_input_db,
+        num_params_checked,
+        full: full.comparison,
+        instrumental: instrumental.map(|r| r.comparison),
+        files,
+    })
 }
 
-/// Sample-wise sum of equally long signals.
-fn mix(parts: &[Vec<f32>]) -> Vec<f32> {
-    (0..parts[0].len())
-        .map(|i| parts.iter().map(|p| p[i]).sum())
-        .collect()
+/// The Master Bus stage of the parity render.
+struct MasterRun<'a> {
+    /// Session keys and values to set (`in_gain` already the targeted one).
+    values: &'a [(String, Value)],
+    /// The settings the CLI rendered with, that the instance must end up with.
+    settings: MasterSettings,
+    /// Sample rate, Hz.
+    rate: u32,
+    /// The demo folder.
+    demo_dir: &'a Path,
 }
 
-/// Band-limits noise to roughly 300 Hz–3 kHz (one-pole high- and low-pass) and shapes it with
-/// a 4 Hz syllable envelope, like a voice.
-fn band_noise(noise: Vec<f32>, sample_rate_hz: f64) -> Vec<f32> {
-    let coeff = |cutoff_hz: f64| (-TAU * cutoff_hz / sample_rate_hz).exp() as f32;
-    let (a_hp, a_lp) = (coeff(300.0), coeff(3000.0));
-    let (mut lp_for_hp, mut lp) = (0.0f32, 0.0f32);
-    noise
-        .into_iter()
-        .enumerate()
-        .map(|(i, x)| {
-            lp_for_hp = a_hp * lp_for_hp + (1.0 - a_hp) * x;
-            lp = a_lp * lp + (1.0 - a_lp) * (x - lp_for_hp);
-            let envelope = 0.5 - 0.5 * (TAU * 4.0 * i as f64 / sample_rate_hz).cos();
-            lp * envelope as f32
+/// One version through a Master Bus instance.
+struct MasterRendered {
+    /// Against the CLI's master of the version.
+    comparison: Comparison,
+    /// Reported latency, samples.
+    latency_samples: u32,
+    /// Parameters set and checked.
+    num_params_checked: usize,
+    /// The plugin render written.
+    path: PathBuf,
+}
+
+impl MasterRun<'_> {
+    /// Mixes version `name` of the processed stems, runs it through a fresh Master Bus,
+    /// writes it to `parity/{name}-clap.wav` and compares it with `masters/{name}.wav`.
+    fn render(
+        &self,
+        session: &Session,
+        processed: &[Channels],
+        name: &str,
+    ) -> Result<MasterRendered> {
+        let index = session
+            .versions
+            .iter()
+            .position(|v| v.name == name)
+            .with_context(|| format!("the session has no version \"{name}\""))?;
+        let mut bus = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2)?;
+        let num_params_checked = apply_session_values(&mut bus, self.values)
+            .and_then(|()| {
+                let (params, n) = session_params::<MasterParams>(&mut bus)?;
+                ensure!(
+                    params.settings() == self.settings,
+                    "the plugin's settings {:?}\ndiffer from the CLI's {:?}",
+                    params.settings(),
+                    self.settings
+                );
+                Ok(n)
+            })
+            .context("Master Bus settings")?;
+        bus.activate(f64::from(self.rate), RENDER_BLOCK)?;
+        let latency_samples = bus.latency()?;
+        // The host's summing bus: stems in session order, as the CLI sums them.
+        let summed = mix(processed, &session.versions[index].stem_gains);
+        let master = process_aligned(&mut bus, summed).with_context(|| format!("{name} master"))?;
+        let reference_path = self.demo_dir.join(MASTERS_DIR).join(format!("{name}.wav"));
+        let reference = read_audio(&reference_path)?;
+        ensure!(
+            reference.sample_rate_hz == self.rate && reference.num_frames() == master[0].len(),
+            "{}: {} frames at {} Hz, but the plugin render has {} at {} Hz",
+            reference_path.display(),
+            reference.num_frames(),
+            reference.sample_rate_hz,
+            master[0].len(),
+            self.rate
+        );
+        let path = self
+            .demo_dir
+            .join(PARITY_DIR)
+            .join(format!("{name}-clap.wav"));
+        let audio = Audio {
+            sample_rate_hz: self.rate,
+            channels: master,
+        };
+        write_wav(&path, &audio, WavFormat::Float32, true)?;
+        Ok(MasterRendered {
+            comparison: Comparison::of(&audio.channels, &reference.channels),
+            latency_samples,
+            num_params_checked,
+            path,
+        })
+    }
+}
+
+/// The master input gain `stemwise` rendered with (`render.json`; loudness targeting changes
+/// it from the session's `in_gain`).
+pub fn rendered_master_input_db(demo_dir: &Path) -> Result<f32> {
+    let path = demo_dir.join(REPORT_FILE);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let json: Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let db = json["master_input_db"]
+        .as_f64()
+        .with_context(|| format!("{}: no master_input_db", path.display()))?;
+    // serde_json wrote the f32 in its shortest round-trip form: this is the same f32.
+    Ok(db as f32)
+}
+
+/// A session table's keys and values as plugin state values: numbers as the f32 the CLI
+/// reads (percentages divided by 100 in f32, as the CLI does), switches and choices as they
+/// are. The state's own variant (`f32`, `bool`, `string`) is chosen in [`apply_session_values`].
+fn session_values(table: Option<&toml::Table>) -> Result<Vec<(String, Value)>> {
+    let Some(table) = table else {
+        return Ok(Vec::new());
+    };
+    table
+        .iter()
+        .map(|(key, value)| {
+            let number = |x: f32| {
+                if PERCENT_KEYS.contains(&key.as_str()) {
+                    f32_value(x / 100.0)
+                } else {
+                    f32_value(x)
+                }
+            };
+            let value = match value {
+                toml::Value::Float(x) => number(*x as f32),
+                toml::Value::Integer(n) => number(*n as f32),
+                toml::Value::Boolean(b) => Value::Bool(*b),
+                toml::Value::String(s) => Value::String(s.clone()),
+                other => bail!("{key} = {other}: not a parameter value"),
+            };
+            Ok((key.clone(), value))
         })
         .collect()
+}
+
+/// An f32 as a JSON number that parses back to the same f32.
+fn f32_value(x: f32) -> Value {
+    Value::from(f64::from(x))
+}
+
+/// Sets `values` (session keys = parameter IDs) in the inactive `plugin` through its state,
+/// keeping every other parameter and field as the plugin saved it.
+fn apply_session_values(plugin: &mut PluginUnderTest, values: &[(String, Value)]) -> Result<()> {
+    let saved = plugin.save_state()?;
+    let mut json = state_json(&saved)?;
+    let params = json["params"]
+        .as_object_mut()
+        .context("the plugin's state has no params object")?;
+    for (key, value) in values {
+        let slot = params
+            .get_mut(key)
+            .and_then(Value::as_object_mut)
+            .with_context(|| format!("the plugin has no parameter `{key}`"))?;
+        let (kind, _) = slot
+            .iter()
+            .next()
+            .with_context(|| format!("`{key}`: empty state value"))?;
+        let kind = kind.clone();
+        let fits = match kind.as_str() {
+            "f32" => value.is_number(),
+            "bool" => value.is_boolean(),
+            "string" => value.is_string(),
+            _ => false,
+        };
+        ensure!(fits, "`{key}` = {value}: the plugin stores a {kind}");
+        *slot = Map::from_iter([(kind, value.clone())]);
+    }
+    plugin.load_state(&encode_state(&saved, &json)?)
+}
+
+/// `saved` (nice-plug's CLAP state: little-endian u64 length, JSON, then anything else) with
+/// its JSON replaced by `json`.
+fn encode_state(saved: &[u8], json: &Value) -> Result<Vec<u8>> {
+    let header: [u8; 8] = saved
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .context("state shorter than its length header")?;
+    let old_len = u64::from_le_bytes(header) as usize;
+    let body = serde_json::to_vec(json)?;
+    let mut bytes = (body.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&body);
+    bytes.extend_from_slice(saved.get(8 + old_len..).unwrap_or_default());
+    Ok(bytes)
+}
+
+/// The plugin's current parameters read back as the CLI's session parameters `T` (every
+/// field of `T` must be a plugin parameter; plugin-only parameters such as `bypass` are left
+/// out), and how many there are.
+fn session_params<T: DeserializeOwned>(plugin: &mut PluginUnderTest) -> Result<(T, usize)> {
+    let json = plugin.saved_json()?;
+    let params = json["params"]
+        .as_object()
+        .context("the plugin's state has no params object")?;
+    let mut table = Map::new();
+    for &key in field_names::<T>() {
+        let slot = params
+            .get(key)
+            .and_then(Value::as_object)
+            .and_then(|o| o.iter().next())
+            .with_context(|| format!("the plugin has no parameter `{key}` (a session key)"))?;
+        let value = match slot {
+            (kind, Value::Number(x)) if kind == "f32" => {
+                let x = x.as_f64().context("not a number")? as f32;
+                if PERCENT_KEYS.contains(&key) {
+                    f32_value(x * 100.0)
+                } else {
+                    f32_value(x)
+                }
+            }
+            (_, other) => other.clone(),
+        };
+        table.insert(key.to_owned(), value);
+    }
+    let n = table.len();
+    Ok((serde_json::from_value(Value::Object(table))?, n))
+}
+
+/// The field names of a struct that derives `Deserialize` (its session keys), read from what
+/// its derived impl hands to `deserialize_struct`.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Names<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(Self::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(Self::Error::custom("field names read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Names(&mut fields));
+    fields
+}
+
+/// Processes `audio` through an active plugin in [`RENDER_BLOCK`] blocks and removes its
+/// reported latency (the input is extended by that many zeros), as the CLI does, so the
+/// output lines up with the input sample for sample.
+fn process_aligned(plugin: &mut PluginUnderTest, mut audio: Channels) -> Result<Channels> {
+    let latency = plugin.latency()? as usize;
+    let len = audio.first().map_or(0, Vec::len);
+    for channel in &mut audio {
+        channel.resize(len + latency, 0.0);
+    }
+    plugin.process(&mut audio, &[RENDER_BLOCK], &[])?;
+    for channel in &mut audio {
+        channel.drain(..latency);
+    }
+    Ok(audio)
 }
