@@ -175,6 +175,16 @@ impl ParityReport {
 /// bundles, writes the renders to `demo_dir/parity/` and compares them with
 /// `demo_dir/masters/`.
 pub fn render_parity(demo_dir: &Path) -> Result<ParityReport> {
+    render_parity_in_blocks(demo_dir, &[RENDER_BLOCK])
+}
+
+/// [`render_parity`] with host blocks whose sizes cycle through `block_sizes` (each at most
+/// [`RENDER_BLOCK`], the size the instances are activated with), as a DAW's varying buffers.
+pub fn render_parity_in_blocks(demo_dir: &Path, block_sizes: &[usize]) -> Result<ParityReport> {
+    ensure!(
+        !block_sizes.is_empty() && block_sizes.iter().all(|&n| (1..=RENDER_BLOCK).contains(&n)),
+        "block sizes must be 1…{RENDER_BLOCK}"
+    );
     let session_path = demo_dir.join(SESSION_FILE);
     let session = session::load(&session_path)?;
     let raw: toml::Table = toml::from_str(
@@ -220,7 +230,8 @@ pub fn render_parity(demo_dir: &Path) -> Result<ParityReport> {
             .with_context(|| format!("{what}: Stem Strip settings"))?;
         strip.activate(f64::from(rate), RENDER_BLOCK)?;
         strip_latency_samples.push(strip.latency()?);
-        processed.push(process_aligned(&mut strip, audio).with_context(|| what.clone())?);
+        processed
+            .push(process_aligned(&mut strip, audio, block_sizes).with_context(|| what.clone())?);
     }
 
     let mut master_values = session_values(raw.get("master").and_then(toml::Value::as_table))?;
@@ -236,6 +247,7 @@ pub fn render_parity(demo_dir: &Path) -> Result<ParityReport> {
         settings: effective_master,
         rate,
         demo_dir,
+        block_sizes,
     };
     let full = master.render(&session, &processed, FULL_VERSION)?;
     let instrumental = if session
@@ -275,6 +287,8 @@ struct MasterRun<'a> {
     rate: u32,
     /// The demo folder.
     demo_dir: &'a Path,
+    /// Host block sizes, cycled.
+    block_sizes: &'a [usize],
 }
 
 /// One version through a Master Bus instance.
@@ -320,7 +334,8 @@ impl MasterRun<'_> {
         let latency_samples = bus.latency()?;
         // The host's summing bus: stems in session order, as the CLI sums them.
         let summed = mix(processed, &session.versions[index].stem_gains);
-        let master = process_aligned(&mut bus, summed).with_context(|| format!("{name} master"))?;
+        let master = process_aligned(&mut bus, summed, self.block_sizes)
+            .with_context(|| format!("{name} master"))?;
         let reference_path = self.demo_dir.join(MASTERS_DIR).join(format!("{name}.wav"));
         let reference = read_audio(&reference_path)?;
         ensure!(
@@ -505,16 +520,20 @@ fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
     fields
 }
 
-/// Processes `audio` through an active plugin in [`RENDER_BLOCK`] blocks and removes its
+/// Processes `audio` through an active plugin in blocks of `block_sizes` (cycled) and removes its
 /// reported latency (the input is extended by that many zeros), as the CLI does, so the
 /// output lines up with the input sample for sample.
-fn process_aligned(plugin: &mut PluginUnderTest, mut audio: Channels) -> Result<Channels> {
+fn process_aligned(
+    plugin: &mut PluginUnderTest,
+    mut audio: Channels,
+    block_sizes: &[usize],
+) -> Result<Channels> {
     let latency = plugin.latency()? as usize;
     let len = audio.first().map_or(0, Vec::len);
     for channel in &mut audio {
         channel.resize(len + latency, 0.0);
     }
-    plugin.process(&mut audio, &[RENDER_BLOCK], &[])?;
+    plugin.process(&mut audio, block_sizes, &[])?;
     for channel in &mut audio {
         channel.drain(..latency);
     }
