@@ -42,6 +42,14 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 .args(["--features", "standalone", "--bins"]),
         )
     });
+    // The GUI step's session screenshot runs the session-link strip host.
+    step("strip host", &[prereq::NATIVE_LIBS], &|| {
+        check(
+            cargo()
+                .args(["build", "--profile", PROFILE, "-p", "stemwise-tests"])
+                .args(["--bin", "stemwise-strip-host"]),
+        )
+    });
     step("cargo test", &[prereq::NATIVE_LIBS], &|| {
         let mut command = cargo();
         command.args([
