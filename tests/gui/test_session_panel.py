@@ -36,15 +36,6 @@ def scroll_down(keys, x, y, clicks):
         time.sleep(0.02)
 
 
-# Known layout bug (plugins/master-bus/src/editor/session_panel.rs): the 8-column strip grid is
-# wider than the right-hand column (402 px at 1200 px), the column grows left under the central
-# panel, and the Stem names and the "Session" title are hidden behind it. Strict: once the grid
-# fits, this XPASSes and fails until the marker is removed.
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Session grid wider than the right-hand column hides the Stem names (layout bug)",
-)
 def test_session_panel_lists_six_linked_strips(tmp_path):
     if not xsession.Input.available():
         pytest.skip("libXtst (XTEST) is not installed")

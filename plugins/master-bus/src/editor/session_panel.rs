@@ -71,20 +71,21 @@ pub fn show(
         return;
     }
     egui::Grid::new("session_grid")
-        .num_columns(8)
-        .spacing(egui::vec2(8.0, 2.0))
+        .num_columns(7)
+        .spacing(egui::vec2(6.0, 2.0))
         .striped(true)
         .show(ui, |ui| {
-            for title in ["Stem", "Role", "Trim", "Pol", "GR", "Short", "Loud.", "Limit."] {
+            for title in ["Stem", "Role", "Trim", "GR", "Short", "Loud", "Limit"] {
                 ui.weak(title);
             }
             ui.end_row();
             for row in &record.strips {
-                let name = if row.processing {
-                    RichText::new(&row.name)
-                } else {
-                    RichText::new(&row.name).color(DIM)
+                // A flipped channel is marked on the name (the warnings below say which).
+                let name = match row.invert {
+                    [false, false] => RichText::new(&row.name),
+                    _ => RichText::new(format!("{} (−)", row.name)).color(palette::WARN),
                 };
+                let name = if row.processing { name } else { name.color(DIM) };
                 ui.label(name).on_hover_text(if row.bypassed {
                     "bypassed"
                 } else if row.processing {
@@ -92,19 +93,14 @@ pub fn show(
                 } else {
                     "not processing (transport stopped?)"
                 });
-                ui.label(&row.role);
+                // "Keys / Instruments" → "Keys": the column stays narrow.
+                ui.label(row.role.split(" /").next().unwrap_or(&row.role));
                 let trim = RichText::new(format!("{:+.2}", row.trim_db));
                 ui.label(if row.trim_db.abs() > 3.0 {
                     trim.color(palette::WARN)
                 } else {
                     trim
                 });
-                let polarity = match row.invert {
-                    [false, false] => RichText::new("+").color(DIM),
-                    [true, true] => RichText::new("−").color(palette::WARN),
-                    _ => RichText::new("±").color(palette::WARN),
-                };
-                ui.label(polarity);
                 ui.label(format!("{:.1}", row.reduction_db));
                 ui.label(row.short_term_lufs.map_or("—".to_owned(), |l| format!("{l:.1}")));
                 ui.label(format!("{:.0} %", 100.0 * row.loudness_share))
