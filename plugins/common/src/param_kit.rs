@@ -70,6 +70,27 @@ pub fn ratio_param(name: &str, default: f32, max_ratio: f32) -> FloatParam {
     .with_value_to_string(Arc::new(|ratio| format!("{ratio:.2}:1")))
 }
 
+/// EQ phase mode choices (both plugins).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseChoice {
+    #[id = "min"]
+    #[name = "Minimum phase"]
+    Minimum,
+    #[id = "lin"]
+    #[name = "Linear phase"]
+    Linear,
+}
+
+impl PhaseChoice {
+    /// The shared-dsp phase mode.
+    pub fn phase_mode(self) -> shared_dsp::eq::settings::PhaseMode {
+        match self {
+            Self::Minimum => shared_dsp::eq::settings::PhaseMode::Minimum,
+            Self::Linear => shared_dsp::eq::settings::PhaseMode::Linear,
+        }
+    }
+}
+
 /// One EQ band's parameters (bell or shelf).
 #[derive(Params)]
 pub struct EqBandParams {

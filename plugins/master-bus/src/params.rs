@@ -7,10 +7,11 @@
 use crate::meters::SavedReadings;
 use crate::session::SessionLink;
 use nice_plug::prelude::*;
+pub use plugin_common::param_kit::PhaseChoice;
 use plugin_common::param_kit::{
     db_param, hz_param, ms_param, percent_param, ratio_param, EqBandParams,
 };
-use shared_dsp::eq::settings::{PhaseMode, Slope};
+use shared_dsp::eq::settings::Slope;
 use shared_dsp::limiter::LimiterSettings;
 use shared_dsp::master::{
     band_index, default_eq, GlueSettings, MasterSettings, CEILING_BROADCAST_DBTP,
@@ -55,17 +56,6 @@ impl PassSlope {
             Self::Db48 => Slope::Db48,
         }
     }
-}
-
-/// EQ phase mode choices.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseChoice {
-    #[id = "min"]
-    #[name = "Minimum phase"]
-    Minimum,
-    #[id = "lin"]
-    #[name = "Linear phase"]
-    Linear,
 }
 
 /// Limiter ceiling presets; `Custom` uses the "Ceiling" parameter.
@@ -347,10 +337,7 @@ impl MasterBusParams {
         for (index, band) in self.shaping_bands() {
             band.apply_to(&mut bands[index]);
         }
-        eq.phase = match self.eq_phase.value() {
-            PhaseChoice::Minimum => PhaseMode::Minimum,
-            PhaseChoice::Linear => PhaseMode::Linear,
-        };
+        eq.phase = self.eq_phase.value().phase_mode();
         let sidechain_hz = self.glue_sidechain_hpf_hz.value();
         MasterSettings {
             input_db: self.input_gain_db.value(),

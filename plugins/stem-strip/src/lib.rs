@@ -4,7 +4,7 @@
 use nice_plug::prelude::*;
 use plugin_common::meters::PeakMeter;
 use session_link::{BlockEnergyMeter, StripState, TransportStamp};
-use shared_dsp::block::for_each_chunk;
+use shared_dsp::block::{for_each_chunk, with_shared};
 use shared_dsp::bypass::BypassMixer;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::meter_transport::ScalarMeter;
@@ -309,15 +309,6 @@ impl Chain {
             .output_short_term_lufs
             .publish(output.short_term_lufs);
     }
-}
-
-/// Runs `f` on the channels of a chunk as shared slices (at most stereo; no allocation).
-fn with_shared<R>(channels: &[&mut [f32]], f: impl FnOnce(&[&[f32]]) -> R) -> R {
-    let mut shared: [&[f32]; 2] = [&[], &[]];
-    for (slot, channel) in shared.iter_mut().zip(channels.iter()) {
-        *slot = channel;
-    }
-    f(&shared[..channels.len().min(2)])
 }
 
 impl ClapPlugin for StemStrip {

@@ -5,9 +5,11 @@
 //! settings lane (b) (coefficients), the EQ phase mode lane (c) (structural: latency).
 
 use nice_plug::prelude::*;
+use plugin_common::param_kit::{db_param, hz_param, ms_param, percent_param, ratio_param};
+pub use plugin_common::param_kit::{EqBandParams, PhaseChoice, EQ_RANGE_DB};
 use session_link::{Stages, Warnings};
 use shared_dsp::compressor::{CompressorSettings, Detector};
-use shared_dsp::eq::settings::{PhaseMode, Slope};
+use shared_dsp::eq::settings::Slope;
 use shared_dsp::gain::GainSettings;
 use shared_dsp::multiband::MultibandSettings;
 use shared_dsp::roles::Role;
@@ -15,12 +17,12 @@ use shared_dsp::saturation::SaturationSettings;
 use shared_dsp::strip::{band_index, CompressorMode, StripSettings};
 use std::sync::{Arc, RwLock};
 
+/// Highest compressor ratio (the GUI warns above [`RATIO_WARN`]).
+pub const MAX_RATIO: f32 = 10.0;
 /// Trim range either side of 0 dB.
 pub const TRIM_RANGE_DB: f32 = 12.0;
 /// Beyond this much trim the balance problem belongs in the mix (the GUI warns).
 pub const TRIM_WARN_DB: f32 = 3.0;
-/// EQ gain range either side of 0 dB.
-pub const EQ_RANGE_DB: f32 = 6.0;
 /// Bells beyond this are outside stem-mastering practice (shaded, warned).
 pub const BELL_GENTLE_DB: f32 = 3.0;
 /// Shelves beyond this are outside stem-mastering practice (shaded, warned).
@@ -86,17 +88,6 @@ pub enum HighPassSlope {
     Db24,
 }
 
-/// EQ phase mode choices.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseChoice {
-    #[id = "min"]
-    #[name = "Minimum phase"]
-    Minimum,
-    #[id = "lin"]
-    #[name = "Linear phase"]
-    Linear,
-}
-
 /// Compressor mode choices.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModeChoice {
@@ -116,21 +107,6 @@ pub enum DetectorChoice {
     #[id = "rms"]
     #[name = "RMS"]
     Rms,
-}
-
-/// One EQ band's parameters.
-#[derive(Params)]
-pub struct EqBandParams {
-    /// Gain, dB (±6). Lane (b).
-    #[id = "gain"]
-    pub gain_db: FloatParam,
-    /// Frequency, Hz (20 Hz–20 kHz, logarithmic). Lane (b).
-    #[id = "freq"]
-    pub freq_hz: FloatParam,
-    /// Quality factor (0.3–4; for shelves it sets the knee's resonance, 0.707 = none).
-    /// Lane (b).
-    #[id = "q"]
-    pub q: FloatParam,
 }
 
 /// One multiband band's parameters (attack, release, knee and detector are shared).
@@ -273,91 +249,9 @@ pub struct StemStripParams {
     pub display_name: RwLock<String>,
 }
 
-/// A dB parameter `min..max` with 0.01 dB steps.
-fn db_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.01)
-        .with_unit(" dB")
-        .with_value_to_string(formatters::v2s_f32_rounded(2))
-}
-
-/// A frequency parameter on a logarithmic scale.
-fn hz_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
-    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
-}
-
-/// A time parameter in ms on a logarithmic scale.
-fn ms_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-1.5),
-        },
-    )
-    .with_unit(" ms")
-    .with_value_to_string(formatters::v2s_f32_rounded(1))
-}
-
-/// A 0–100 % parameter stored as 0…1.
-fn percent_param(name: &str, default_t: f32) -> FloatParam {
-    FloatParam::new(name, default_t, FloatRange::Linear { min: 0.0, max: 1.0 })
-        .with_unit("%")
-        .with_value_to_string(formatters::v2s_f32_percentage(0))
-        .with_string_to_value(formatters::s2v_f32_percentage())
-}
-
-/// A compression ratio parameter (1–10, finer at the gentle end).
-fn ratio_param(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min: 1.0,
-            max: 10.0,
-            factor: FloatRange::skew_factor(-1.5),
-        },
-    )
-    .with_step_size(0.01)
-    .with_value_to_string(Arc::new(|ratio| format!("{ratio:.2}:1")))
-}
-
 /// Polarity switch text.
 fn polarity_text() -> Arc<dyn Fn(bool) -> String + Send + Sync> {
     Arc::new(|inverted| if inverted { "Inverted" } else { "Normal" }.to_owned())
-}
-
-impl EqBandParams {
-    /// A band at 0 dB; parameter names start with `name` (hosts show names without groups).
-    fn new(name: &str, freq_hz: f32, q: f32) -> Self {
-        Self {
-            gain_db: db_param(&format!("{name} Gain"), 0.0, -EQ_RANGE_DB, EQ_RANGE_DB),
-            freq_hz: hz_param(&format!("{name} Frequency"), freq_hz, 20.0, 20_000.0),
-            q: FloatParam::new(
-                format!("{name} Q"),
-                q,
-                FloatRange::Skewed {
-                    min: 0.3,
-                    max: 4.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(0.01)
-            .with_value_to_string(formatters::v2s_f32_rounded(2)),
-        }
-    }
 }
 
 impl MultibandBandParams {
@@ -365,7 +259,7 @@ impl MultibandBandParams {
     fn new(name: &str, threshold_db: f32) -> Self {
         Self {
             threshold_db: db_param(&format!("{name} Threshold"), threshold_db, -40.0, 0.0),
-            ratio: ratio_param(&format!("{name} Ratio"), 1.5),
+            ratio: ratio_param(&format!("{name} Ratio"), 1.5, MAX_RATIO),
         }
     }
 
@@ -396,7 +290,7 @@ impl Default for StemStripParams {
             eq_phase: EnumParam::new("EQ Phase", PhaseChoice::Minimum),
             compressor_on: BoolParam::new("Compressor", false),
             compressor_mode: EnumParam::new("Compressor Mode", ModeChoice::Single),
-            ratio: ratio_param("Ratio", 1.5),
+            ratio: ratio_param("Ratio", 1.5, MAX_RATIO),
             threshold_db: db_param("Threshold", -18.0, -40.0, 0.0),
             knee_db: db_param("Knee", 6.0, 0.0, 12.0),
             attack_ms: ms_param("Attack", 20.0, 0.1, 100.0),
@@ -456,14 +350,9 @@ impl StemStripParams {
             (band_index::BELL_2, &self.bell_2),
             (band_index::HIGH_SHELF, &self.high_shelf),
         ] {
-            bands[index].gain_db = band.gain_db.value();
-            bands[index].freq_hz = band.freq_hz.value();
-            bands[index].q = band.q.value();
+            band.apply_to(&mut bands[index]);
         }
-        s.eq.phase = match self.eq_phase.value() {
-            PhaseChoice::Minimum => PhaseMode::Minimum,
-            PhaseChoice::Linear => PhaseMode::Linear,
-        };
+        s.eq.phase = self.eq_phase.value().phase_mode();
         s.compressor = CompressorSettings {
             threshold_db: self.threshold_db.value(),
             ratio: self.ratio.value(),
