@@ -1,14 +1,12 @@
 //! K-weighted energy per 100 ms block on the host transport's grid: what the Master Bus needs to
 //! estimate each stem's share of its loudness.
 //!
-//! The K-weighting is `shared_dsp::loudness::KWeighting`'s coefficients run in f64 transposed
-//! direct form II, as `shared_dsp::loudness` runs them (its loop is private to that module; if
-//! shared-dsp exports `run_k_weighting`, this should call it instead of repeating it).
+//! The K-weighting is the loudness meter's own (`shared_dsp::loudness::run_k_weighting`).
 //! Block length: `(round(fs) + 5) / 10` frames, as the loudness meter's 100 ms sub-block, so
 //! 30 full blocks average to the short-term loudness.
 
 use crate::record::EnergyBlock;
-use shared_dsp::loudness::KWeighting;
+use shared_dsp::loudness::{run_k_weighting, KWeighting, KWeightingState};
 
 /// Most channels measured (L, R; BS.1770 weight 1.0 each).
 const MAX_CHANNELS: usize = 2;
@@ -37,7 +35,7 @@ pub struct BlockEnergyMeter {
     /// K-weighting coefficients for the rate; set by `new`.
     k_weighting: KWeighting,
     /// Per channel: shelf s1, s2, high-pass s1, s2.
-    filters: [[f64; 4]; MAX_CHANNELS],
+    filters: [KWeightingState; MAX_CHANNELS],
     /// Frames per full block (100 ms).
     block_frames: i64,
     /// Sum of squares of the open block.
@@ -164,34 +162,17 @@ impl BlockEnergyMeter {
         }
     }
 
-    /// [`Self::accumulate`] for `N` channels, all in one loop so their independent recursions
-    /// overlap in the CPU (as `shared_dsp::loudness` does).
-    // Frame-major over N channels: an index is clearer than N zipped iterators.
-    #[allow(clippy::needless_range_loop)]
+    /// [`Self::accumulate`] for `N` channels: shared-dsp's K-weighting loop (the loudness
+    /// meter's own), then the block's sample peak.
     fn accumulate_n<const N: usize>(&mut self, inputs: [&[f32]; N]) {
-        let (sb, sa) = (self.k_weighting.shelf.b, self.k_weighting.shelf.a);
-        let (hb, ha) = (self.k_weighting.highpass.b, self.k_weighting.highpass.a);
-        let mut st: [[f64; 4]; N] = std::array::from_fn(|c| self.filters[c]);
-        let (mut energy, mut peak) = ([0.0f64; N], self.peak);
-        let num_frames = inputs.iter().map(|c| c.len()).min().unwrap_or(0);
-        for n in 0..num_frames {
-            for c in 0..N {
-                let raw = inputs[c][n];
-                let x = if raw.is_finite() { f64::from(raw) } else { 0.0 };
-                peak = peak.max(raw.abs());
-                let s = &mut st[c];
-                let y1 = sb[0] * x + s[0];
-                s[0] = sb[1] * x - sa[0] * y1 + s[1];
-                s[1] = sb[2] * x - sa[1] * y1;
-                let y2 = hb[0] * y1 + s[2];
-                s[2] = hb[1] * y1 - ha[0] * y2 + s[3];
-                s[3] = hb[2] * y1 - ha[1] * y2;
-                energy[c] += y2 * y2;
-            }
-        }
-        self.filters[..N].copy_from_slice(&st);
+        let mut states: [KWeightingState; N] = std::array::from_fn(|c| self.filters[c]);
+        let energy = run_k_weighting(&self.k_weighting, &mut states, inputs);
+        self.filters[..N].copy_from_slice(&states);
         self.acc += energy.iter().sum::<f64>();
-        self.peak = peak;
+        self.peak = inputs
+            .iter()
+            .flat_map(|c| c.iter())
+            .fold(self.peak, |m, x| m.max(x.abs()));
     }
 
     /// Closes the open block into `completed` (dropping the oldest when full).

@@ -24,11 +24,10 @@ mod histogram;
 mod k_weighting;
 
 pub use histogram::{energy_to_lufs, lufs_to_energy, ABSOLUTE_GATE_LUFS};
-pub use k_weighting::{Biquad, KWeighting};
+pub use k_weighting::{run_k_weighting, Biquad, KWeighting, KWeightingState};
 
 use crate::true_peak::{bs1770_oversampling, TruePeakDetector};
 use histogram::GatingHistogram;
-use k_weighting::{run_k_weighting, KWeightingState};
 
 /// Most channels the meter takes (5.0: L, R, C, Ls, Rs).
 pub const MAX_CHANNELS: usize = 5;
