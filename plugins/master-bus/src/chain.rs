@@ -151,7 +151,7 @@ impl Chain {
         });
     }
 
-    /// Runs one chunk (at most `max_block` frames) through the bus in place.
+    /// Runs one chunk (at most `max_block` frames, already sanitized) through the bus in place.
     ///
     /// The chunk is cut at the 100 ms grid counted from the last measurement reset: at each
     /// grid point the history gets a row and the A/B match gain a new target, so neither
@@ -163,7 +163,6 @@ impl Chain {
         monitor: Monitor,
         meters: &BusMeters,
     ) {
-        sanitize_block(chunk);
         self.master.set_settings(settings);
         if self.master.latency_samples() != self.latency_samples {
             self.align_monitor();

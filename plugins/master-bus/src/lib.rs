@@ -8,6 +8,7 @@
 
 use nice_plug::prelude::*;
 use shared_dsp::block::for_each_chunk;
+use shared_dsp::sanitize::sanitize_block;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -125,6 +126,7 @@ impl Plugin for MasterBus {
         let latency_before = chain.latency_samples();
         let reference = aux.inputs.first_mut().map(|b| b.as_slice());
         let channels = buffer.as_slice();
+        sanitize_block(channels);
         chain.null_test(reference, channels);
         self.meters.input.publish(channels);
         for_each_chunk(channels, chain.max_block(), |chunk| {

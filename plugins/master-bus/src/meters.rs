@@ -138,7 +138,7 @@ pub struct NullScalars {
 /// A [`LiveDiagnosis`] as atomics: cause and subject codes, the cause's value, confidence.
 #[derive(Debug, Default)]
 struct EncodedDiagnosis {
-    /// 0 = none, else 1 + index of the cause in [`CAUSES`].
+    /// 0 = none, else the cause's code (see `store`).
     cause: AtomicU8,
     /// Index into [`SUBJECTS`].
     subject: AtomicU8,
@@ -153,17 +153,6 @@ const SUBJECTS: [LiveSubject; 3] = [
     LiveSubject::OneStem,
     LiveSubject::WholeSum,
     LiveSubject::Reference,
-];
-
-/// Causes in code order (values are placeholders, replaced by the stored value).
-const CAUSES: [Cause; 7] = [
-    Cause::Inverted,
-    Cause::Gained { db: 0.0 },
-    Cause::Offset { samples: 0 },
-    Cause::Missing,
-    Cause::Resampled,
-    Cause::MasterProcessing,
-    Cause::Unexplained,
 ];
 
 impl EncodedDiagnosis {
@@ -191,19 +180,25 @@ impl EncodedDiagnosis {
 
     /// The stored diagnosis.
     fn load(&self) -> Option<LiveDiagnosis> {
-        let code = self.cause.load(Ordering::Relaxed) as usize;
-        let cause = match *CAUSES.get(code.checked_sub(1)?)? {
-            Cause::Gained { .. } => Cause::Gained {
-                db: f64::from(self.value.read()),
+        let value = self.value.read();
+        let cause = match self.cause.load(Ordering::Relaxed) {
+            1 => Cause::Inverted,
+            2 => Cause::Gained {
+                db: f64::from(value),
             },
-            Cause::Offset { .. } => Cause::Offset {
-                samples: self.value.read() as isize,
+            3 => Cause::Offset {
+                samples: value as isize,
             },
-            other => other,
+            4 => Cause::Missing,
+            5 => Cause::Resampled,
+            6 => Cause::MasterProcessing,
+            7 => Cause::Unexplained,
+            _ => return None,
         };
         Some(LiveDiagnosis {
             cause,
-            subject: SUBJECTS[(self.subject.load(Ordering::Relaxed) as usize).min(2)],
+            subject: SUBJECTS
+                [(self.subject.load(Ordering::Relaxed) as usize).min(SUBJECTS.len() - 1)],
             confidence: f64::from(self.confidence.read()),
         })
     }
@@ -476,6 +471,32 @@ impl BusMeters {
 mod tests {
     use super::*;
     use shared_dsp::targets::target_by_id;
+
+    #[test]
+    fn every_diagnosis_survives_its_encoding() {
+        let encoded = EncodedDiagnosis::default();
+        assert_eq!(encoded.load(), None);
+        let causes = [
+            Cause::Inverted,
+            Cause::Gained { db: 0.5 },
+            Cause::Offset { samples: -30 },
+            Cause::Missing,
+            Cause::Resampled,
+            Cause::MasterProcessing,
+            Cause::Unexplained,
+        ];
+        for (cause, subject) in causes.into_iter().zip(SUBJECTS.into_iter().cycle()) {
+            let d = LiveDiagnosis {
+                cause,
+                subject,
+                confidence: 0.75,
+            };
+            encoded.store(Some(d));
+            assert_eq!(encoded.load(), Some(d));
+        }
+        encoded.store(None);
+        assert_eq!(encoded.load(), None);
+    }
 
     #[test]
     fn limiting_needed_is_the_material_plr_beyond_the_target_plr() {
