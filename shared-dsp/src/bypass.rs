@@ -49,6 +49,7 @@ impl BypassMixer {
 
     /// Updates the fade length for a new sample rate.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         self.amount_t.set_sample_rate(sample_rate_hz);
         self.dry_gain.set_sample_rate(sample_rate_hz);
     }

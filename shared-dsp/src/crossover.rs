@@ -302,6 +302,7 @@ pub struct Crossover {
 impl Crossover {
     /// A crossover at rest, running `settings` at `sample_rate_hz` (no smoothing ramp).
     pub fn new(sample_rate_hz: f64, settings: CrossoverSettings) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         let grid_rate_hz = (sample_rate_hz / GRID_SAMPLES as f64) as f32;
         let target = CrossoverCoefficients::from_settings(settings, sample_rate_hz);
         let mut crossover = Self {
@@ -325,6 +326,7 @@ impl Crossover {
 
     /// Changes the sample rate: re-sanitizes the settings, jumps to them and clears the state.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;
         let grid_rate_hz = (sample_rate_hz / GRID_SAMPLES as f64) as f32;
         self.log2_low_hz.set_sample_rate(grid_rate_hz);

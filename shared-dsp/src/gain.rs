@@ -56,6 +56,7 @@ pub struct GainStage {
 impl GainStage {
     /// A gain stage settled at `settings`.
     pub fn new(sample_rate_hz: f32, settings: GainSettings) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         let mut stage = Self {
             settings,
             factors: [LinearSmoother::new(GAIN_RAMP_MS, sample_rate_hz, 1.0); MAX_CHANNELS],
@@ -67,6 +68,7 @@ impl GainStage {
 
     /// Updates the ramp length for a new sample rate.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         for f in &mut self.factors {
             f.set_sample_rate(sample_rate_hz);
         }

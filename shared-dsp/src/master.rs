@@ -357,6 +357,7 @@ impl MasterChain {
     /// # Panics
     /// If `num_channels` is not 1 or 2.
     pub fn new(sample_rate_hz: f64, max_block: usize, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         assert!(
             (1..=MAX_PATH_CHANNELS).contains(&num_channels),
             "the master chain handles 1 or 2 channels, not {num_channels}"

@@ -97,6 +97,7 @@ impl MultibandCompressor {
     /// # Panics
     /// If `num_channels` is 0 or greater than 2.
     pub fn new(sample_rate_hz: f32, max_block: usize, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         assert!(
             (1..=MAX_PATH_CHANNELS).contains(&num_channels),
             "the multiband compressor handles 1 or 2 channels, not {num_channels}"
@@ -124,6 +125,7 @@ impl MultibandCompressor {
     /// Changes the sample rate: redesigns everything and clears all state (plugins call this
     /// from `initialize`). Never allocates.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;
         self.crossover.set_sample_rate(f64::from(sample_rate_hz));
         for c in &mut self.compressors {

@@ -257,6 +257,7 @@ impl Saturation {
     /// # Panics
     /// If `num_channels` is 0 or greater than [`MAX_CHANNELS`].
     pub fn new(sample_rate_hz: f32, max_block: usize, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         assert!(
             (1..=MAX_CHANNELS).contains(&num_channels),
             "the saturation handles 1 or 2 channels, not {num_channels}"
@@ -289,6 +290,7 @@ impl Saturation {
 
     /// Recomputes everything that depends on the sample rate (keeps the state).
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;
         self.drive_gain.set_sample_rate(sample_rate_hz);
         self.bias.set_sample_rate(sample_rate_hz);

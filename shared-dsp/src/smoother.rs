@@ -25,6 +25,7 @@ pub struct LinearSmoother {
 impl LinearSmoother {
     /// A smoother that is settled at `initial`.
     pub fn new(ramp_ms: f32, sample_rate_hz: f32, initial: f32) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         let mut smoother = Self {
             current: initial,
             target: initial,
@@ -39,6 +40,7 @@ impl LinearSmoother {
 
     /// Recomputes the ramp length for a new sample rate (does not move the value).
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         self.ramp_samples = ((self.ramp_ms * sample_rate_hz / 1000.0).round() as u32).max(1);
     }
 

@@ -164,6 +164,7 @@ pub struct StripChain {
 impl StripChain {
     /// Allocates every processor for blocks of up to `max_block` frames.
     pub fn new(sample_rate_hz: f64, max_block: usize, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         let rate = sample_rate_hz as f32;
         let settings = StripSettings::default();
         let mut chain = Self {

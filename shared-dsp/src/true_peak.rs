@@ -124,6 +124,7 @@ impl TruePeakDetector {
     /// # Panics
     /// If `oversampling` is not 1, 2, 4, 8 or 16.
     pub fn new(sample_rate_hz: f64, num_channels: usize, oversampling: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         assert!(
             matches!(oversampling, 1 | 2 | 4 | 8 | 16),
             "oversampling must be 1, 2, 4, 8 or 16, got {oversampling}"

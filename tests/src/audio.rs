@@ -72,6 +72,7 @@ impl<'a> AudioJob<'a> {
 
     /// Processes the whole signal; returns the `steady_time` after the last frame.
     pub fn run(self) -> Result<u64> {
+        crate::host::mark_audio_thread();
         let num_frames = self.audio.first().map_or(0, Vec::len);
         if self.audio.len() != self.num_channels || self.audio.iter().any(|c| c.len() != num_frames)
         {

@@ -6,7 +6,7 @@
 
 use crate::audio::{AudioJob, ParamEvent};
 use crate::bundles::{find_plugin, load_entry};
-use crate::host::{host_info, HostCallbacks, MainThreadCallbacks, TestHost};
+use crate::host::{host_info, HostCallbacks, Lifecycle, MainThreadCallbacks, TestHost};
 use crate::params::ParamSpec;
 use anyhow::{anyhow, bail, Context, Result};
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
@@ -240,9 +240,15 @@ impl PluginUnderTest {
             min_frames_count: 1,
             max_frames_count: u32::try_from(max_block)?,
         };
-        let stopped = self
-            .instance
-            .activate(|_, _| (), configuration)
+        self.callbacks(|c| c.set_lifecycle(Lifecycle::Activating));
+        let activated = self.instance.activate(|_, _| (), configuration);
+        let lifecycle = match activated {
+            Ok(_) => Lifecycle::Active,
+            Err(_) => Lifecycle::Inactive,
+        };
+        self.callbacks(|c| c.set_lifecycle(lifecycle));
+        self.check_callbacks()?;
+        let stopped = activated
             .map_err(|e| anyhow!("activate at {sample_rate_hz} Hz / {max_block}: {e:?}"))?;
         self.processor = Some(stopped.into());
         self.config = Some(ActiveConfig {
@@ -267,7 +273,21 @@ impl PluginUnderTest {
         })
         .map_err(|_| anyhow!("the audio thread panicked in stop_processing"))?;
         self.instance.deactivate(stopped);
+        self.callbacks(|c| c.set_lifecycle(Lifecycle::Inactive));
         Ok(())
+    }
+
+    /// `Err` naming the first host callback the CLAP specification forbids that the plugin
+    /// made so far (see [`crate::host::Violation`]). Every main-thread poll checks it, so any
+    /// test that activates or processes fails on such a callback.
+    pub fn check_callbacks(&self) -> Result<()> {
+        match self.callbacks(HostCallbacks::first_violation) {
+            None => Ok(()),
+            Some((violation, lifecycle, count)) => bail!(
+                "the plugin made {count} host callback(s) the CLAP specification forbids; the \
+                 first: {violation:?} while {lifecycle:?}"
+            ),
+        }
     }
 
     /// True between [`Self::activate`] and [`Self::deactivate`].
@@ -318,6 +338,22 @@ impl PluginUnderTest {
         params
             .text_to_value(&handle, ClapId::new(id), &c_text)
             .with_context(|| format!("parameter {id} does not parse {text:?}"))
+    }
+
+    /// The text the plugin shows for the CLAP `value` of parameter `id` (`params.value_to_text`),
+    /// as a host displays or stores it.
+    pub fn value_to_text(&mut self, id: u32, value: f64) -> Result<String> {
+        let handle = self.instance.plugin_handle();
+        let params: PluginParams = handle
+            .get_extension()
+            .context("plugin has no params extension")?;
+        let mut buffer = [0u8; 256];
+        let text = params
+            .value_to_text(&handle, ClapId::new(id), value, &mut buffer)
+            .map_err(|_| anyhow!("parameter {id} has no text for {value}"))?;
+        Ok(String::from_utf8_lossy(text)
+            .trim_end_matches('\0')
+            .to_owned())
     }
 
     /// The CLAP remote-control pages (`remote_controls.get`): page name and the parameter
@@ -401,6 +437,25 @@ impl PluginUnderTest {
         });
         self.steady_time = result?;
         self.poll_main_thread()
+    }
+
+    /// Like [`Self::process`], but the main thread answers nothing meanwhile or after (no
+    /// `on_main_thread`, no restart): what a host whose main thread is busy does. A test can
+    /// then deactivate before the plugin's main-thread tasks run.
+    pub fn process_unserviced(
+        &mut self,
+        audio: &mut [Vec<f32>],
+        block_sizes: &[usize],
+        events: &[ParamEvent],
+    ) -> Result<()> {
+        let job = self.audio_job(audio, block_sizes, events)?;
+        let result = std::thread::scope(|s| {
+            s.spawn(move || job.run())
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the audio thread panicked")))
+        });
+        self.steady_time = result?;
+        self.check_callbacks()
     }
 
     /// The audio-thread job that processes `audio` through this (active) instance.
@@ -514,6 +569,7 @@ impl PluginUnderTest {
     /// callback was requested and restarts (deactivate, activate with the same configuration)
     /// if a restart was requested while active.
     pub fn poll_main_thread(&mut self) -> Result<()> {
+        self.check_callbacks()?;
         let callback = self.callbacks(|c| c.callback_requested.swap(false, Ordering::SeqCst));
         if callback {
             self.instance.call_on_main_thread_callback();
@@ -524,7 +580,7 @@ impl PluginUnderTest {
             self.activate(config.sample_rate_hz, config.max_block)?;
             self.restarts += 1;
         }
-        Ok(())
+        self.check_callbacks()
     }
 
     /// The main-thread handle, for extension calls the convenience API does not cover.

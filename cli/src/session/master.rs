@@ -292,7 +292,8 @@ impl MasterParams {
                 attack_ms: self.glue_attack,
                 release_ms: self.glue_release,
                 auto_release: self.glue_auto_rel,
-                sidechain_hpf_hz: (self.glue_sc_hpf > SIDECHAIN_OFF_HZ).then_some(self.glue_sc_hpf),
+                sidechain_hpf_hz: (self.glue_sc_hpf.round() > SIDECHAIN_OFF_HZ)
+                    .then_some(self.glue_sc_hpf),
                 stereo_link_t: self.glue_link / 100.0,
                 mix_t: self.glue_mix / 100.0,
                 makeup_db: self.glue_makeup,

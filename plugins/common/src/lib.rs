@@ -1,5 +1,6 @@
 //! Pieces both Stemwise plugins share: the audio→GUI meter transport and egui widgets.
 
+pub mod activation;
 pub mod history;
 pub mod identity;
 pub mod meters;

@@ -68,6 +68,39 @@ pub fn ratio_param(name: &str, default: f32, max_ratio: f32) -> FloatParam {
     )
     .with_step_size(0.01)
     .with_value_to_string(Arc::new(|ratio| format!("{ratio:.2}:1")))
+    .with_string_to_value(Arc::new(parse_ratio))
+}
+
+/// Parses a typed or displayed ratio: "1.50:1", "1.5 : 1", "1.5".
+fn parse_ratio(text: &str) -> Option<f32> {
+    let number = text.split(':').next()?.trim();
+    number.parse().ok().filter(|ratio: &f32| ratio.is_finite())
+}
+
+/// An on/off switch shown as `off_label` / `on_label` (e.g. "Normal" / "Inverted"). Both labels
+/// parse back to their state (any case), as do "On"/"Off", "true"/"false" and "1"/"0", so a host
+/// that restores or types the displayed text gets the state it showed.
+pub fn labelled_switch(
+    name: &str,
+    default: bool,
+    off_label: &'static str,
+    on_label: &'static str,
+) -> BoolParam {
+    BoolParam::new(name, default)
+        .with_value_to_string(Arc::new(move |on| {
+            if on { on_label } else { off_label }.to_owned()
+        }))
+        .with_string_to_value(Arc::new(move |text| {
+            let text = text.trim();
+            let is = |word: &str| text.eq_ignore_ascii_case(word);
+            if is(on_label) || is("on") || is("true") || is("1") {
+                Some(true)
+            } else if is(off_label) || is("off") || is("false") || is("0") {
+                Some(false)
+            } else {
+                None
+            }
+        }))
 }
 
 /// EQ phase mode choices (both plugins).

@@ -7,6 +7,7 @@
 //! input (the stems' sum) *before* the master processing.
 
 use nice_plug::prelude::*;
+use plugin_common::activation::supported_config;
 use shared_dsp::block::for_each_chunk;
 use shared_dsp::sanitize::sanitize_block;
 use std::num::NonZeroU32;
@@ -89,8 +90,9 @@ impl Plugin for MasterBus {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let sample_rate_hz = f64::from(buffer_config.sample_rate);
-        let max_block = buffer_config.max_buffer_size.max(1) as usize;
+        let Some((sample_rate_hz, max_block)) = supported_config(buffer_config) else {
+            return false;
+        };
         let chain = Chain::new(sample_rate_hz, max_block, &self.params);
         let latency_samples = chain.latency_samples();
         context.set_latency_samples(latency_samples as u32);

@@ -9,7 +9,7 @@ use crate::session::SessionLink;
 use nice_plug::prelude::*;
 pub use plugin_common::param_kit::PhaseChoice;
 use plugin_common::param_kit::{
-    db_param, hz_param, ms_param, percent_param, ratio_param, EqBandParams,
+    db_param, hz_param, labelled_switch, ms_param, percent_param, ratio_param, EqBandParams,
 };
 use shared_dsp::eq::settings::Slope;
 use shared_dsp::limiter::LimiterSettings;
@@ -250,6 +250,12 @@ pub struct MasterBusParams {
     pub session: Arc<SessionLink>,
 }
 
+/// True when the glue sidechain high-pass at `hz` is off: at or below [`SIDECHAIN_OFF_HZ`] once
+/// rounded to the whole hertz it is shown in, so the text "Off" and the audio always agree.
+pub fn sidechain_is_off(hz: f32) -> bool {
+    hz.round() <= SIDECHAIN_OFF_HZ
+}
+
 /// An on/off switch shown as "On"/"Off".
 fn switch(name: &str, default: bool) -> BoolParam {
     BoolParam::new(name, default)
@@ -259,10 +265,18 @@ impl MasterBusParams {
     /// Parameters at their defaults, sharing `readings` with the meters.
     pub fn new(readings: Arc<SavedReadings>) -> Self {
         let sidechain_text = Arc::new(|hz: f32| {
-            if hz <= SIDECHAIN_OFF_HZ {
+            if sidechain_is_off(hz) {
                 "Off".to_owned()
             } else {
                 format!("{hz:.0} Hz")
+            }
+        });
+        let parse_hz = formatters::s2v_f32_hz_then_khz();
+        let sidechain_value = Arc::new(move |text: &str| {
+            if text.trim().eq_ignore_ascii_case("off") {
+                Some(SIDECHAIN_OFF_HZ)
+            } else {
+                parse_hz(text)
             }
         });
         Self {
@@ -292,7 +306,8 @@ impl MasterBusParams {
                 20.0,
                 300.0,
             )
-            .with_value_to_string(sidechain_text),
+            .with_value_to_string(sidechain_text)
+            .with_string_to_value(sidechain_value),
             glue_link_t: percent_param("Glue Stereo Link", 1.0),
             glue_mix_t: percent_param("Glue Mix", 1.0),
             glue_makeup_db: db_param("Glue Makeup", 0.0, -12.0, 12.0),
@@ -307,8 +322,11 @@ impl MasterBusParams {
             limiter_lookahead_ms: ms_param("Lookahead", 5.0, 0.5, 10.0).with_step_size(0.1),
             limiter_link_t: percent_param("Limiter Stereo Link", 1.0),
             output_gain_db: db_param("Output Gain", 0.0, -GAIN_RANGE_DB, GAIN_RANGE_DB),
-            ab_unprocessed: BoolParam::new("Equal-Loudness A/B", false).with_value_to_string(
-                Arc::new(|b| if b { "Unprocessed" } else { "Processed" }.to_owned()),
+            ab_unprocessed: labelled_switch(
+                "Equal-Loudness A/B",
+                false,
+                "Processed",
+                "Unprocessed",
             ),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             target: EnumParam::new("Delivery Target", TargetChoice::Spotify),
@@ -350,7 +368,7 @@ impl MasterBusParams {
                 attack_ms: self.glue_attack_ms.value(),
                 release_ms: self.glue_release_ms.value(),
                 auto_release: self.glue_auto_release.value(),
-                sidechain_hpf_hz: (sidechain_hz > SIDECHAIN_OFF_HZ).then_some(sidechain_hz),
+                sidechain_hpf_hz: (!sidechain_is_off(sidechain_hz)).then_some(sidechain_hz),
                 stereo_link_t: self.glue_link_t.value(),
                 mix_t: self.glue_mix_t.value(),
                 makeup_db: self.glue_makeup_db.value(),

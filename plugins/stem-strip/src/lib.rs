@@ -2,6 +2,7 @@
 //! crate maps parameters to processor settings, runs the chain and publishes meters.
 
 use nice_plug::prelude::*;
+use plugin_common::activation::supported_config;
 use plugin_common::meters::PeakMeter;
 use session_link::{BlockEnergyMeter, StripState, TransportStamp};
 use shared_dsp::block::{for_each_chunk, with_shared};
@@ -149,12 +150,13 @@ impl Plugin for StemStrip {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let sample_rate_hz = buffer_config.sample_rate;
+        let Some((rate_hz, max_block)) = supported_config(buffer_config) else {
+            return false;
+        };
+        let sample_rate_hz = rate_hz as f32;
         let num_channels = audio_io_layout
             .main_output_channels
             .map_or(2, NonZeroU32::get) as usize;
-        let max_block = buffer_config.max_buffer_size.max(1) as usize;
-        let rate_hz = f64::from(sample_rate_hz);
         let mut strip = StripChain::new(rate_hz, max_block, num_channels);
         strip.set_settings(self.params.strip_settings());
         strip.reset();

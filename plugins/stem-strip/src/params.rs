@@ -5,7 +5,9 @@
 //! settings lane (b) (coefficients), the EQ phase mode lane (c) (structural: latency).
 
 use nice_plug::prelude::*;
-use plugin_common::param_kit::{db_param, hz_param, ms_param, percent_param, ratio_param};
+use plugin_common::param_kit::{
+    db_param, hz_param, labelled_switch, ms_param, percent_param, ratio_param,
+};
 pub use plugin_common::param_kit::{EqBandParams, PhaseChoice, EQ_RANGE_DB};
 use session_link::{Stages, Warnings};
 use shared_dsp::compressor::{CompressorSettings, Detector};
@@ -15,7 +17,7 @@ use shared_dsp::multiband::MultibandSettings;
 use shared_dsp::roles::Role;
 use shared_dsp::saturation::SaturationSettings;
 use shared_dsp::strip::{band_index, CompressorMode, StripSettings};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 /// Highest compressor ratio (the GUI warns above [`RATIO_WARN`]).
 pub const MAX_RATIO: f32 = 10.0;
@@ -249,11 +251,6 @@ pub struct StemStripParams {
     pub display_name: RwLock<String>,
 }
 
-/// Polarity switch text.
-fn polarity_text() -> Arc<dyn Fn(bool) -> String + Send + Sync> {
-    Arc::new(|inverted| if inverted { "Inverted" } else { "Normal" }.to_owned())
-}
-
 impl MultibandBandParams {
     /// A band at `threshold_db` and ratio 1.5; names start with `name`.
     fn new(name: &str, threshold_db: f32) -> Self {
@@ -278,8 +275,8 @@ impl Default for StemStripParams {
         Self {
             role: EnumParam::new("Role", RoleChoice::Other),
             trim_db: db_param("Trim", 0.0, -TRIM_RANGE_DB, TRIM_RANGE_DB),
-            invert_left: BoolParam::new("Polarity L", false).with_value_to_string(polarity_text()),
-            invert_right: BoolParam::new("Polarity R", false).with_value_to_string(polarity_text()),
+            invert_left: labelled_switch("Polarity L", false, "Normal", "Inverted"),
+            invert_right: labelled_switch("Polarity R", false, "Normal", "Inverted"),
             high_pass_on: BoolParam::new("High-Pass", false),
             high_pass_hz: hz_param("High-Pass Frequency", 80.0, 20.0, 300.0),
             high_pass_slope: EnumParam::new("High-Pass Slope", HighPassSlope::Db12),

@@ -44,6 +44,7 @@ pub struct Band {
 impl Band {
     /// A band at rest with `settings`, designed for `sample_rate_hz`.
     pub fn new(settings: &BandSettings, sample_rate_hz: f64) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         let grid_rate_hz = sample_rate_hz as f32 / GRID_SAMPLES as f32;
         let mut band = Self {
             kind: settings.kind,
@@ -87,6 +88,7 @@ impl Band {
 
     /// Changes the sample rate: redesigns at the current parameters and clears the state.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;
         let grid_rate_hz = sample_rate_hz as f32 / GRID_SAMPLES as f32;
         for s in [

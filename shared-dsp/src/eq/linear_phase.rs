@@ -152,6 +152,7 @@ pub struct LinearPhase {
 impl LinearPhase {
     /// Allocates everything for `sample_rate_hz`'s length class and `num_channels` (1–2).
     pub fn new(sample_rate_hz: f64, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         let scale = fir_scale(sample_rate_hz);
         let d = BASE_LATENCY_SAMPLES * scale;
         let p = BASE_PARTITION_SAMPLES * scale;

@@ -65,6 +65,7 @@ impl Eq {
     /// # Panics
     /// If `num_channels` is 0 or more than 2.
     pub fn new(sample_rate_hz: f64, max_block: usize, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         assert!((1..=MAX_PATH_CHANNELS).contains(&num_channels));
         let _ = max_block;
         let settings = EqSettings::default();
@@ -88,6 +89,7 @@ impl Eq {
     /// linear-phase FIR length class changes (see [`linear_phase::fir_scale`]), which
     /// rebuilds the FIR engine; plugins call this from `initialize`.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         let rebuild =
             linear_phase::fir_scale(sample_rate_hz) != linear_phase::fir_scale(self.sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;

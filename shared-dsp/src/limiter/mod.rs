@@ -171,6 +171,7 @@ impl Limiter {
     /// Allocates every buffer (rings for [`MAX_LOOKAHEAD_MS`] at up to
     /// [`CAPACITY_SAMPLE_RATE_HZ`], scratch for `max_block` frames) and applies default settings.
     pub fn new(sample_rate_hz: f32, max_block: usize, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         let rate = sample_rate_hz.max(CAPACITY_SAMPLE_RATE_HZ);
         let capacity_samples = lookahead_samples(MAX_LOOKAHEAD_MS, rate) + TAPS;
         let max_block = max_block.max(1);
@@ -210,6 +211,7 @@ impl Limiter {
 
     /// Changes the sample rate: recomputes every constant and resets the state. Never allocates.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;
         self.drive.set_sample_rate(sample_rate_hz);
         self.coefs = self.coefficients(&self.settings);

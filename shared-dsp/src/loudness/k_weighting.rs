@@ -89,6 +89,7 @@ impl KWeighting {
     /// Coefficients for `sample_rate_hz`: libebur128's design from
     /// 44.1 kHz up, the 48 kHz-matched design below (module documentation).
     pub fn new(sample_rate_hz: f64) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         if sample_rate_hz >= LIBEBUR128_MIN_RATE_HZ {
             Self::bilinear(sample_rate_hz)
         } else {

@@ -169,18 +169,16 @@ fn peak_to_db(peak: f32) -> f32 {
 }
 
 impl LoudnessMeter {
-    /// A meter for `num_channels` channels at `sample_rate_hz`.
+    /// A meter for `num_channels` channels at `sample_rate_hz` (clamped into
+    /// [`crate::rate`]'s range, so no host rate can make it panic).
     ///
     /// # Panics
-    /// If `num_channels` is not 1 to 5 or the rate is outside 8 kHz to 384 kHz.
+    /// If `num_channels` is not 1 to 5.
     pub fn new(sample_rate_hz: f64, max_block: usize, num_channels: usize) -> Self {
+        let sample_rate_hz = crate::rate::clamp_hz(sample_rate_hz);
         assert!(
             (1..=MAX_CHANNELS).contains(&num_channels),
             "1 to {MAX_CHANNELS} channels, got {num_channels}"
-        );
-        assert!(
-            (8_000.0..=384_000.0).contains(&sample_rate_hz),
-            "sample rate 8 kHz to 384 kHz, got {sample_rate_hz}"
         );
         let settings = LoudnessSettings {
             sample_rate_hz,
