@@ -1,4 +1,4 @@
-//! `cargo xtask`: nice-plug's bundler plus the project commands `demo` and `test`.
+//! `cargo xtask`: nice-plug's bundler plus the project commands `demo`, `test` and `validate`.
 
 mod bundle;
 mod demo;
@@ -7,6 +7,7 @@ mod python;
 mod run;
 mod summary;
 mod test;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,9 @@ use std::process::ExitCode;
 const USAGE: &str = "Usage:
   cargo xtask test     fmt, clippy, bundles, Rust tests, VST3 tests, GUI screenshots
   cargo xtask demo     release bundles, then renders the demo into out/demo
+  cargo xtask validate clap-validator, Steinberg's VST3 validator and pluginval on the
+                       bundles in target/bundled (installed in $PREFIX, default
+                       /opt/plugin-validators)
   cargo xtask bundle <package>... [--release | --profile <name>]
                        nice-plug's bundler (CLAP + VST3 into target/bundled)";
 
@@ -23,6 +27,7 @@ fn main() -> anyhow::Result<ExitCode> {
     match args.first().map(String::as_str) {
         Some("test") => test::run(),
         Some("demo") => demo::run().map(|()| ExitCode::SUCCESS),
+        Some("validate") => validate::run(),
         Some("bundle") => bundle::run(args).map(|()| ExitCode::SUCCESS),
         None | Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
