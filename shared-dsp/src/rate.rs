@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn range_and_clamping() {
-        for ok in [1_000.0, 1_234.5678, 44_100.0, 768_000.0, 1_234_567.8, 2e6] {
+        for ok in [1_000.0, 1_234.567_8, 44_100.0, 768_000.0, 1_234_567.8, 2e6] {
             assert_eq!(check(ok), Ok(ok));
             assert_eq!(clamp_hz(ok), ok);
         }
