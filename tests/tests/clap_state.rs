@@ -187,3 +187,79 @@ fn user_presets_travel_with_the_host_state() {
         serde_json::from_str::<serde_json::Value>(presets).unwrap()
     );
 }
+
+/// A nice-plug CLAP state blob (little-endian u64 length, then JSON) holding `json`.
+fn blob_of(json: &serde_json::Value) -> Vec<u8> {
+    let body = serde_json::to_vec(json).unwrap();
+    let mut blob = (body.len() as u64).to_le_bytes().to_vec();
+    blob.extend(body);
+    blob
+}
+
+/// What a corrupt project or a buggy host may hand back: well-formed blobs with wrong contents
+/// (parameter values out of range or of the wrong type, persisted fields that are not their
+/// JSON, unknown keys, a length header past the end). Each is rejected or loaded; afterwards
+/// every parameter is finite and within its range and the plugin processes finite audio.
+#[test]
+fn malformed_state_contents_never_crash_and_leave_valid_parameters() {
+    let mut cases = 0;
+    for id in ALL_PLUGIN_IDS {
+        let mut plugin = PluginUnderTest::open(id, 48_000.0, 480, 2).unwrap();
+        let params = plugin.params().to_vec();
+        let good = plugin.saved_json().unwrap();
+        let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
+        for (name, replacement) in [
+            ("huge", serde_json::json!({ "f32": 1e30 })),
+            ("negative huge", serde_json::json!({ "f32": -1e30 })),
+            ("huge index", serde_json::json!({ "i32": 1_000_000 })),
+            ("wrong type", serde_json::json!({ "bool": "yes" })),
+            ("not an object", serde_json::json!("x")),
+        ] {
+            let mut json = good.clone();
+            for value in json["params"].as_object_mut().unwrap().values_mut() {
+                *value = replacement.clone();
+            }
+            variants.push((format!("params {name}"), blob_of(&json)));
+        }
+        let field_names: Vec<String> = good["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        for field in &field_names {
+            for (name, text) in [
+                ("not json", "{{not json"),
+                ("empty object", "{}"),
+                ("wrong shape", "[1, 2, 3]"),
+                ("null", "null"),
+            ] {
+                let mut json = good.clone();
+                json["fields"][field.as_str()] = serde_json::Value::String(text.to_owned());
+                variants.push((format!("field {field} {name}"), blob_of(&json)));
+            }
+        }
+        let mut json = good.clone();
+        json["unknown"] = serde_json::json!({ "deep": [1, 2, 3] });
+        variants.push(("unknown key".to_owned(), blob_of(&json)));
+        let mut long_header = blob_of(&good);
+        long_header[..8].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+        variants.push(("length past the end".to_owned(), long_header));
+
+        for (name, blob) in variants {
+            let _accepted = plugin.load_state(&blob).is_ok();
+            for p in &params {
+                let value = plugin.param_value(p.id).unwrap();
+                assert!(
+                    value.is_finite() && (p.min..=p.max).contains(&value),
+                    "{id} {name}: {} = {value}",
+                    p.name
+                );
+            }
+            let out = run(&mut plugin);
+            assert!(all_finite(&out), "{id}: {name}");
+            cases += 1;
+        }
+    }
+    assert!(cases >= 2 * 7, "{cases}");
+}

@@ -6,7 +6,7 @@ use std::{
 use anyhow::{Context, Result};
 use nice_plug_core::{
     audio_setup::BufferConfig,
-    params::{InternalParamMut, Param, Params, internals::ParamPtr},
+    params::{InternalParamMut, Param, Params, internals::ParamPtr, range::FloatRange},
     plugin::{ParamValue, Plugin, PluginState},
 };
 
@@ -153,11 +153,18 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
 
         unsafe {
             match (param_ptr, param_value) {
+                // STEMWISE PATCH (state restore): values from a state blob are clamped into the
+                // parameter's range. Upstream stored them as they came, so a corrupt or
+                // hand-edited project could set e.g. a dB parameter to 1e30 (infinite gain) or an
+                // enum to a variant index past its end; in-range values restore bit-exactly.
                 (ParamPtr::FloatParam(p), ParamValue::F32(v)) => {
-                    (*p)._internal_set_plain_value(*v);
+                    let (min, max) = float_bounds(&(*p).range());
+                    if !v.is_nan() {
+                        (*p)._internal_set_plain_value(v.clamp(min, max));
+                    }
                 }
                 (ParamPtr::IntParam(p), ParamValue::I32(v)) => {
-                    (*p)._internal_set_plain_value(*v);
+                    (*p)._internal_set_plain_value((*p).preview_plain((*p).preview_normalized(*v)));
                 }
                 (ParamPtr::BoolParam(p), ParamValue::Bool(v)) => {
                     (*p)._internal_set_plain_value(*v);
@@ -166,7 +173,9 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
                 // same as the discriminator), or a custom set stable string ID. The latter allows the
                 // variants to be reordered.
                 (ParamPtr::EnumParam(p), ParamValue::I32(variant_idx)) => {
-                    (*p)._internal_set_plain_value(*variant_idx);
+                    // STEMWISE PATCH (state restore): clamped to a valid variant index.
+                    let index = (*p).preview_plain((*p).preview_normalized(*variant_idx));
+                    (*p)._internal_set_plain_value(index);
                 }
                 (ParamPtr::EnumParam(p), ParamValue::String(id)) => {
                     let deserialized_enum = (*p).set_from_id(id);
@@ -257,4 +266,14 @@ pub(crate) unsafe fn deserialize_json(state: &[u8]) -> Option<PluginState> {
     };
 
     result
+}
+
+/// STEMWISE PATCH (state restore): the lowest and highest plain value of a float range.
+fn float_bounds(range: &FloatRange) -> (f32, f32) {
+    match range {
+        FloatRange::Linear { min, max }
+        | FloatRange::Skewed { min, max, .. }
+        | FloatRange::SymmetricalSkewed { min, max, .. } => (*min, *max),
+        FloatRange::Reversed(inner) => float_bounds(inner),
+    }
 }
