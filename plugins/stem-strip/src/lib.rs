@@ -67,9 +67,9 @@ struct Chain {
     strip: StripChain,
     /// Click-free host bypass with the dry path delay-compensated.
     bypass: BypassMixer,
-    /// Loudness of the input, for the short-term meter.
+    /// Loudness of the input, for the short-term meter (no true peak: nothing shows it).
     input_loudness: LoudnessMeter,
-    /// Loudness of the output, for the short-term meter.
+    /// Loudness of the output, for the short-term meter and the session link (no true peak).
     output_loudness: LoudnessMeter,
     /// K-weighted energy of the output per 100 ms, for the session link.
     output_energy: BlockEnergyMeter,
@@ -171,8 +171,8 @@ impl Plugin for StemStrip {
         let chain = Chain {
             strip,
             bypass,
-            input_loudness: LoudnessMeter::new(rate_hz, max_block, num_channels),
-            output_loudness: LoudnessMeter::new(rate_hz, max_block, num_channels),
+            input_loudness: LoudnessMeter::loudness_only(rate_hz, max_block, num_channels),
+            output_loudness: LoudnessMeter::loudness_only(rate_hz, max_block, num_channels),
             output_energy: BlockEnergyMeter::new(rate_hz),
             num_channels,
             dry_latency_samples: latency_samples,
