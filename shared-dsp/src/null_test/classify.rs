@@ -1,0 +1,333 @@
+//! From the fitted model to findings: per stem (missing, offset, polarity of the stem or of
+//! one channel, resampled with its corner, filtered, gain), factored into whole-delivery
+//! findings when every stem in the mix shares them, and the residual the linear model leaves
+//! (dynamics on the mix bus, or material missing from the delivery).
+
+use super::delivery::Delivery;
+use super::report::{Cause, Diagnosis, NullReport, Processing};
+use super::spectral::SegmentStats;
+use super::transfer::Reading;
+use super::NullSettings;
+
+/// A stem whose low-frequency gain in the reference is below this (−10.5 dB; the faults the
+/// analysis names stay within ±6 dB) is not in the mix.
+const MISSING_MAX_GAIN: f64 = 0.3;
+/// A shape deviating from flat by more than this is a filter, in dB.
+const FILTER_MIN_DB: f64 = 0.5;
+/// Every stem's band level within this of the common shape makes it a mix-bus EQ, in dB.
+const COMMON_SHAPE_TOLERANCE_DB: f64 = 1.0;
+/// Share of the model's residual a per-segment gain of the fitted programme must explain
+/// for dynamics on the mix bus.
+const DYNAMICS_MIN_GAIN_SHARE: f64 = 0.2;
+/// Correlation of that per-segment gain with the programme level (dB) at or below which it
+/// follows the level (compression, limiting, clipping pull the loud parts down).
+const DYNAMICS_MAX_LEVEL_CORRELATION: f64 = -0.3;
+/// The model's residual counts when it holds at least this share of the delivery's residual
+/// energy...
+const RESIDUAL_MIN_SHARE: f64 = 0.1;
+/// ...and its RMS is above `pass_dbfs` minus this (peaks sit ~10 dB above the RMS), in dB.
+const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
+/// Segments quieter than this relative to the loudest one are left out of the level
+/// correlation, in dB.
+const ACTIVE_SEGMENT_DB: f64 = -60.0;
+
+/// The stem's lag left in its transfer functions, rounded: the weight-averaged lag of the
+/// channels where the stem is in the mix.
+pub(crate) fn stem_lag(readings: &[Vec<Reading>], i: usize) -> isize {
+    let (mut sum, mut weight) = (0.0f64, 0.0f64);
+    for channel in readings {
+        let r = &channel[i];
+        if r.gain.abs() >= MISSING_MAX_GAIN {
+            sum += r.weight * r.lag_samples;
+            weight += r.weight;
+        }
+    }
+    if weight > 0.0 {
+        (sum / weight).round() as isize
+    } else {
+        0
+    }
+}
+
+/// What the whole delivery shares, for its figures.
+pub(crate) struct Findings {
+    /// Offset every stem shares (or most stems, when they differ), in samples.
+    pub offset_samples: isize,
+    /// −1 when every stem in the mix is inverted, else +1.
+    pub polarity: f64,
+}
+
+/// One stem's summary over its channels.
+struct Stem {
+    /// Index in the delivery.
+    index: usize,
+    /// Polarity of each channel relative to the reference (delivery polarity included).
+    signs: Vec<f64>,
+    /// Level error, dB (positive = louder than in the mix).
+    gain_db: f64,
+    /// Absolute shift, samples.
+    shift: isize,
+    /// Channel with the most weight.
+    main: usize,
+}
+
+/// Everything the classification reads.
+pub(crate) struct Classifier<'a> {
+    /// Readings per channel and stem.
+    pub readings: &'a [Vec<Reading>],
+    /// The delivery as finally aligned.
+    pub delivery: &'a Delivery<'a>,
+    /// What the linear model leaves, per segment.
+    pub segment_stats: &'a SegmentStats,
+    /// Analysis settings.
+    pub settings: &'a NullSettings,
+    /// Offset of the whole-delivery lock, samples.
+    pub lock_offset_samples: isize,
+}
+
+impl Classifier<'_> {
+    /// Pushes the findings into `report` and returns what the whole delivery shares.
+    pub fn classify(&self, report: &mut NullReport) -> Findings {
+        let num_stems = self.delivery.stems.len();
+        let mut present = Vec::new();
+        for i in 0..num_stems {
+            let gains: Vec<f64> = self.readings.iter().map(|c| c[i].gain).collect();
+            let largest = gains.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            report.stem_weights[i] = self.delivery.polarity * gains.iter().sum::<f64>()
+                / gains.len().max(1) as f64;
+            if self.delivery.is_silent(i) || largest < MISSING_MAX_GAIN {
+                report.push(Some(i), Cause::Missing, 1.0 - largest / MISSING_MAX_GAIN);
+                continue;
+            }
+            let (mut db, mut weight) = (0.0, 0.0);
+            for c in self.readings {
+                if c[i].gain.abs() >= MISSING_MAX_GAIN {
+                    db -= c[i].weight * 20.0 * c[i].gain.abs().log10();
+                    weight += c[i].weight;
+                }
+            }
+            let main = (0..self.readings.len())
+                .max_by(|&a, &b| self.readings[a][i].weight.total_cmp(&self.readings[b][i].weight))
+                .unwrap_or(0);
+            present.push(Stem {
+                index: i,
+                signs: gains
+                    .iter()
+                    .map(|g| if *g < 0.0 { -self.delivery.polarity } else { self.delivery.polarity })
+                    .collect(),
+                gain_db: db / weight.max(1e-300),
+                shift: self.delivery.shifts_samples[i],
+                main,
+            });
+        }
+        let Some(first) = present.first() else {
+            return Findings {
+                offset_samples: self.lock_offset_samples,
+                polarity: self.delivery.polarity,
+            };
+        };
+        let explained = self.explained_share(report);
+
+        // Offsets: the delivery's only when every stem shares it.
+        let offset_samples = if present.iter().all(|s| s.shift == first.shift) {
+            if first.shift != 0 {
+                report.push(None, Cause::Offset { samples: first.shift }, explained);
+            }
+            first.shift
+        } else {
+            for s in present.iter().filter(|s| s.shift != 0) {
+                report.push(Some(s.index), Cause::Offset { samples: s.shift }, explained);
+            }
+            mode(present.iter().map(|s| s.shift))
+        };
+
+        // Polarity: of the delivery, of a stem, or of one channel of a stem.
+        let all_inverted = present.iter().all(|s| s.signs.iter().all(|&g| g < 0.0));
+        if all_inverted {
+            report.push(None, Cause::Inverted, explained);
+        } else {
+            for s in &present {
+                let inverted: Vec<usize> = (0..s.signs.len()).filter(|&c| s.signs[c] < 0.0).collect();
+                if inverted.len() == s.signs.len() {
+                    report.push(Some(s.index), Cause::Inverted, explained);
+                } else {
+                    for &channel in &inverted {
+                        report.push_diagnosis(Diagnosis {
+                            channel: Some(channel),
+                            ..diagnosis(Some(s.index), Cause::Inverted, explained)
+                        });
+                    }
+                }
+            }
+        }
+        let findings = Findings {
+            offset_samples,
+            polarity: if all_inverted { -1.0 } else { 1.0 },
+        };
+
+        if let Some(confidence) = self.dynamics(report) {
+            report.push_diagnosis(Diagnosis {
+                processing: Some(Processing::Dynamics),
+                ..diagnosis(None, Cause::MasterProcessing, confidence)
+            });
+            return findings;
+        }
+        if let Some(deviation_db) = self.common_shape(&present) {
+            report.push_diagnosis(Diagnosis {
+                processing: Some(Processing::Equalizer),
+                deviation_db: Some(deviation_db),
+                ..diagnosis(None, Cause::MasterProcessing, explained)
+            });
+            return findings;
+        }
+        let mut nonlinear_stem = false;
+        for s in &present {
+            let r = &self.readings[s.main][s.index];
+            if r.resample_like {
+                nonlinear_stem = true;
+                report.push_diagnosis(Diagnosis {
+                    corner_hz: r.corner_hz,
+                    ..diagnosis(Some(s.index), Cause::Resampled, explained)
+                });
+            } else if r.deviation_db.abs() > FILTER_MIN_DB {
+                report.push_diagnosis(Diagnosis {
+                    processing: Some(Processing::Equalizer),
+                    deviation_db: Some(r.deviation_db),
+                    ..diagnosis(Some(s.index), Cause::Unexplained, explained)
+                });
+            }
+        }
+        let tolerance = self.settings.gain_tolerance_db;
+        let mean_db = present.iter().map(|s| s.gain_db).sum::<f64>() / present.len() as f64;
+        if present.len() > 1 && present.iter().all(|s| (s.gain_db - mean_db).abs() <= tolerance) {
+            if mean_db.abs() > tolerance {
+                report.push(None, Cause::Gained { db: mean_db }, explained);
+            }
+        } else {
+            for s in present.iter().filter(|s| s.gain_db.abs() > tolerance) {
+                report.push(Some(s.index), Cause::Gained { db: s.gain_db }, explained);
+            }
+        }
+        if !nonlinear_stem && self.residual_counts(report) {
+            report.push(None, Cause::Missing, 1.0 - explained);
+        }
+        findings
+    }
+
+    /// Share of the delivery's residual energy the linear model explains, 0..=1.
+    fn explained_share(&self, report: &mut NullReport) -> f64 {
+        let s = self.segment_stats;
+        let (residual, reference): (f64, f64) = (s.residual.iter().sum(), s.reference.iter().sum());
+        let model_rel_db = 10.0 * (residual.max(1e-300) / reference.max(1e-300)).log10();
+        report.model_residual_rel_db = Some(model_rel_db.max(-300.0));
+        let unexplained = 10f64.powf((model_rel_db - report.residual_rms_rel_db) / 10.0);
+        (1.0 - unexplained).clamp(0.0, 1.0)
+    }
+
+    /// True when the residual the model leaves is a real part of the delivery's residual.
+    fn residual_counts(&self, report: &NullReport) -> bool {
+        let Some(model_rel_db) = report.model_residual_rel_db else {
+            return false;
+        };
+        let reference_rms_dbfs = report.residual_rms_dbfs - report.residual_rms_rel_db;
+        model_rel_db - report.residual_rms_rel_db > 10.0 * RESIDUAL_MIN_SHARE.log10()
+            && reference_rms_dbfs + model_rel_db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
+    }
+
+    /// Dynamics on the mix bus: the residual the model leaves counts, a per-segment gain of the
+    /// fitted programme explains enough of it, and that gain falls as the programme gets
+    /// louder. Returns the confidence (−correlation), and sets the report's
+    /// `level_tracking`.
+    fn dynamics(&self, report: &mut NullReport) -> Option<f64> {
+        let s = self.segment_stats;
+        let loudest = s.fitted.iter().fold(0.0f64, |m, &e| m.max(e));
+        let floor = loudest * 10f64.powf(ACTIVE_SEGMENT_DB / 10.0);
+        let active: Vec<usize> = (0..s.fitted.len()).filter(|&m| s.fitted[m] > floor && s.fitted[m] > 0.0).collect();
+        if active.len() < 3 {
+            return None;
+        }
+        let gains: Vec<f64> = active.iter().map(|&m| s.cross[m] / s.fitted[m]).collect();
+        let levels: Vec<f64> = active.iter().map(|&m| 10.0 * s.fitted[m].log10()).collect();
+        let correlation = pearson(&gains, &levels);
+        report.level_tracking = Some(correlation);
+        let residual: f64 = s.residual.iter().sum();
+        let gain_energy: f64 = active.iter().map(|&m| s.cross[m] * s.cross[m] / s.fitted[m]).sum();
+        let gain_share = gain_energy / residual.max(1e-300);
+        (self.residual_counts(report)
+            && gain_share > DYNAMICS_MIN_GAIN_SHARE
+            && correlation <= DYNAMICS_MAX_LEVEL_CORRELATION)
+            .then_some(-correlation)
+    }
+
+    /// The same smooth non-flat shape on every stem in the mix (two or more): an EQ on the mix
+    /// bus. Returns its largest deviation from flat, dB.
+    fn common_shape(&self, present: &[Stem]) -> Option<f64> {
+        if present.len() < 2 {
+            return None;
+        }
+        let bands = &self.readings[present[0].main][present[0].index].bands;
+        let mut profile = vec![None; bands.len()];
+        for (b, slot) in profile.iter_mut().enumerate() {
+            let levels: Vec<f64> = present
+                .iter()
+                .filter_map(|s| self.readings[s.main][s.index].bands.get(b))
+                .filter(|band| band.valid)
+                .map(|band| band.level_db)
+                .collect();
+            if levels.is_empty() {
+                continue;
+            }
+            let mean = levels.iter().sum::<f64>() / levels.len() as f64;
+            if levels.iter().any(|l| (l - mean).abs() > COMMON_SHAPE_TOLERANCE_DB) {
+                return None;
+            }
+            *slot = Some(mean);
+        }
+        let levels: Vec<f64> = profile.iter().flatten().copied().collect();
+        let (lo, hi) = levels
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+        if levels.is_empty() || hi - lo <= FILTER_MIN_DB {
+            return None;
+        }
+        Some(if hi.abs() > lo.abs() { hi } else { lo })
+    }
+}
+
+/// A finding without details.
+fn diagnosis(stem_index: Option<usize>, cause: Cause, confidence: f64) -> Diagnosis {
+    Diagnosis {
+        stem_index,
+        cause,
+        confidence,
+        channel: None,
+        corner_hz: None,
+        processing: None,
+        deviation_db: None,
+    }
+}
+
+/// The most frequent value (ties to the first seen).
+fn mode(values: impl Iterator<Item = isize> + Clone) -> isize {
+    values
+        .clone()
+        .max_by_key(|v| values.clone().filter(|w| w == v).count())
+        .unwrap_or(0)
+}
+
+/// Pearson correlation of `a` and `b` (0 when either is constant).
+fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    if saa > 0.0 && sbb > 0.0 {
+        sab / (saa * sbb).sqrt()
+    } else {
+        0.0
+    }
+}
