@@ -90,12 +90,15 @@ impl Classifier<'_> {
     pub fn classify(&self, report: &mut NullReport) -> Findings {
         let num_stems = self.delivery.stems.len();
         let mut present = Vec::new();
+        let mut silent_stem = false;
         for i in 0..num_stems {
             let gains: Vec<f64> = self.readings.iter().map(|c| c[i].gain).collect();
             let largest = gains.iter().fold(0.0f64, |m, g| m.max(g.abs()));
             report.stem_weights[i] = self.delivery.polarity * gains.iter().sum::<f64>()
                 / gains.len().max(1) as f64;
-            if self.delivery.is_silent(i) || largest < MISSING_MAX_GAIN {
+            let silent = self.delivery.is_silent(i);
+            silent_stem |= silent;
+            if silent || largest < MISSING_MAX_GAIN {
                 report.push(Some(i), Cause::Missing, 1.0 - largest / MISSING_MAX_GAIN);
                 continue;
             }
@@ -208,7 +211,10 @@ impl Classifier<'_> {
                 report.push(Some(s.index), Cause::Gained { db: s.gain_db }, explained);
             }
         }
-        if !nonlinear_stem && self.residual_counts(report) {
+        // What the model leaves is missing material, unless a stem's own nonlinear fault
+        // (a resampler's aliasing) or a silent stem (its material is the missing part)
+        // accounts for it.
+        if !nonlinear_stem && !silent_stem && self.residual_counts(report) {
             report.push(None, Cause::Missing, 1.0 - explained);
         }
         findings

@@ -16,7 +16,8 @@
 //!    `> fail_dbfs` (−40) FAIL, WARN between. A PASS ends the analysis.
 //! 3. **Model** (otherwise), the cause read off a fitted model rather than off thresholds
 //!    tuned to particular faults:
-//!    - *Per-stem alignment* (`align.rs`): each stem against the reference minus the others.
+//!    - *Per-stem alignment* (`align.rs`): each stem against the reference minus the others,
+//!      within ±250 ms of the lock.
 //!    - *Multiple-input system identification* (`spectral.rs`): per channel and frequency bin,
 //!      the transfer function `Hᵢ(f)` from every stem to the reference, all stems at once
 //!      (least squares over Hann segments), so each stem is judged in the presence of the
@@ -82,6 +83,9 @@ impl Default for NullSettings {
 
 /// Block length of the loudest-window search, in samples.
 const ENERGY_BLOCK_SAMPLES: usize = 1024;
+/// Largest offset of one stem relative to the whole-delivery lock that the per-stem
+/// alignment searches, in milliseconds (the lock itself spans `±max_offset_ms`).
+const STEM_MAX_OFFSET_MS: f64 = 250.0;
 /// Rounds of "fit the transfer functions, move each stem by the integer lag its phase shows".
 const MAX_FIT_ROUNDS: usize = 3;
 
@@ -168,7 +172,9 @@ pub fn analyze(
 
     // The model: per-stem alignment, then transfer functions until their phase shows no
     // integer lag left.
-    align::align_stems(&mut correlator, reference, &mut delivery, range.clone());
+    let stem_max_lag = max_lag.min((STEM_MAX_OFFSET_MS * sample_rate_hz / 1000.0) as usize);
+    let mut stem_correlator = CrossCorrelator::new(stem_max_lag, 6 * stem_max_lag.max(1024));
+    align::align_stems(&mut stem_correlator, reference, &mut delivery, range.clone());
     let segments = Segments::new(range.clone(), sample_rate_hz);
     let reader = Reader::new(segments.len, sample_rate_hz);
     let mut round = 0;
