@@ -5,8 +5,8 @@
 
 use super::delivery::Delivery;
 use super::report::{Cause, Diagnosis, NullReport, Processing};
-use super::spectral::SegmentStats;
-use super::transfer::Reading;
+use super::spectral::{SegmentStats, TransferModel};
+use super::transfer::{Reading, SIGNIFICANCE};
 use super::NullSettings;
 
 /// A stem whose low-frequency gain in the reference is below this (−10.5 dB; the faults the
@@ -27,6 +27,15 @@ const DYNAMICS_MAX_LEVEL_CORRELATION: f64 = -0.3;
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
 /// ...and its RMS is above `pass_dbfs` minus this (peaks sit ~10 dB above the RMS), in dB.
 const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
+/// Share of the model's residual energy above the corner for a lost top band.
+const TOP_BAND_RESIDUAL_SHARE: f64 = 0.9;
+/// The residual's share of the reference above the corner must exceed its share below by
+/// this factor.
+const TOP_BAND_CONCENTRATION: f64 = 100.0;
+/// The lost top band lies above this, Hz.
+const TOP_BAND_MIN_HZ: f64 = 2000.0;
+/// The stem that lost it drops across the corner by this much more than the reference, dB.
+const TOP_BAND_MIN_DROP_DB: f64 = 10.0;
 /// Segments quieter than this relative to the loudest one are left out of the level
 /// correlation, in dB.
 const ACTIVE_SEGMENT_DB: f64 = -60.0;
@@ -65,6 +74,8 @@ struct Stem {
     signs: Vec<f64>,
     /// Level error, dB (positive = louder than in the mix).
     gain_db: f64,
+    /// Standard error of `gain_db`, dB.
+    gain_error_db: f64,
     /// Absolute shift, samples.
     shift: isize,
     /// Channel with the most weight.
@@ -75,6 +86,10 @@ struct Stem {
 pub(crate) struct Classifier<'a> {
     /// Readings per channel and stem.
     pub readings: &'a [Vec<Reading>],
+    /// The fitted model (for the spectra of what it leaves).
+    pub model: &'a TransferModel,
+    /// Width of a bin of the model, Hz.
+    pub bin_hz: f64,
     /// The delivery as finally aligned.
     pub delivery: &'a Delivery<'a>,
     /// What the linear model leaves, per segment.
@@ -102,10 +117,12 @@ impl Classifier<'_> {
                 report.push(Some(i), Cause::Missing, 1.0 - largest / MISSING_MAX_GAIN);
                 continue;
             }
-            let (mut db, mut weight) = (0.0, 0.0);
+            let (mut db, mut weight, mut variance) = (0.0, 0.0, 0.0);
             for c in self.readings {
                 if c[i].gain.abs() >= MISSING_MAX_GAIN {
                     db -= c[i].weight * 20.0 * c[i].gain.abs().log10();
+                    let error_db = 20.0 / std::f64::consts::LN_10 * c[i].gain_error / c[i].gain.abs();
+                    variance += (c[i].weight * error_db).powi(2);
                     weight += c[i].weight;
                 }
             }
@@ -119,6 +136,7 @@ impl Classifier<'_> {
                     .map(|g| if *g < 0.0 { -self.delivery.polarity } else { self.delivery.polarity })
                     .collect(),
                 gain_db: db / weight.max(1e-300),
+                gain_error_db: variance.sqrt() / weight.max(1e-300),
                 shift: self.delivery.shifts_samples[i],
                 main,
             });
@@ -184,12 +202,14 @@ impl Classifier<'_> {
             return findings;
         }
         let mut nonlinear_stem = false;
+        let lost_top = self.top_band_loss(&present);
         for s in &present {
             let r = &self.readings[s.main][s.index];
-            if r.resample_like {
+            let lost = lost_top.filter(|&(i, _)| i == s.index).map(|(_, c)| c);
+            if r.resample_like || lost.is_some() {
                 nonlinear_stem = true;
                 report.push_diagnosis(Diagnosis {
-                    corner_hz: r.corner_hz,
+                    corner_hz: if r.resample_like { r.corner_hz } else { lost },
                     ..diagnosis(Some(s.index), Cause::Resampled, explained)
                 });
             } else if r.deviation_db.abs() > FILTER_MIN_DB {
@@ -200,14 +220,19 @@ impl Classifier<'_> {
                 });
             }
         }
+        // A gain error counts beyond the tolerance and beyond its standard error.
         let tolerance = self.settings.gain_tolerance_db;
+        let gained = |s: &Stem| {
+            s.gain_db.abs() > tolerance && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
+        };
         let mean_db = present.iter().map(|s| s.gain_db).sum::<f64>() / present.len() as f64;
-        if present.len() > 1 && present.iter().all(|s| (s.gain_db - mean_db).abs() <= tolerance) {
-            if mean_db.abs() > tolerance {
-                report.push(None, Cause::Gained { db: mean_db }, explained);
-            }
+        if present.len() > 1
+            && present.iter().all(|s| (s.gain_db - mean_db).abs() <= tolerance)
+            && present.iter().all(gained)
+        {
+            report.push(None, Cause::Gained { db: mean_db }, explained);
         } else {
-            for s in present.iter().filter(|s| s.gain_db.abs() > tolerance) {
+            for s in present.iter().filter(|s| gained(s)) {
                 report.push(Some(s.index), Cause::Gained { db: s.gain_db }, explained);
             }
         }
@@ -263,6 +288,56 @@ impl Classifier<'_> {
             && gain_share > DYNAMICS_MIN_GAIN_SHARE
             && correlation <= DYNAMICS_MAX_LEVEL_CORRELATION)
             .then_some(-correlation)
+    }
+
+    /// A stem that lost its top band with too little left there for its transfer function to
+    /// show it: the model's residual lies above a corner (where the reference holds what the
+    /// stem lacks), and one stem's spectrum drops across that corner far more than the
+    /// reference's. Returns the stem and the corner, Hz.
+    fn top_band_loss(&self, present: &[Stem]) -> Option<(usize, f64)> {
+        let m = self.model;
+        let bins = m.residual_power.first()?.len();
+        let sum = |v: &[Vec<f64>]| -> Vec<f64> {
+            (0..bins).map(|k| v.iter().map(|c| c[k]).sum()).collect()
+        };
+        let residual = sum(&m.residual_power);
+        let reference = sum(&m.reference_power);
+        let total: f64 = residual.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let (mut corner, mut above) = (bins, 0.0);
+        while corner > 1 && above < TOP_BAND_RESIDUAL_SHARE * total {
+            corner -= 1;
+            above += residual[corner];
+        }
+        if (corner as f64) * self.bin_hz < TOP_BAND_MIN_HZ || corner + 1 >= bins {
+            return None;
+        }
+        let mean = |p: &[f64], r: std::ops::Range<usize>| {
+            let n = r.len().max(1) as f64;
+            p[r].iter().sum::<f64>() / n
+        };
+        let share = |r: std::ops::Range<usize>| {
+            mean(&residual, r.clone()) / mean(&reference, r).max(1e-300)
+        };
+        if share(corner..bins) < TOP_BAND_CONCENTRATION * share(1..corner) {
+            return None;
+        }
+        let (below, over) = (corner / 2..corner, corner..(corner + corner / 4).clamp(corner + 1, bins));
+        let drop = |p: &[f64]| {
+            10.0 * (mean(p, below.clone()).max(1e-300) / mean(p, over.clone()).max(1e-300)).log10()
+        };
+        let reference_drop = drop(&reference);
+        present
+            .iter()
+            .map(|s| {
+                let power = sum(&m.stem_power.iter().map(|c| c[s.index].clone()).collect::<Vec<_>>());
+                (s.index, drop(&power) - reference_drop)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .filter(|&(_, d)| d > TOP_BAND_MIN_DROP_DB)
+            .map(|(i, _)| (i, corner as f64 * self.bin_hz))
     }
 
     /// The same smooth non-flat shape on every stem in the mix (two or more): an EQ on the mix

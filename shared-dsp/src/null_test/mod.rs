@@ -122,9 +122,15 @@ pub fn analyze(
     let w0 = loudest_window(reference_len, correlator.window_samples(), |n| {
         reference_mono(n as isize).powi(2)
     });
-    let peak = correlate(&mut correlator, w0, reference_mono, |n| {
-        (0..num_channels).map(|ch| delivery.sum(ch, n)).sum()
-    });
+    // First differences (pre-emphasis): a loud low stem's broad autocorrelation must not
+    // pull the peak (an inverted bass could otherwise win at a lag a note away).
+    let sum_mono = |n: isize| -> f64 { (0..num_channels).map(|ch| delivery.sum(ch, n)).sum() };
+    let peak = correlate(
+        &mut correlator,
+        w0,
+        |n| reference_mono(n) - reference_mono(n - 1),
+        |n| sum_mono(n) - sum_mono(n - 1),
+    );
     let offset = peak.lag_samples;
     delivery.polarity = if peak.correlation < 0.0 { -1.0 } else { 1.0 };
     delivery.shifts_samples.fill(offset);
@@ -175,7 +181,24 @@ pub fn analyze(
     let stem_max_lag = max_lag.min((STEM_MAX_OFFSET_MS * sample_rate_hz / 1000.0) as usize);
     let mut stem_correlator = CrossCorrelator::new(stem_max_lag, 6 * stem_max_lag.max(1024));
     align::align_stems(&mut stem_correlator, reference, &mut delivery, range.clone());
-    let segments = Segments::new(range.clone(), sample_rate_hz);
+    // Segments where every aligned stem exists (a shifted stem's missing end is not a fault
+    // of its transfer function).
+    let covered = (0..stems.len())
+        .filter(|&i| !delivery.is_silent(i))
+        .fold(range.clone(), |r, i| {
+            let shift = delivery.shifts_samples[i];
+            let len = stems[i].iter().map(|c| c.len()).max().unwrap_or(0) as isize;
+            let start = (r.start as isize).max(-shift) as usize;
+            let end = (r.end as isize).min(len - shift).max(start as isize) as usize;
+            start..end
+        });
+    let margin = (0.01 * sample_rate_hz) as usize;
+    let covered = (covered.start + margin)..covered.end.saturating_sub(margin);
+    let segments = if covered.len() >= range.len() / 2 {
+        Segments::new(covered, sample_rate_hz)
+    } else {
+        Segments::new(range.clone(), sample_rate_hz)
+    };
     let reader = Reader::new(segments.len, sample_rate_hz);
     let mut round = 0;
     let (model, readings) = loop {
@@ -183,7 +206,13 @@ pub fn analyze(
         let readings: Vec<Vec<transfer::Reading>> = (0..num_channels)
             .map(|ch| {
                 (0..stems.len())
-                    .map(|i| reader.read(&model.transfer[ch][i], &model.precision[ch][i]))
+                    .map(|i| {
+                        reader.read(
+                            &model.transfer[ch][i],
+                            &model.precision[ch][i],
+                            &model.noise[ch],
+                        )
+                    })
                     .collect()
             })
             .collect();
@@ -203,6 +232,8 @@ pub fn analyze(
     let segment_stats = spectral::segment_stats(reference, &delivery, &segments, &model);
     let findings = classify::Classifier {
         readings: &readings,
+        model: &model,
+        bin_hz: sample_rate_hz / segments.len as f64,
         delivery: &delivery,
         segment_stats: &segment_stats,
         settings,

@@ -189,6 +189,11 @@ impl NullReport {
             self.sum_level_diff_db,
             if self.sum_within_tolerance { "within tolerance" } else { "out of tolerance" },
         );
+        if let (Some(model_db), Some(tracking)) = (self.model_residual_rel_db, self.level_tracking) {
+            text += &format!(
+                "model residual {model_db:.1} dB re mix, level tracking {tracking:+.2}\n"
+            );
+        }
         for d in &self.diagnoses {
             let subject = d
                 .stem_index

@@ -70,12 +70,23 @@ impl Segments {
     }
 }
 
-/// The estimated transfer functions from each stem to the reference.
+/// The estimated transfer functions from each stem to the reference, and the spectra of
+/// what they leave.
 pub(crate) struct TransferModel {
     /// `H` per channel, stem and bin (`[ch][i][k]`).
     pub transfer: Vec<Vec<Vec<Complex<f64>>>>,
     /// Precision of each `H` (partial power), same layout.
     pub precision: Vec<Vec<Vec<f64>>>,
+    /// Residual power per segment and degree of freedom, per channel and bin
+    /// (`[ch][k]`): the variance of `Hᵢ` is this over its precision
+    /// (<https://en.wikipedia.org/wiki/Ordinary_least_squares#Finite_sample_properties>).
+    pub noise: Vec<Vec<f64>>,
+    /// Σ over segments of the residual power `|R − Σ Hᵢ·Xᵢ|²` per channel and bin.
+    pub residual_power: Vec<Vec<f64>>,
+    /// Σ `|R|²` per channel and bin.
+    pub reference_power: Vec<Vec<f64>>,
+    /// Σ `|Xᵢ|²` per channel, stem and bin.
+    pub stem_power: Vec<Vec<Vec<f64>>>,
 }
 
 /// Windowed FFTs of the reference and the stems, segment by segment.
@@ -143,15 +154,24 @@ pub(crate) fn fit_transfer(
     let mut model = TransferModel {
         transfer: Vec::with_capacity(reference.len()),
         precision: Vec::with_capacity(reference.len()),
+        noise: Vec::with_capacity(reference.len()),
+        residual_power: Vec::with_capacity(reference.len()),
+        reference_power: Vec::with_capacity(reference.len()),
+        stem_power: Vec::with_capacity(reference.len()),
     };
+    let dof = (segments.starts.len() as f64 - k_stems as f64).max(1.0);
     let zero = Complex::new(0.0, 0.0);
     let mut spectra = vec![zero; bins * k_stems];
     let mut reference_spectrum = vec![zero; bins];
     for ch in 0..reference.len() {
         let mut a = vec![zero; bins * k_stems * k_stems];
         let mut b = vec![zero; bins * k_stems];
+        let mut reference_power = vec![0.0f64; bins];
         for &start in &segments.starts {
             transformer.transform(None, ch, start, &mut reference_spectrum);
+            for (p, r) in reference_power.iter_mut().zip(&reference_spectrum) {
+                *p += r.norm_sqr();
+            }
             for i in 0..k_stems {
                 transformer.transform(Some(i), ch, start, &mut spectra[i * bins..(i + 1) * bins]);
             }
@@ -177,6 +197,8 @@ pub(crate) fn fit_transfer(
         let floor = RIDGE_FLOOR * largest.max(1e-300);
         let mut transfer = vec![vec![zero; bins]; k_stems];
         let mut precision = vec![vec![0.0; bins]; k_stems];
+        let mut residual_power = vec![0.0f64; bins];
+        let mut stem_power = vec![vec![0.0f64; bins]; k_stems];
         let mut m = vec![zero; k_stems * k_stems];
         let mut rhs = vec![zero; k_stems];
         for k in 0..bins {
@@ -193,6 +215,10 @@ pub(crate) fn fit_transfer(
             for i in 0..k_stems {
                 rhs[i] = b[k * k_stems + i] - (0..k_stems).map(|j| m[i * k_stems + j]).sum::<Complex<f64>>();
             }
+            for (i, power) in stem_power.iter_mut().enumerate() {
+                power[k] = m[i * k_stems + i].re;
+            }
+            let gram = m.clone();
             for i in 0..k_stems {
                 let d = m[i * k_stems + i].re;
                 m[i * k_stems + i] += RIDGE * d + floor;
@@ -204,9 +230,23 @@ pub(crate) fn fit_transfer(
                 let diagonal = inverse[i * k_stems + i].re;
                 precision[i][k] = if diagonal > 0.0 { 1.0 / diagonal } else { 0.0 };
             }
+            // |R − Σ Hᵢ·Xᵢ|² summed = Σ|R|² − 2·Re Σ conj(Hᵢ)·bᵢ + Σ conj(Hᵢ)·Aᵢⱼ·Hⱼ.
+            let mut energy = reference_power[k];
+            for i in 0..k_stems {
+                let hi = transfer[i][k].conj();
+                energy -= 2.0 * (hi * b[k * k_stems + i]).re;
+                for j in 0..k_stems {
+                    energy += (hi * gram[i * k_stems + j] * transfer[j][k]).re;
+                }
+            }
+            residual_power[k] = energy.max(0.0);
         }
+        model.noise.push(residual_power.iter().map(|e| e / dof).collect());
         model.transfer.push(transfer);
         model.precision.push(precision);
+        model.residual_power.push(residual_power);
+        model.reference_power.push(reference_power);
+        model.stem_power.push(stem_power);
     }
     model
 }

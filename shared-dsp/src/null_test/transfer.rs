@@ -8,11 +8,16 @@
 //! - Polarity is the sign and a level error the size of `G = H·e^{−jωd}` at low frequencies
 //!   (the lowest bins holding [`GAIN_WEIGHT_SHARE`] of the stem's weight, below any roll-off).
 //! - The shape `|G(f)| / |g|` on third-octave bands: flat = nothing more; unity up to a corner
-//!   then falling for good = a sample-rate round trip (the corner names the intermediate rate);
-//!   any other deviation = a filter (EQ) on the stem.
+//!   then rising for good = a stem that lost its top band in a sample-rate round trip (the
+//!   reference holds what the stem lacks, so stem → reference is the *inverse* of the
+//!   resampler's roll-off; the corner names the intermediate rate); any other deviation = a
+//!   filter (EQ) on the stem (or, on every stem alike, on the mix bus).
 //!
 //! Weights `w` are the precisions of `H` (see `spectral.rs`), so bins where the stem is weak or
-//! masked by another stem count little.
+//! masked by another stem count little. Every band level and the gain carry a standard error
+//! from the fit's residual (`noise / w` per bin); a deviation counts only beyond
+//! [`SIGNIFICANCE`] standard errors, so what another stem's fault or missing material leaks
+//! into a stem's fit is not read as a fault of that stem.
 
 use std::sync::Arc;
 
@@ -23,10 +28,12 @@ use realfft::{ComplexToReal, RealFftPlanner};
 const GAIN_WEIGHT_SHARE: f64 = 0.1;
 /// A band counts when its mean bin weight is at least this fraction of the strongest band's.
 const VALID_BAND_WEIGHT: f64 = 1e-6;
-/// Level at which the roll-off corner is read, in dB re the low-frequency gain.
-const CORNER_DB: f64 = -3.0;
-/// A roll-off is sustained while every band above it stays below this, in dB.
-const ROLL_OFF_DB: f64 = -1.0;
+/// Level at which the (inverse) roll-off corner is read, in dB re the low-frequency gain.
+const CORNER_DB: f64 = 3.0;
+/// An inverse roll-off is sustained while every band above it stays above this, in dB.
+const ROLL_OFF_DB: f64 = 1.0;
+/// Standard errors a deviation (or a gain error) must exceed to count.
+pub(crate) const SIGNIFICANCE: f64 = 4.0;
 /// Below half the corner a roll-off (resampling) leaves the response within this, in dB.
 const PASSBAND_FLAT_DB: f64 = 1.0;
 
@@ -39,6 +46,8 @@ pub(crate) struct Band {
     pub level_db: f64,
     /// The band has enough of the stem to be read.
     pub valid: bool,
+    /// Standard error of the band's level, in dB.
+    pub error_db: f64,
 }
 
 /// What a stem's transfer function says, one channel.
@@ -46,6 +55,8 @@ pub(crate) struct Band {
 pub(crate) struct Reading {
     /// Signed low-frequency gain (1 = right, −1 = inverted, 0 = not in the reference).
     pub gain: f64,
+    /// Standard error of `gain`.
+    pub gain_error: f64,
     /// How far the stem, as aligned, lags the reference's copy of it, in samples
     /// (fractional; add its rounding to the stem's shift).
     pub lag_samples: f64,
@@ -102,14 +113,16 @@ impl Reader {
         std::f64::consts::TAU * k as f64 / self.len as f64
     }
 
-    /// Reads `transfer` weighted by `weights` (one value per bin, DC to Nyquist).
-    pub fn read(&self, transfer: &[Complex<f64>], weights: &[f64]) -> Reading {
+    /// Reads `transfer` weighted by `weights`, with the fit's residual `noise` (one value per
+    /// bin, DC to Nyquist).
+    pub fn read(&self, transfer: &[Complex<f64>], weights: &[f64], noise: &[f64]) -> Reading {
         let bins = transfer.len();
         let weight: f64 = weights.iter().sum();
         let quarter = bins / 2;
         if weight <= 0.0 {
             return Reading {
                 gain: 0.0,
+                gain_error: 0.0,
                 lag_samples: 0.0,
                 corner_hz: None,
                 resample_like: false,
@@ -154,21 +167,28 @@ impl Reader {
             .collect();
         // Gain from the lowest bins.
         let low_weight: f64 = weights[1..quarter.max(2)].iter().sum();
-        let (mut sum_w, mut sum_g) = (0.0f64, 0.0f64);
+        let (mut sum_w, mut sum_g, mut sum_noise) = (0.0f64, 0.0f64, 0.0f64);
         for k in 1..bins {
             sum_w += weights[k];
             sum_g += weights[k] * shape[k].re;
+            sum_noise += weights[k] * noise[k];
             if sum_w >= GAIN_WEIGHT_SHARE * low_weight {
                 break;
             }
         }
         let gain = if sum_w > 0.0 { sum_g / sum_w } else { 0.0 };
-        let bands = self.bands(&shape, weights);
+        let gain_error = if sum_w > 0.0 { sum_noise.sqrt() / sum_w } else { 0.0 };
+        let bands = self.bands(&shape, weights, noise, gain.abs());
         let gain_db = 20.0 * gain.abs().max(1e-12).log10();
+        // Relative levels, a deviation within its error counted as none.
         let relative: Vec<(f64, f64)> = bands
             .iter()
             .filter(|b| b.valid)
-            .map(|b| (b.centre_hz, b.level_db - gain_db))
+            .map(|b| {
+                let db = b.level_db - gain_db;
+                let significant = db.abs() > SIGNIFICANCE * b.error_db;
+                (b.centre_hz, if significant { db } else { 0.0 })
+            })
             .collect();
         let corner_hz = corner(&relative);
         let resample_like = corner_hz.is_some_and(|c| {
@@ -185,6 +205,7 @@ impl Reader {
             .fold(0.0, |m: f64, db| if db.abs() > m.abs() { db } else { m });
         Reading {
             gain,
+            gain_error,
             lag_samples: lag,
             corner_hz,
             resample_like,
@@ -194,45 +215,53 @@ impl Reader {
         }
     }
 
-    /// Weighted mean of `shape` per third-octave band.
-    fn bands(&self, shape: &[Complex<f64>], weights: &[f64]) -> Vec<Band> {
+    /// Weighted mean of `shape` per third-octave band, with its standard error (in dB, for
+    /// a level near `gain`).
+    fn bands(&self, shape: &[Complex<f64>], weights: &[f64], noise: &[f64], gain: f64) -> Vec<Band> {
         let bin_hz = self.sample_rate_hz / self.len as f64;
-        let raw: Vec<(f64, Complex<f64>, f64)> = self
+        let raw: Vec<(f64, Complex<f64>, f64, f64)> = self
             .edges
             .windows(2)
             .map(|e| {
                 let (lo, hi) = (e[0], e[1].min(shape.len()));
                 let w: f64 = weights[lo..hi].iter().sum();
                 let g: Complex<f64> = (lo..hi).map(|k| shape[k] * weights[k]).sum();
+                let variance: f64 = (lo..hi).map(|k| weights[k] * noise[k]).sum();
                 let centre_hz = (lo as f64 * (hi - 1).max(lo) as f64).sqrt() * bin_hz;
                 let mean_w = w / (hi - lo).max(1) as f64;
-                (centre_hz, if w > 0.0 { g / w } else { Complex::default() }, mean_w)
+                let (mean, error) = if w > 0.0 {
+                    (g / w, variance.sqrt() / w)
+                } else {
+                    (Complex::default(), f64::INFINITY)
+                };
+                (centre_hz, mean, mean_w, error)
             })
             .collect();
         let strongest = raw.iter().map(|b| b.2).fold(0.0, f64::max);
         raw.iter()
-            .map(|&(centre_hz, g, mean_w)| Band {
+            .map(|&(centre_hz, g, mean_w, error)| Band {
                 centre_hz,
                 level_db: 20.0 * g.norm().max(1e-12).log10(),
                 valid: mean_w > 0.0 && mean_w >= VALID_BAND_WEIGHT * strongest,
+                error_db: 20.0 * (1.0 + error / gain.max(g.norm()).max(1e-12)).log10(),
             })
             .collect()
     }
 }
 
 /// The frequency where the relative shape `(centre_hz, dB)` (valid bands, ascending) crosses
-/// [`CORNER_DB`] at the start of a roll-off that lasts to the top band, interpolated on log
-/// frequency; `None` when the top band is not below it.
+/// [`CORNER_DB`] at the start of an inverse roll-off that lasts to the top band, interpolated
+/// on log frequency; `None` when the top band is not above it.
 fn corner(relative: &[(f64, f64)]) -> Option<f64> {
     let &(_, top_db) = relative.last()?;
-    if top_db >= CORNER_DB {
+    if top_db <= CORNER_DB {
         return None;
     }
     let mut start = relative.len() - 1;
-    while start > 0 && relative[start - 1].1 < ROLL_OFF_DB {
+    while start > 0 && relative[start - 1].1 > ROLL_OFF_DB {
         start -= 1;
     }
-    let first = (start..relative.len()).find(|&b| relative[b].1 < CORNER_DB)?;
+    let first = (start..relative.len()).find(|&b| relative[b].1 > CORNER_DB)?;
     if first == 0 {
         return Some(relative[0].0);
     }

@@ -97,7 +97,9 @@ pub fn score(expected: &[Finding], report: &NullReport) -> Outcome {
     let reported = reported(report);
     let mut used = vec![false; reported.len()];
     let mut pairs = Vec::new();
-    let mut right = report.verdict != Verdict::Pass || expected.is_empty();
+    // A delivery that only sits at another offset is compensated and passes.
+    let compensated = expected.iter().all(|e| e.class == Class::DeliveryOffset);
+    let mut right = report.verdict != Verdict::Pass || compensated;
     for e in expected {
         if let Some(j) = (0..reported.len()).find(|&j| !used[j] && matches(e, &reported[j])) {
             used[j] = true;

@@ -36,12 +36,22 @@ impl Kind {
     }
 }
 
-/// `x` at `fs_in` → `via_hz` → back to `fs_in`, same length.
+/// `x` at `fs_in` → `via_hz` → back to `fs_in`, same length, time-aligned: the round trip's
+/// whole-sample delay (measured on an impulse) is removed, as a DAW's delay compensation
+/// would.
 pub fn round_trip(kind: Kind, x: &[f32], fs_in: u32, via_hz: u32) -> Vec<f32> {
-    let down = convert(kind, x, fs_in, via_hz);
-    let mut back = convert(kind, &down, via_hz, fs_in);
-    back.resize(x.len(), 0.0);
-    back
+    let trip = |x: &[f32]| convert(kind, &convert(kind, x, fs_in, via_hz), via_hz, fs_in);
+    let mut impulse = vec![0.0f32; 8192];
+    impulse[4096] = 1.0;
+    let response = trip(&impulse);
+    let peak = (0..response.len())
+        .max_by(|&a, &b| response[a].abs().total_cmp(&response[b].abs()))
+        .unwrap_or(4096);
+    let delay = peak as isize - 4096;
+    let back = trip(x);
+    (0..x.len() as isize)
+        .map(|n| back.get((n + delay).max(0) as usize).copied().filter(|_| n + delay >= 0).unwrap_or(0.0))
+        .collect()
 }
 
 fn convert(kind: Kind, x: &[f32], fs_in: u32, fs_out: u32) -> Vec<f32> {
