@@ -13,6 +13,8 @@ use super::{correlate, loudest_window, CrossCorrelator};
 
 /// Normalised correlation a stem's lag needs to be taken.
 const MIN_CORRELATION: f64 = 0.05;
+/// Share of the peak correlation at which a stem's delivered position is preferred.
+const HOME_SHARE: f64 = 0.9;
 /// Passes over the stems (each pass sees the lags the previous one found).
 const PASSES: usize = 2;
 
@@ -73,11 +75,22 @@ pub(crate) fn align_stems(
                 |n| others[(n - w0 as isize) as usize],
                 |n| own[(n - w0 as isize + max_lag as isize) as usize],
             );
-            if peak.lag_samples != 0
-                && peak.normalized > MIN_CORRELATION
-                && peak.correlation.abs() > peak.correlation_at_zero.abs()
+            // Prior: stems are exported from one start, so the stem's position as delivered
+            // (absolute shift 0) wins when it correlates almost as well as the peak (a
+            // periodic stem correlates well a few periods away too).
+            let home = -delivery.shifts_samples[i];
+            let lag = if home.unsigned_abs() <= max_lag
+                && correlator.correlation_at(home).abs() >= HOME_SHARE * peak.correlation.abs()
             {
-                delivery.shifts_samples[i] += peak.lag_samples;
+                home
+            } else {
+                peak.lag_samples
+            };
+            if lag != 0
+                && peak.normalized > MIN_CORRELATION
+                && correlator.correlation_at(lag).abs() > peak.correlation_at_zero.abs()
+            {
+                delivery.shifts_samples[i] += lag;
             }
         }
     }

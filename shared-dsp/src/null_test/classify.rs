@@ -31,7 +31,7 @@ const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
 const TOP_BAND_RESIDUAL_SHARE: f64 = 0.9;
 /// The residual's share of the reference above the corner must exceed its share below by
 /// this factor.
-const TOP_BAND_CONCENTRATION: f64 = 100.0;
+const TOP_BAND_CONCENTRATION: f64 = 10.0;
 /// The lost top band lies above this, Hz.
 const TOP_BAND_MIN_HZ: f64 = 2000.0;
 /// The stem that lost it drops across the corner by this much more than the reference, dB.
@@ -284,7 +284,14 @@ impl Classifier<'_> {
         let residual: f64 = s.residual.iter().sum();
         let gain_energy: f64 = active.iter().map(|&m| s.cross[m] * s.cross[m] / s.fitted[m]).sum();
         let gain_share = gain_energy / residual.max(1e-300);
-        (self.residual_counts(report)
+        report.varying_gain_share = Some(gain_share);
+        // Dynamics usually also change the overall level, which the linear model takes up, so
+        // what it leaves need only be audible, not a large share of the residual.
+        let reference_rms_dbfs = report.residual_rms_dbfs - report.residual_rms_rel_db;
+        let audible = report.model_residual_rel_db.is_some_and(|db| {
+            reference_rms_dbfs + db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
+        });
+        (audible
             && gain_share > DYNAMICS_MIN_GAIN_SHARE
             && correlation <= DYNAMICS_MAX_LEVEL_CORRELATION)
             .then_some(-correlation)
@@ -341,7 +348,8 @@ impl Classifier<'_> {
     }
 
     /// The same smooth non-flat shape on every stem in the mix (two or more): an EQ on the mix
-    /// bus. Returns its largest deviation from flat, dB.
+    /// bus. Each band counts where at least two stems read it; a level within its error of
+    /// unity counts as unity. Returns the largest deviation from flat, dB.
     fn common_shape(&self, present: &[Stem]) -> Option<f64> {
         if present.len() < 2 {
             return None;
@@ -349,17 +357,21 @@ impl Classifier<'_> {
         let bands = &self.readings[present[0].main][present[0].index].bands;
         let mut profile = vec![None; bands.len()];
         for (b, slot) in profile.iter_mut().enumerate() {
-            let levels: Vec<f64> = present
+            let levels: Vec<(f64, f64)> = present
                 .iter()
                 .filter_map(|s| self.readings[s.main][s.index].bands.get(b))
-                .filter(|band| band.valid)
-                .map(|band| band.level_db)
+                .filter(|band| band.valid && band.error.is_finite())
+                .map(|band| {
+                    let error_db = 20.0 * (1.0 + SIGNIFICANCE * band.error).log10();
+                    (band.significant_db(1.0), error_db)
+                })
                 .collect();
-            if levels.is_empty() {
+            if levels.len() < 2 {
                 continue;
             }
-            let mean = levels.iter().sum::<f64>() / levels.len() as f64;
-            if levels.iter().any(|l| (l - mean).abs() > COMMON_SHAPE_TOLERANCE_DB) {
+            let mean = levels.iter().map(|l| l.0).sum::<f64>() / levels.len() as f64;
+            let tolerance = |error_db: f64| COMMON_SHAPE_TOLERANCE_DB.max(error_db);
+            if levels.iter().any(|&(l, e)| (l - mean).abs() > tolerance(e)) {
                 return None;
             }
             *slot = Some(mean);

@@ -164,6 +164,7 @@ pub fn analyze(
         stem_weights: vec![1.0; stems.len()],
         model_residual_rel_db: None,
         level_tracking: None,
+        varying_gain_share: None,
         diagnoses: Vec::new(),
     };
     if report.verdict == Verdict::Pass || stats.residual_energy <= 0.0 || range.is_empty() {

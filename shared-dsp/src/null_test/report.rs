@@ -136,6 +136,9 @@ pub struct NullReport {
     /// the programme level: strongly negative for dynamics on the mix bus (`None` when not
     /// examined).
     pub level_tracking: Option<f64>,
+    /// Share (0..=1) of the unexplained residual that a gain changing from one 10 ms frame to
+    /// the next explains (`None` when not examined).
+    pub varying_gain_share: Option<f64>,
     /// Findings, whole-delivery ones first.
     pub diagnoses: Vec<Diagnosis>,
 }
@@ -189,9 +192,14 @@ impl NullReport {
             self.sum_level_diff_db,
             if self.sum_within_tolerance { "within tolerance" } else { "out of tolerance" },
         );
-        if let (Some(model_db), Some(tracking)) = (self.model_residual_rel_db, self.level_tracking) {
+        if let (Some(model_db), Some(tracking), Some(share)) = (
+            self.model_residual_rel_db,
+            self.level_tracking,
+            self.varying_gain_share,
+        ) {
             text += &format!(
-                "model residual {model_db:.1} dB re mix, level tracking {tracking:+.2}\n"
+                "model residual {model_db:.1} dB re mix, level tracking {tracking:+.2}, varying \
+                 gain {share:.2}\n"
             );
         }
         for d in &self.diagnoses {

@@ -296,22 +296,30 @@ fn invert(m: &[Complex<f64>], n: usize) -> Vec<Complex<f64>> {
     inv
 }
 
-/// Per-segment energies of the fitted model, summed over channels and bins (Hermitian
-/// spectrum): what the linear per-stem model explains and what it leaves.
+/// Sub-frames per segment that the frame statistics use: the middle half of each segment
+/// (where its Hann window is large; the hop is half a segment, so they tile the programme),
+/// cut into this many frames of a segment's eighth (10.7 ms at 48 kHz).
+const FRAMES_PER_SEGMENT: usize = 4;
+
+/// Per-frame energies of the fitted model in the time domain, summed over channels: what the
+/// linear per-stem model explains and what it leaves, frame by frame (frames of an eighth of
+/// a segment, from the middle half of each segment, weighted by the segment's window²).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SegmentStats {
-    /// `Σ |R − Σ Hᵢ·Xᵢ|²` per segment (the residual no linear per-stem model explains).
+    /// `Σ e²` per frame, `e` = reference − Σ hᵢ∗stemᵢ (what no linear per-stem model
+    /// explains).
     pub residual: Vec<f64>,
-    /// `Σ |Σ Hᵢ·Xᵢ|²` per segment (the fitted reference).
+    /// `Σ y²` per frame, `y` = Σ hᵢ∗stemᵢ (the fitted reference).
     pub fitted: Vec<f64>,
-    /// `Σ Re(residual·conj(fitted))` per segment: the part of the residual that is the
-    /// fitted programme scaled, i.e. a gain that changes from segment to segment.
+    /// `Σ e·y` per frame: the part of the residual that is the fitted programme scaled, i.e.
+    /// a gain that changes from frame to frame.
     pub cross: Vec<f64>,
-    /// `Σ |R|²` per segment (the reference).
+    /// `Σ x²` per frame (the reference).
     pub reference: Vec<f64>,
 }
 
-/// Computes [`SegmentStats`] of `model` over the same segments.
+/// Computes [`SegmentStats`] of `model` over the same segments (the fitted and residual
+/// spectra of each segment back in the time domain).
 pub(crate) fn segment_stats(
     reference: &[&[f32]],
     delivery: &Delivery,
@@ -320,18 +328,24 @@ pub(crate) fn segment_stats(
 ) -> SegmentStats {
     let k_stems = delivery.stems.len();
     let bins = segments.num_bins();
-    let mut transformer = SegmentTransformer::new(reference, delivery, segments.len);
+    let len = segments.len;
+    let mut transformer = SegmentTransformer::new(reference, delivery, len);
+    let inverse = RealFftPlanner::<f64>::new().plan_fft_inverse(len);
+    let mut inverse_scratch = inverse.make_scratch_vec();
     let zero = Complex::new(0.0, 0.0);
     let mut reference_spectrum = vec![zero; bins];
     let mut stem_spectrum = vec![zero; bins];
     let mut fitted = vec![zero; bins];
-    let count = segments.starts.len();
+    let mut fitted_time = vec![0.0; len];
+    let mut residual_time = vec![0.0; len];
+    let count = segments.starts.len() * FRAMES_PER_SEGMENT;
     let mut stats = SegmentStats {
         residual: vec![0.0; count],
         fitted: vec![0.0; count],
         cross: vec![0.0; count],
         reference: vec![0.0; count],
     };
+    let frame = len / (2 * FRAMES_PER_SEGMENT);
     for ch in 0..reference.len() {
         for (s, &start) in segments.starts.iter().enumerate() {
             transformer.transform(None, ch, start, &mut reference_spectrum);
@@ -342,13 +356,30 @@ pub(crate) fn segment_stats(
                     *y += h * x;
                 }
             }
-            for (k, (r, y)) in reference_spectrum.iter().zip(&fitted).enumerate() {
-                let weight = if k == 0 || k == bins - 1 { 1.0 } else { 2.0 };
-                let e = r - y;
-                stats.residual[s] += weight * e.norm_sqr();
-                stats.fitted[s] += weight * y.norm_sqr();
-                stats.cross[s] += weight * (e * y.conj()).re;
-                stats.reference[s] += weight * r.norm_sqr();
+            // Residual spectrum into `reference_spectrum`.
+            for (r, y) in reference_spectrum.iter_mut().zip(&fitted) {
+                *r -= y;
+            }
+            for (spectrum, time) in [
+                (&mut fitted, &mut fitted_time),
+                (&mut reference_spectrum, &mut residual_time),
+            ] {
+                spectrum[0].im = 0.0;
+                spectrum[bins - 1].im = 0.0;
+                inverse
+                    .process_with_scratch(spectrum, time, &mut inverse_scratch)
+                    .expect("buffer lengths match the plan");
+            }
+            for j in 0..FRAMES_PER_SEGMENT {
+                let index = s * FRAMES_PER_SEGMENT + j;
+                let first = len / 4 + j * frame;
+                for n in first..first + frame {
+                    let (y, e) = (fitted_time[n], residual_time[n]);
+                    stats.residual[index] += e * e;
+                    stats.fitted[index] += y * y;
+                    stats.cross[index] += e * y;
+                    stats.reference[index] += (e + y) * (e + y);
+                }
             }
         }
     }

@@ -28,9 +28,10 @@ use realfft::{ComplexToReal, RealFftPlanner};
 const GAIN_WEIGHT_SHARE: f64 = 0.1;
 /// A band counts when its mean bin weight is at least this fraction of the strongest band's.
 const VALID_BAND_WEIGHT: f64 = 1e-6;
-/// Level at which the (inverse) roll-off corner is read, in dB re the low-frequency gain.
+/// Deviation at which the top-band corner is read, in dB re the low-frequency gain.
 const CORNER_DB: f64 = 3.0;
-/// An inverse roll-off is sustained while every band above it stays above this, in dB.
+/// A top-band deviation is sustained while every band above it deviates by more than this,
+/// in dB.
 const ROLL_OFF_DB: f64 = 1.0;
 /// Standard errors a deviation (or a gain error) must exceed to count.
 pub(crate) const SIGNIFICANCE: f64 = 4.0;
@@ -46,8 +47,21 @@ pub(crate) struct Band {
     pub level_db: f64,
     /// The band has enough of the stem to be read.
     pub valid: bool,
-    /// Standard error of the band's level, in dB.
-    pub error_db: f64,
+    /// Standard error of the band's mean gain (linear, same scale as the gain).
+    pub error: f64,
+}
+
+impl Band {
+    /// The band's level relative to `gain_db` when it differs from it by more than
+    /// [`SIGNIFICANCE`] standard errors, else 0 dB.
+    pub fn significant_db(&self, gain: f64) -> f64 {
+        let level = 10f64.powf(self.level_db / 20.0);
+        if (level - gain.abs()).abs() > SIGNIFICANCE * self.error {
+            self.level_db - 20.0 * gain.abs().max(1e-12).log10()
+        } else {
+            0.0
+        }
+    }
 }
 
 /// What a stem's transfer function says, one channel.
@@ -178,17 +192,12 @@ impl Reader {
         }
         let gain = if sum_w > 0.0 { sum_g / sum_w } else { 0.0 };
         let gain_error = if sum_w > 0.0 { sum_noise.sqrt() / sum_w } else { 0.0 };
-        let bands = self.bands(&shape, weights, noise, gain.abs());
-        let gain_db = 20.0 * gain.abs().max(1e-12).log10();
+        let bands = self.bands(&shape, weights, noise);
         // Relative levels, a deviation within its error counted as none.
         let relative: Vec<(f64, f64)> = bands
             .iter()
             .filter(|b| b.valid)
-            .map(|b| {
-                let db = b.level_db - gain_db;
-                let significant = db.abs() > SIGNIFICANCE * b.error_db;
-                (b.centre_hz, if significant { db } else { 0.0 })
-            })
+            .map(|b| (b.centre_hz, b.significant_db(gain)))
             .collect();
         let corner_hz = corner(&relative);
         let resample_like = corner_hz.is_some_and(|c| {
@@ -215,9 +224,8 @@ impl Reader {
         }
     }
 
-    /// Weighted mean of `shape` per third-octave band, with its standard error (in dB, for
-    /// a level near `gain`).
-    fn bands(&self, shape: &[Complex<f64>], weights: &[f64], noise: &[f64], gain: f64) -> Vec<Band> {
+    /// Weighted mean of `shape` per third-octave band, with its standard error.
+    fn bands(&self, shape: &[Complex<f64>], weights: &[f64], noise: &[f64]) -> Vec<Band> {
         let bin_hz = self.sample_rate_hz / self.len as f64;
         let raw: Vec<(f64, Complex<f64>, f64, f64)> = self
             .edges
@@ -243,30 +251,32 @@ impl Reader {
                 centre_hz,
                 level_db: 20.0 * g.norm().max(1e-12).log10(),
                 valid: mean_w > 0.0 && mean_w >= VALID_BAND_WEIGHT * strongest,
-                error_db: 20.0 * (1.0 + error / gain.max(g.norm()).max(1e-12)).log10(),
+                error,
             })
             .collect()
     }
 }
 
-/// The frequency where the relative shape `(centre_hz, dB)` (valid bands, ascending) crosses
-/// [`CORNER_DB`] at the start of an inverse roll-off that lasts to the top band, interpolated
-/// on log frequency; `None` when the top band is not above it.
+/// The frequency where the relative shape `(centre_hz, dB)` (valid bands, ascending) first
+/// deviates by [`CORNER_DB`] in a deviation that lasts to the top band, interpolated on log
+/// frequency; `None` when the top band is within it. The deviation is mostly a rise (the
+/// reference holds the top band the stem lost); a fall where a resampler left images the
+/// reference lacks.
 fn corner(relative: &[(f64, f64)]) -> Option<f64> {
     let &(_, top_db) = relative.last()?;
-    if top_db <= CORNER_DB {
+    if top_db.abs() <= CORNER_DB {
         return None;
     }
     let mut start = relative.len() - 1;
-    while start > 0 && relative[start - 1].1 > ROLL_OFF_DB {
+    while start > 0 && relative[start - 1].1.abs() > ROLL_OFF_DB {
         start -= 1;
     }
-    let first = (start..relative.len()).find(|&b| relative[b].1 > CORNER_DB)?;
+    let first = (start..relative.len()).find(|&b| relative[b].1.abs() > CORNER_DB)?;
     if first == 0 {
         return Some(relative[0].0);
     }
-    let (f0, d0) = relative[first - 1];
-    let (f1, d1) = relative[first];
+    let (f0, d0) = (relative[first - 1].0, relative[first - 1].1.abs());
+    let (f1, d1) = (relative[first].0, relative[first].1.abs());
     let t = ((d0 - CORNER_DB) / (d0 - d1)).clamp(0.0, 1.0);
     Some(f0 * (f1 / f0).powf(t))
 }
