@@ -114,6 +114,14 @@ fn run_set(kind: SetKind, seed: u64) -> SetResult {
         }
         let report = run(&reference, &delivery, case_fs);
         let outcome = score(&expected, &report);
+        println!(
+            "CASE {} {kind:?}: {} | model {:?} dB, tracking {:?}, varying gain {:?}",
+            if outcome.right { "right" } else { "WRONG" },
+            describe(&faults, &names),
+            report.model_residual_rel_db.map(|v| v.round()),
+            report.level_tracking.map(|v| (v * 100.0).round() / 100.0),
+            report.varying_gain_share.map(|v| (v * 100.0).round() / 100.0),
+        );
         result.cases += 1;
         result.confusion.add(&outcome.pairs);
         if typical(&faults) {

@@ -16,12 +16,16 @@ const MISSING_MAX_GAIN: f64 = 0.3;
 const FILTER_MIN_DB: f64 = 0.5;
 /// Every stem's band level within this of the common shape makes it a mix-bus EQ, in dB.
 const COMMON_SHAPE_TOLERANCE_DB: f64 = 1.0;
-/// Share of the model's residual a per-segment gain of the fitted programme must explain
-/// for dynamics on the mix bus.
-const DYNAMICS_MIN_GAIN_SHARE: f64 = 0.2;
-/// Correlation of that per-segment gain with the programme level (dB) at or below which it
-/// follows the level (compression, limiting, clipping pull the loud parts down).
-const DYNAMICS_MAX_LEVEL_CORRELATION: f64 = -0.3;
+/// Share of the model's residual that a gain changing frame by frame must explain for gain
+/// riding on the mix bus (compressor, limiter: 0.65–0.8 on the matrix; a stem left out of
+/// the delivery, 0.25 at most), as long as that gain falls rather than rises with level.
+const GAIN_RIDING_MIN_SHARE: f64 = 0.5;
+/// Correlation of the frame gain with the programme level (dB) at or below which the residual
+/// is level-dependent distortion (a clipper: −0.77 on the matrix; a stem left out, −0.45 at
+/// most) ...
+const CLIPPING_MAX_LEVEL_CORRELATION: f64 = -0.6;
+/// ... provided the frame gain explains at least this share of it.
+const CLIPPING_MIN_SHARE: f64 = 0.05;
 /// The model's residual counts when it holds at least this share of the delivery's residual
 /// energy...
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
@@ -265,10 +269,11 @@ impl Classifier<'_> {
             && reference_rms_dbfs + model_rel_db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
     }
 
-    /// Dynamics on the mix bus: the residual the model leaves counts, a per-segment gain of the
-    /// fitted programme explains enough of it, and that gain falls as the programme gets
-    /// louder. Returns the confidence (−correlation), and sets the report's
-    /// `level_tracking`.
+    /// Dynamics on the mix bus: what the model leaves is audible and either a gain changing
+    /// frame by frame explains most of it (and falls, not rises, with level: gain riding), or
+    /// that gain follows the programme level closely (level-dependent distortion: clipping).
+    /// Returns the confidence, and sets the report's `level_tracking` and
+    /// `varying_gain_share`.
     fn dynamics(&self, report: &mut NullReport) -> Option<f64> {
         let s = self.segment_stats;
         let loudest = s.fitted.iter().fold(0.0f64, |m, &e| m.max(e));
@@ -291,10 +296,10 @@ impl Classifier<'_> {
         let audible = report.model_residual_rel_db.is_some_and(|db| {
             reference_rms_dbfs + db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
         });
-        (audible
-            && gain_share > DYNAMICS_MIN_GAIN_SHARE
-            && correlation <= DYNAMICS_MAX_LEVEL_CORRELATION)
-            .then_some(-correlation)
+        let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
+        let clipping =
+            correlation <= CLIPPING_MAX_LEVEL_CORRELATION && gain_share >= CLIPPING_MIN_SHARE;
+        (audible && (riding || clipping)).then_some(gain_share.max(-correlation))
     }
 
     /// A stem that lost its top band with too little left there for its transfer function to
