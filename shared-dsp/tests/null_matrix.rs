@@ -108,10 +108,15 @@ fn run_set(kind: SetKind, seed: u64) -> SetResult {
         } else {
             (&audio, fs)
         };
-        let (reference, delivery, expected) = faults::apply(stems, &faults, case_fs);
-        if naive_residual_peak_dbfs(&reference, &delivery) < MIN_VISIBLE_DBFS {
+        // Every fault must be visible on its own.
+        let visible = faults.iter().all(|f| {
+            let (reference, delivery, _) = faults::apply(stems, &[*f], case_fs);
+            naive_residual_peak_dbfs(&reference, &delivery) >= MIN_VISIBLE_DBFS
+        });
+        if !visible {
             continue;
         }
+        let (reference, delivery, expected) = faults::apply(stems, &faults, case_fs);
         let report = run(&reference, &delivery, case_fs);
         let outcome = score(&expected, &report);
         println!(

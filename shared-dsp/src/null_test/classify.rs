@@ -31,13 +31,18 @@ const CLIPPING_MIN_SHARE: f64 = 0.05;
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
 /// ...and its RMS is above `pass_dbfs` minus this (peaks sit ~10 dB above the RMS), in dB.
 const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
+/// Largest fit-round lag change read as a bus EQ's group delay rather than an offset, samples.
+const BUS_EQ_MAX_GROUP_DELAY_SAMPLES: isize = 2;
 /// Share of the model's residual energy above the corner for a lost top band.
 const TOP_BAND_RESIDUAL_SHARE: f64 = 0.9;
 /// The residual's share of the reference above the corner must exceed its share below by
 /// this factor.
 const TOP_BAND_CONCENTRATION: f64 = 10.0;
-/// The lost top band lies above this, Hz.
-const TOP_BAND_MIN_HZ: f64 = 2000.0;
+/// The lost top band lies above this fraction of the Nyquist frequency.
+const TOP_BAND_MIN_NYQUIST_SHARE: f64 = 0.2;
+/// A stem holds at least this share of the reference's power just below the corner to have
+/// lost anything above it.
+const TOP_BAND_MIN_STEM_SHARE: f64 = 0.001;
 /// The stem that lost it drops across the corner by this much more than the reference, dB.
 const TOP_BAND_MIN_DROP_DB: f64 = 10.0;
 /// Segments quieter than this relative to the loudest one are left out of the level
@@ -102,6 +107,8 @@ pub(crate) struct Classifier<'a> {
     pub settings: &'a NullSettings,
     /// Offset of the whole-delivery lock, samples.
     pub lock_offset_samples: isize,
+    /// Each stem's shift as the correlation alignment found it, before the fit rounds.
+    pub align_shifts: &'a [isize],
 }
 
 impl Classifier<'_> {
@@ -145,13 +152,25 @@ impl Classifier<'_> {
                 main,
             });
         }
-        let Some(first) = present.first() else {
+        if present.is_empty() {
             return Findings {
                 offset_samples: self.lock_offset_samples,
                 polarity: self.delivery.polarity,
             };
         };
         let explained = self.explained_share(report);
+        // An EQ on the mix bus delays each stem by its group delay where the stem has its
+        // energy: that is no offset, so such a stem keeps the lag its correlation found.
+        let bus_eq = self.common_shape(&present);
+        if bus_eq.is_some() {
+            for s in present.iter_mut() {
+                let aligned = self.align_shifts[s.index];
+                if (s.shift - aligned).abs() <= BUS_EQ_MAX_GROUP_DELAY_SAMPLES {
+                    s.shift = aligned;
+                }
+            }
+        }
+        let first = &present[0];
 
         // Offsets: the delivery's only when every stem shares it.
         let offset_samples = if present.iter().all(|s| s.shift == first.shift) {
@@ -197,7 +216,7 @@ impl Classifier<'_> {
             });
             return findings;
         }
-        if let Some(deviation_db) = self.common_shape(&present) {
+        if let Some(deviation_db) = bus_eq {
             report.push_diagnosis(Diagnosis {
                 processing: Some(Processing::Equalizer),
                 deviation_db: Some(deviation_db),
@@ -205,18 +224,30 @@ impl Classifier<'_> {
             });
             return findings;
         }
+        let lost_top = self.top_band_loss(report, &present);
         let mut nonlinear_stem = false;
-        let lost_top = self.top_band_loss(&present);
         for s in &present {
             let r = &self.readings[s.main][s.index];
-            let lost = lost_top.filter(|&(i, _)| i == s.index).map(|(_, c)| c);
+            let lost = lost_top.iter().find(|&&(i, _)| i == s.index).map(|&(_, c)| c);
             if r.resample_like || lost.is_some() {
                 nonlinear_stem = true;
                 report.push_diagnosis(Diagnosis {
                     corner_hz: if r.resample_like { r.corner_hz } else { lost },
                     ..diagnosis(Some(s.index), Cause::Resampled, explained)
                 });
-            } else if r.deviation_db.abs() > FILTER_MIN_DB {
+            }
+        }
+        // What the model leaves is missing material, unless a stem's own nonlinear fault
+        // (a resampler's aliasing) or a silent stem (its material is the missing part)
+        // accounts for it. With material missing, what the other stems' fits absorb of it is
+        // not read as their filtering.
+        let missing = !nonlinear_stem && !silent_stem && self.residual_counts(report);
+        for s in present.iter().filter(|_| !missing) {
+            let r = &self.readings[s.main][s.index];
+            if !r.resample_like
+                && !lost_top.iter().any(|&(i, _)| i == s.index)
+                && r.deviation_db.abs() > FILTER_MIN_DB
+            {
                 report.push_diagnosis(Diagnosis {
                     processing: Some(Processing::Equalizer),
                     deviation_db: Some(r.deviation_db),
@@ -240,10 +271,7 @@ impl Classifier<'_> {
                 report.push(Some(s.index), Cause::Gained { db: s.gain_db }, explained);
             }
         }
-        // What the model leaves is missing material, unless a stem's own nonlinear fault
-        // (a resampler's aliasing) or a silent stem (its material is the missing part)
-        // accounts for it.
-        if !nonlinear_stem && !silent_stem && self.residual_counts(report) {
+        if missing {
             report.push(None, Cause::Missing, 1.0 - explained);
         }
         findings
@@ -269,6 +297,15 @@ impl Classifier<'_> {
             && reference_rms_dbfs + model_rel_db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
     }
 
+    /// True when what the model leaves is loud enough to matter (its RMS within
+    /// [`RESIDUAL_RMS_MARGIN_DB`] of the pass limit or above).
+    fn audible(&self, report: &NullReport) -> bool {
+        let reference_rms_dbfs = report.residual_rms_dbfs - report.residual_rms_rel_db;
+        report.model_residual_rel_db.is_some_and(|db| {
+            reference_rms_dbfs + db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
+        })
+    }
+
     /// Dynamics on the mix bus: what the model leaves is audible and either a gain changing
     /// frame by frame explains most of it (and falls, not rises, with level: gain riding), or
     /// that gain follows the programme level closely (level-dependent distortion: clipping).
@@ -292,10 +329,7 @@ impl Classifier<'_> {
         report.varying_gain_share = Some(gain_share);
         // Dynamics usually also change the overall level, which the linear model takes up, so
         // what it leaves need only be audible, not a large share of the residual.
-        let reference_rms_dbfs = report.residual_rms_dbfs - report.residual_rms_rel_db;
-        let audible = report.model_residual_rel_db.is_some_and(|db| {
-            reference_rms_dbfs + db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
-        });
+        let audible = self.audible(report);
         let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
         let clipping =
             correlation <= CLIPPING_MAX_LEVEL_CORRELATION && gain_share >= CLIPPING_MIN_SHARE;
@@ -305,10 +339,15 @@ impl Classifier<'_> {
     /// A stem that lost its top band with too little left there for its transfer function to
     /// show it: the model's residual lies above a corner (where the reference holds what the
     /// stem lacks), and one stem's spectrum drops across that corner far more than the
-    /// reference's. Returns the stem and the corner, Hz.
-    fn top_band_loss(&self, present: &[Stem]) -> Option<(usize, f64)> {
+    /// reference's. Returns each such stem with the corner, Hz.
+    fn top_band_loss(&self, report: &NullReport, present: &[Stem]) -> Vec<(usize, f64)> {
         let m = self.model;
-        let bins = m.residual_power.first()?.len();
+        let Some(bins) = m.residual_power.first().map(Vec::len) else {
+            return Vec::new();
+        };
+        if !self.audible(report) {
+            return Vec::new();
+        }
         let sum = |v: &[Vec<f64>]| -> Vec<f64> {
             (0..bins).map(|k| v.iter().map(|c| c[k]).sum()).collect()
         };
@@ -316,15 +355,15 @@ impl Classifier<'_> {
         let reference = sum(&m.reference_power);
         let total: f64 = residual.iter().sum();
         if total <= 0.0 {
-            return None;
+            return Vec::new();
         }
         let (mut corner, mut above) = (bins, 0.0);
         while corner > 1 && above < TOP_BAND_RESIDUAL_SHARE * total {
             corner -= 1;
             above += residual[corner];
         }
-        if (corner as f64) * self.bin_hz < TOP_BAND_MIN_HZ || corner + 1 >= bins {
-            return None;
+        if corner < (TOP_BAND_MIN_NYQUIST_SHARE * bins as f64) as usize || corner + 1 >= bins {
+            return Vec::new();
         }
         let mean = |p: &[f64], r: std::ops::Range<usize>| {
             let n = r.len().max(1) as f64;
@@ -334,22 +373,26 @@ impl Classifier<'_> {
             mean(&residual, r.clone()) / mean(&reference, r).max(1e-300)
         };
         if share(corner..bins) < TOP_BAND_CONCENTRATION * share(1..corner) {
-            return None;
+            return Vec::new();
         }
         let (below, over) = (corner / 2..corner, corner..(corner + corner / 4).clamp(corner + 1, bins));
         let drop = |p: &[f64]| {
             10.0 * (mean(p, below.clone()).max(1e-300) / mean(p, over.clone()).max(1e-300)).log10()
         };
         let reference_drop = drop(&reference);
+        let reference_below: f64 = reference[below.clone()].iter().sum();
         present
             .iter()
-            .map(|s| {
-                let power = sum(&m.stem_power.iter().map(|c| c[s.index].clone()).collect::<Vec<_>>());
-                (s.index, drop(&power) - reference_drop)
+            .filter_map(|s| {
+                let power: Vec<f64> = (0..bins)
+                    .map(|k| m.stem_power.iter().map(|c| c[s.index][k]).sum())
+                    .collect();
+                let stem_below: f64 = power[below.clone()].iter().sum();
+                (stem_below >= TOP_BAND_MIN_STEM_SHARE * reference_below
+                    && drop(&power) - reference_drop > TOP_BAND_MIN_DROP_DB)
+                    .then_some((s.index, corner as f64 * self.bin_hz))
             })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .filter(|&(_, d)| d > TOP_BAND_MIN_DROP_DB)
-            .map(|(i, _)| (i, corner as f64 * self.bin_hz))
+            .collect()
     }
 
     /// The same smooth non-flat shape on every stem in the mix (two or more): an EQ on the mix

@@ -182,6 +182,7 @@ pub fn analyze(
     let stem_max_lag = max_lag.min((STEM_MAX_OFFSET_MS * sample_rate_hz / 1000.0) as usize);
     let mut stem_correlator = CrossCorrelator::new(stem_max_lag, 6 * stem_max_lag.max(1024));
     align::align_stems(&mut stem_correlator, reference, &mut delivery, range.clone());
+    let align_shifts = delivery.shifts_samples.clone();
     // Segments where every aligned stem exists (a shifted stem's missing end is not a fault
     // of its transfer function).
     let covered = (0..stems.len())
@@ -239,6 +240,7 @@ pub fn analyze(
         segment_stats: &segment_stats,
         settings,
         lock_offset_samples: offset,
+        align_shifts: &align_shifts,
     }
     .classify(&mut report);
 

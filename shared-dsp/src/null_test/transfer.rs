@@ -32,7 +32,11 @@ const VALID_BAND_WEIGHT: f64 = 1e-6;
 const CORNER_DB: f64 = 3.0;
 /// A top-band deviation is sustained while every band above it deviates by more than this,
 /// in dB.
-const ROLL_OFF_DB: f64 = 1.0;
+const SUSTAINED_DB: f64 = 1.0;
+/// A resampler's deviation reaches this somewhere above the corner (its stopband), in dB.
+const RESAMPLED_MIN_DB: f64 = 6.0;
+/// A resampler's corner lies above this fraction of the Nyquist frequency.
+const RESAMPLED_MIN_CORNER: f64 = 0.25;
 /// Standard errors a deviation (or a gain error) must exceed to count.
 pub(crate) const SIGNIFICANCE: f64 = 4.0;
 /// Below half the corner a roll-off (resampling) leaves the response within this, in dB.
@@ -74,9 +78,10 @@ pub(crate) struct Reading {
     /// How far the stem, as aligned, lags the reference's copy of it, in samples
     /// (fractional; add its rounding to the stem's shift).
     pub lag_samples: f64,
-    /// Where the shape falls [`CORNER_DB`] below the gain for good, Hz.
+    /// Where the shape first deviates by [`CORNER_DB`] from the gain, Hz.
     pub corner_hz: Option<f64>,
-    /// The roll-off is a resampler's: flat below half the corner.
+    /// The deviation is a resampler's: flat below half the corner, at least
+    /// [`RESAMPLED_MIN_DB`] above it, corner in the top three quarters of the band.
     pub resample_like: bool,
     /// Largest deviation of the shape from flat below the roll-off (or everywhere), in dB
     /// (signed: positive = boost).
@@ -200,13 +205,23 @@ impl Reader {
             .map(|b| (b.centre_hz, b.significant_db(gain)))
             .collect();
         let corner_hz = corner(&relative);
+        let nyquist_hz = 0.5 * self.sample_rate_hz;
         let resample_like = corner_hz.is_some_and(|c| {
-            relative
+            let flat_below = relative
                 .iter()
                 .filter(|(f, _)| *f < 0.5 * c)
-                .all(|(_, db)| db.abs() < PASSBAND_FLAT_DB)
+                .all(|(_, db)| db.abs() < PASSBAND_FLAT_DB);
+            let deep = relative
+                .iter()
+                .filter(|(f, _)| *f >= c)
+                .any(|(_, db)| db.abs() >= RESAMPLED_MIN_DB);
+            c >= RESAMPLED_MIN_CORNER * nyquist_hz && flat_below && deep
         });
-        let limit_hz = corner_hz.map_or(f64::INFINITY, |c| 0.5 * c);
+        let limit_hz = if resample_like {
+            corner_hz.map_or(f64::INFINITY, |c| 0.5 * c)
+        } else {
+            f64::INFINITY
+        };
         let deviation_db = relative
             .iter()
             .filter(|(f, _)| *f < limit_hz)
@@ -258,17 +273,17 @@ impl Reader {
 }
 
 /// The frequency where the relative shape `(centre_hz, dB)` (valid bands, ascending) first
-/// deviates by [`CORNER_DB`] in a deviation that lasts to the top band, interpolated on log
-/// frequency; `None` when the top band is within it. The deviation is mostly a rise (the
-/// reference holds the top band the stem lost); a fall where a resampler left images the
-/// reference lacks.
+/// deviates by [`CORNER_DB`] in a deviation that lasts to the top band (every band above it
+/// beyond [`SUSTAINED_DB`]), interpolated on log frequency. A stem that lost its top band
+/// rises there (the reference holds what the stem lacks); one a resampler left images in
+/// falls (the stem holds what the reference lacks).
 fn corner(relative: &[(f64, f64)]) -> Option<f64> {
     let &(_, top_db) = relative.last()?;
     if top_db.abs() <= CORNER_DB {
         return None;
     }
     let mut start = relative.len() - 1;
-    while start > 0 && relative[start - 1].1.abs() > ROLL_OFF_DB {
+    while start > 0 && relative[start - 1].1.abs() > SUSTAINED_DB {
         start -= 1;
     }
     let first = (start..relative.len()).find(|&b| relative[b].1.abs() > CORNER_DB)?;
