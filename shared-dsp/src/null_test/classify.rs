@@ -31,6 +31,8 @@ const CLIPPING_MIN_SHARE: f64 = 0.05;
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
 /// ...and its RMS is above `pass_dbfs` minus this (peaks sit ~10 dB above the RMS), in dB.
 const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
+/// A stem's lag off the whole samples by more than this (and its error) is fractional.
+const FRACTIONAL_LAG_MIN_SAMPLES: f64 = 0.05;
 /// Largest fit-round lag change read as a bus EQ's group delay rather than an offset, samples.
 const BUS_EQ_MAX_GROUP_DELAY_SAMPLES: isize = 2;
 /// Share of the model's residual energy above the corner for a lost top band.
@@ -226,10 +228,17 @@ impl Classifier<'_> {
         }
         let lost_top = self.top_band_loss(report, &present);
         let mut nonlinear_stem = false;
+        let explained_fully = !self.residual_counts(report);
         for s in &present {
             let r = &self.readings[s.main][s.index];
             let lost = lost_top.iter().find(|&&(i, _)| i == s.index).map(|&(_, c)| c);
-            if r.resample_like || lost.is_some() {
+            // A whole-sample offset is an export error; a significant fraction of a sample,
+            // with nothing else the linear model cannot explain, is what a sample-rate
+            // conversion's filter leaves on a stem with no top band to lose.
+            let fraction = r.lag_samples - r.lag_samples.round();
+            let fractional = explained_fully
+                && fraction.abs() > FRACTIONAL_LAG_MIN_SAMPLES.max(SIGNIFICANCE * r.lag_error);
+            if r.resample_like || lost.is_some() || fractional {
                 nonlinear_stem = true;
                 report.push_diagnosis(Diagnosis {
                     corner_hz: if r.resample_like { r.corner_hz } else { lost },
@@ -388,10 +397,13 @@ impl Classifier<'_> {
                     .map(|k| m.stem_power.iter().map(|c| c[s.index][k]).sum())
                     .collect();
                 let stem_below: f64 = power[below.clone()].iter().sum();
-                (stem_below >= TOP_BAND_MIN_STEM_SHARE * reference_below
-                    && drop(&power) - reference_drop > TOP_BAND_MIN_DROP_DB)
-                    .then_some((s.index, corner as f64 * self.bin_hz))
+                (stem_below >= TOP_BAND_MIN_STEM_SHARE * reference_below)
+                    .then(|| (s.index, drop(&power) - reference_drop))
             })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .filter(|&(_, d)| d > TOP_BAND_MIN_DROP_DB)
+            .map(|(i, _)| (i, corner as f64 * self.bin_hz))
+            .into_iter()
             .collect()
     }
 

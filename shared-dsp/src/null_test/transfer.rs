@@ -78,6 +78,8 @@ pub(crate) struct Reading {
     /// How far the stem, as aligned, lags the reference's copy of it, in samples
     /// (fractional; add its rounding to the stem's shift).
     pub lag_samples: f64,
+    /// Standard error of `lag_samples`, samples.
+    pub lag_error: f64,
     /// Where the shape first deviates by [`CORNER_DB`] from the gain, Hz.
     pub corner_hz: Option<f64>,
     /// The deviation is a resampler's: flat below half the corner, at least
@@ -143,6 +145,7 @@ impl Reader {
                 gain: 0.0,
                 gain_error: 0.0,
                 lag_samples: 0.0,
+                lag_error: f64::INFINITY,
                 corner_hz: None,
                 resample_like: false,
                 deviation_db: 0.0,
@@ -170,15 +173,18 @@ impl Reader {
         let lag_int = -peak as f64;
         let sign = if at(peak) < 0.0 { -1.0 } else { 1.0 };
         // Fractional lag: weighted phase slope below fs/4 of what remains.
-        let (mut num, mut den) = (0.0f64, 0.0f64);
+        // Its standard error from the phase's, var(φ) ≈ noise / (2·w·|G|²).
+        let (mut num, mut den, mut variance) = (0.0f64, 0.0f64, 0.0f64);
         for k in 1..quarter {
             let w = self.omega(k);
             let g = transfer[k] * Complex::from_polar(sign, -w * lag_int);
             let weight_k = weights[k] * g.norm();
             num += weight_k * w * g.arg();
             den += weight_k * w * w;
+            variance += 0.5 * weights[k] * w * w * noise[k];
         }
         let lag = lag_int + if den > 0.0 { num / den } else { 0.0 };
+        let lag_error = if den > 0.0 { variance.sqrt() / den } else { f64::INFINITY };
         let shape: Vec<Complex<f64>> = transfer
             .iter()
             .enumerate()
@@ -231,6 +237,7 @@ impl Reader {
             gain,
             gain_error,
             lag_samples: lag,
+            lag_error,
             corner_hz,
             resample_like,
             deviation_db,
@@ -272,21 +279,21 @@ impl Reader {
     }
 }
 
-/// The frequency where the relative shape `(centre_hz, dB)` (valid bands, ascending) first
-/// deviates by [`CORNER_DB`] in a deviation that lasts to the top band (every band above it
-/// beyond [`SUSTAINED_DB`]), interpolated on log frequency. A stem that lost its top band
-/// rises there (the reference holds what the stem lacks); one a resampler left images in
-/// falls (the stem holds what the reference lacks).
+/// The corner of the top-band deviation: from the deepest deviation (largest |dB|) down
+/// through the bands that deviate by more than [`SUSTAINED_DB`], the first that deviates by
+/// more than [`CORNER_DB`], interpolated on log frequency (`None` when the deepest is within
+/// it). A stem that lost its top band rises there (the reference holds what the stem lacks);
+/// one a resampler left images in falls (the stem holds what the reference lacks).
 fn corner(relative: &[(f64, f64)]) -> Option<f64> {
-    let &(_, top_db) = relative.last()?;
-    if top_db.abs() <= CORNER_DB {
+    let deepest = (0..relative.len()).max_by(|&a, &b| relative[a].1.abs().total_cmp(&relative[b].1.abs()))?;
+    if relative[deepest].1.abs() <= CORNER_DB {
         return None;
     }
-    let mut start = relative.len() - 1;
+    let mut start = deepest;
     while start > 0 && relative[start - 1].1.abs() > SUSTAINED_DB {
         start -= 1;
     }
-    let first = (start..relative.len()).find(|&b| relative[b].1.abs() > CORNER_DB)?;
+    let first = (start..=deepest).find(|&b| relative[b].1.abs() > CORNER_DB)?;
     if first == 0 {
         return Some(relative[0].0);
     }
