@@ -147,6 +147,19 @@ fn run_set(kind: SetKind, seed: u64) -> SetResult {
 }
 
 #[test]
+fn debug_one() {
+    if std::env::var("NULL_DEBUG").is_err() {
+        return;
+    }
+    let set = stems::build(SetKind::Band, 48_000.0, SECONDS);
+    let audio: Vec<Stem> = set.into_iter().map(|s| s.audio).collect();
+    let faults = [Fault::Resampled { stem: 0, kind: null_support::resamplers::Kind::Linear, via_hz: 44_100 }];
+    let (reference, delivery, _) = faults::apply(&audio, &faults, 48_000.0);
+    let report = run(&reference, &delivery, 48_000.0);
+    eprintln!("{}", report.summary());
+}
+
+#[test]
 fn breakage_matrix() {
     let sets = [
         (SetKind::Band, 101),

@@ -227,6 +227,16 @@ impl Classifier<'_> {
             return findings;
         }
         let lost_top = self.top_band_loss(report, &present);
+        if std::env::var("NULL_DEBUG").is_ok() {
+            for s in &present {
+                let r = &self.readings[s.main][s.index];
+                eprintln!("stem {} gain {:.4}±{:.4} lag {:.3}±{:.3} corner {:?} rs {} dev {:.2}", s.index, r.gain, r.gain_error, r.lag_samples, r.lag_error, r.corner_hz, r.resample_like, r.deviation_db);
+                for b in r.bands.iter().filter(|b| b.valid) {
+                    eprint!("{:.0}:{:.2}/{:.2} ", b.centre_hz, b.significant_db(r.gain), b.level_db);
+                }
+                eprintln!();
+            }
+        }
         let mut nonlinear_stem = false;
         let explained_fully = !self.residual_counts(report);
         for s in &present {

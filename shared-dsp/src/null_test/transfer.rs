@@ -34,9 +34,11 @@ const CORNER_DB: f64 = 3.0;
 /// in dB.
 const SUSTAINED_DB: f64 = 1.0;
 /// A resampler's deviation reaches this somewhere above the corner (its stopband), in dB.
-const RESAMPLED_MIN_DB: f64 = 6.0;
+const RESAMPLED_MIN_DB: f64 = 3.0;
 /// A resampler's corner lies above this fraction of the Nyquist frequency.
 const RESAMPLED_MIN_CORNER: f64 = 0.25;
+/// Half-width of the smoothing of the corner's refinement, bins.
+const REFINE_HALF_BINS: usize = 4;
 /// Standard errors a deviation (or a gain error) must exceed to count.
 pub(crate) const SIGNIFICANCE: f64 = 4.0;
 /// Below half the corner a roll-off (resampling) leaves the response within this, in dB.
@@ -210,7 +212,7 @@ impl Reader {
             .filter(|b| b.valid)
             .map(|b| (b.centre_hz, b.significant_db(gain)))
             .collect();
-        let corner_hz = corner(&relative);
+        let corner_hz = corner(&relative).map(|c| self.refine_corner(&shape, weights, gain, c));
         let nyquist_hz = 0.5 * self.sample_rate_hz;
         let resample_like = corner_hz.is_some_and(|c| {
             let flat_below = relative
@@ -244,6 +246,29 @@ impl Reader {
             bands,
             weight,
         }
+    }
+
+    /// The corner `coarse_hz` (read on third-octave bands) refined to the bin: within the
+    /// octave around it, the first bin whose weighted mean shape over ±[`REFINE_HALF_BINS`]
+    /// deviates from `gain` by more than [`CORNER_DB`].
+    fn refine_corner(&self, shape: &[Complex<f64>], weights: &[f64], gain: f64, coarse_hz: f64) -> f64 {
+        let bin_hz = self.sample_rate_hz / self.len as f64;
+        let last = shape.len() - 1;
+        let lo = ((coarse_hz / 2f64.sqrt() / bin_hz) as usize).clamp(1, last);
+        let hi = ((coarse_hz * 2f64.sqrt() / bin_hz) as usize).clamp(lo, last);
+        let limit = 10f64.powf(CORNER_DB / 20.0);
+        for k in lo..=hi {
+            let range = k.saturating_sub(REFINE_HALF_BINS).max(1)..(k + REFINE_HALF_BINS + 1).min(shape.len());
+            let w: f64 = weights[range.clone()].iter().sum();
+            if w <= 0.0 {
+                continue;
+            }
+            let mean = range.map(|j| shape[j].norm() * weights[j]).sum::<f64>() / w / gain.abs().max(1e-12);
+            if mean > limit || mean < 1.0 / limit {
+                return k as f64 * bin_hz;
+            }
+        }
+        coarse_hz
     }
 
     /// Weighted mean of `shape` per third-octave band, with its standard error.

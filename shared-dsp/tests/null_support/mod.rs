@@ -76,9 +76,11 @@ fn matches(expected: &Finding, reported: &Finding) -> bool {
             expected.amount == reported.amount
         }
         Class::Gain | Class::DeliveryGain => (expected.amount - reported.amount).abs() <= 0.05,
+        // A stem with no top band to lose shows its resampling only as a fractional
+        // delay: the corner is then unknown (reported as 0).
         Class::Resampled => {
             let nyquist = 0.5 * expected.amount.min(48_000.0);
-            reported.amount > 0.0 && reported.amount <= 1.1 * nyquist
+            reported.amount <= 1.1 * nyquist
         }
         _ => true,
     }
