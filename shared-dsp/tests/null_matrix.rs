@@ -151,11 +151,11 @@ fn debug_one() {
     if std::env::var("NULL_DEBUG").is_err() {
         return;
     }
-    let set = stems::build(SetKind::Band, 48_000.0, SECONDS);
+    let set = stems::build(SetKind::Band, 96_000.0, SECONDS);
     let audio: Vec<Stem> = set.into_iter().map(|s| s.audio).collect();
-    let faults = [Fault::Resampled { stem: 0, kind: null_support::resamplers::Kind::Linear, via_hz: 44_100 }];
-    let (reference, delivery, _) = faults::apply(&audio, &faults, 48_000.0);
-    let report = run(&reference, &delivery, 48_000.0);
+    let faults = [Fault::Resampled { stem: 3, kind: null_support::resamplers::Kind::Linear, via_hz: 48_000 }];
+    let (reference, delivery, _) = faults::apply(&audio, &faults, 96_000.0);
+    let report = run(&reference, &delivery, 96_000.0);
     eprintln!("{}", report.summary());
 }
 

@@ -33,6 +33,12 @@ const RESIDUAL_MIN_SHARE: f64 = 0.1;
 const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
 /// A stem's lag off the whole samples by more than this (and its error) is fractional.
 const FRACTIONAL_LAG_MIN_SAMPLES: f64 = 0.05;
+/// Correlation of the residual's frame envelope with one stem's above which the residual is
+/// that stem's own (nonlinear) error (a resampler's aliasing: 0.77 where the other stems
+/// reach 0.37) ...
+const ENVELOPE_MIN_CORRELATION: f64 = 0.6;
+/// ... by at least this margin over the next stem.
+const ENVELOPE_MIN_MARGIN: f64 = 0.3;
 /// Largest fit-round lag change read as a bus EQ's group delay rather than an offset, samples.
 const BUS_EQ_MAX_GROUP_DELAY_SAMPLES: isize = 2;
 /// Share of the model's residual energy above the corner for a lost top band.
@@ -256,6 +262,21 @@ impl Classifier<'_> {
                 });
             }
         }
+        // What the model leaves follows one stem's envelope closely: that stem's own nonlinear
+        // error (a resampler's aliasing), if its transfer function shows it was touched.
+        if !nonlinear_stem && self.residual_counts(report) {
+            if let Some(i) = self.envelope_match(&present) {
+                let r = &self.readings[present.iter().find(|s| s.index == i).map_or(0, |s| s.main)][i];
+                let nyquist_hz = 0.5 * self.bin_hz * (self.model.residual_power[0].len() - 1) as f64;
+                if r.deviation_db.abs() > FILTER_MIN_DB || r.corner_hz.is_some() {
+                    nonlinear_stem = true;
+                    report.push_diagnosis(Diagnosis {
+                        corner_hz: r.corner_hz.filter(|&c| c >= 0.25 * nyquist_hz),
+                        ..diagnosis(Some(i), Cause::Resampled, explained)
+                    });
+                }
+            }
+        }
         // What the model leaves is missing material, unless a stem's own nonlinear fault
         // (a resampler's aliasing) or a silent stem (its material is the missing part)
         // accounts for it. With material missing, what the other stems' fits absorb of it is
@@ -314,6 +335,37 @@ impl Classifier<'_> {
         let reference_rms_dbfs = report.residual_rms_dbfs - report.residual_rms_rel_db;
         model_rel_db - report.residual_rms_rel_db > 10.0 * RESIDUAL_MIN_SHARE.log10()
             && reference_rms_dbfs + model_rel_db > self.settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
+    }
+
+    /// The stem whose frame envelope (RMS per frame) the model's residual follows with a
+    /// correlation of at least [`ENVELOPE_MIN_CORRELATION`], clearly more than any other.
+    fn envelope_match(&self, present: &[Stem]) -> Option<usize> {
+        let s = self.segment_stats;
+        let residual: Vec<f64> = s.residual.iter().map(|e| e.sqrt()).collect();
+        match present
+            .iter()
+            .map(|stem| {
+                let envelope: Vec<f64> = s.stems[stem.index].iter().map(|e| e.sqrt()).collect();
+                (stem.index, pearson(&residual, &envelope))
+            })
+            .fold([None, None], |[best, second]: [Option<(usize, f64)>; 2], c| {
+                if best.is_none_or(|b| c.1 > b.1) {
+                    [Some(c), best]
+                } else if second.is_none_or(|s| c.1 > s.1) {
+                    [best, Some(c)]
+                } else {
+                    [best, second]
+                }
+            })
+            .into_iter()
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            &[Some((i, best)), second] => (best >= ENVELOPE_MIN_CORRELATION
+                && best - second.map_or(0.0, |s| s.1) >= ENVELOPE_MIN_MARGIN)
+                .then_some(i),
+            _ => None,
+        }
     }
 
     /// True when what the model leaves is loud enough to matter (its RMS within

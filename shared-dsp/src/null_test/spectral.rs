@@ -103,6 +103,18 @@ struct SegmentTransformer<'a> {
     time: Vec<f64>,
     /// FFT scratch.
     scratch: Vec<Complex<f64>>,
+    /// Energies of the frames (see [`SegmentStats`]) of the last windowed input.
+    last_frames: [f64; FRAMES_PER_SEGMENT],
+}
+
+/// Energies of the [`FRAMES_PER_SEGMENT`] frames of the middle half of a windowed segment.
+fn frame_energies(time: &[f64]) -> [f64; FRAMES_PER_SEGMENT] {
+    let len = time.len();
+    let frame = len / (2 * FRAMES_PER_SEGMENT);
+    std::array::from_fn(|j| {
+        let first = len / 4 + j * frame;
+        time[first..first + frame].iter().map(|v| v * v).sum()
+    })
 }
 
 impl<'a> SegmentTransformer<'a> {
@@ -116,6 +128,7 @@ impl<'a> SegmentTransformer<'a> {
                 .collect(),
             time: fft.make_input_vec(),
             scratch: fft.make_scratch_vec(),
+            last_frames: [0.0; FRAMES_PER_SEGMENT],
             fft,
         }
     }
@@ -135,6 +148,7 @@ impl<'a> SegmentTransformer<'a> {
         for (v, w) in self.time.iter_mut().zip(&self.window) {
             *v *= w;
         }
+        self.last_frames = frame_energies(&self.time);
         self.fft
             .process_with_scratch(&mut self.time, out, &mut self.scratch)
             .expect("buffer lengths match the plan");
@@ -316,6 +330,8 @@ pub(crate) struct SegmentStats {
     pub cross: Vec<f64>,
     /// `Σ x²` per frame (the reference).
     pub reference: Vec<f64>,
+    /// `Σ sᵢ²` per stem and frame (the aligned stems as delivered).
+    pub stems: Vec<Vec<f64>>,
 }
 
 /// Computes [`SegmentStats`] of `model` over the same segments (the fitted and residual
@@ -344,6 +360,7 @@ pub(crate) fn segment_stats(
         fitted: vec![0.0; count],
         cross: vec![0.0; count],
         reference: vec![0.0; count],
+        stems: vec![vec![0.0; count]; k_stems],
     };
     let frame = len / (2 * FRAMES_PER_SEGMENT);
     for ch in 0..reference.len() {
@@ -354,6 +371,9 @@ pub(crate) fn segment_stats(
                 transformer.transform(Some(i), ch, start, &mut stem_spectrum);
                 for ((y, x), h) in fitted.iter_mut().zip(&stem_spectrum).zip(&model.transfer[ch][i]) {
                     *y += h * x;
+                }
+                for (j, e) in transformer.last_frames.iter().enumerate() {
+                    stats.stems[i][s * FRAMES_PER_SEGMENT + j] += e;
                 }
             }
             // Residual spectrum into `reference_spectrum`.
