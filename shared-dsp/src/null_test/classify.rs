@@ -31,6 +31,8 @@ const CLIPPING_MIN_SHARE: f64 = 0.05;
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
 /// ...and its RMS is above `pass_dbfs` minus this (peaks sit ~10 dB above the RMS), in dB.
 const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
+/// Smallest level error reported on a resampled stem, dB.
+const RESAMPLED_MIN_GAIN_DB: f64 = 0.5;
 /// A stem's lag off the whole samples by more than this (and its error) is fractional.
 const FRACTIONAL_LAG_MIN_SAMPLES: f64 = 0.05;
 /// Correlation of the residual's frame envelope with one stem's above which the residual is
@@ -170,7 +172,9 @@ impl Classifier<'_> {
         // An EQ on the mix bus delays each stem by its group delay where the stem has its
         // energy: that is no offset, so such a stem keeps the lag its correlation found.
         let bus_eq = self.common_shape(&present);
-        if bus_eq.is_some() {
+        // Likewise when the model leaves audible material: what a stem's fit absorbs of it
+        // can tilt its phase by a sample.
+        if bus_eq.is_some() || self.residual_counts(report) {
             for s in present.iter_mut() {
                 let aligned = self.align_shifts[s.index];
                 if (s.shift - aligned).abs() <= BUS_EQ_MAX_GROUP_DELAY_SAMPLES {
@@ -244,6 +248,7 @@ impl Classifier<'_> {
             }
         }
         let mut nonlinear_stem = false;
+        let mut resampled = Vec::new();
         let explained_fully = !self.residual_counts(report);
         for s in &present {
             let r = &self.readings[s.main][s.index];
@@ -256,6 +261,7 @@ impl Classifier<'_> {
                 && fraction.abs() > FRACTIONAL_LAG_MIN_SAMPLES.max(SIGNIFICANCE * r.lag_error);
             if r.resample_like || lost.is_some() || fractional {
                 nonlinear_stem = true;
+                resampled.push(s.index);
                 report.push_diagnosis(Diagnosis {
                     corner_hz: if r.resample_like { r.corner_hz } else { lost },
                     ..diagnosis(Some(s.index), Cause::Resampled, explained)
@@ -270,6 +276,7 @@ impl Classifier<'_> {
                 let nyquist_hz = 0.5 * self.bin_hz * (self.model.residual_power[0].len() - 1) as f64;
                 if r.deviation_db.abs() > FILTER_MIN_DB || r.corner_hz.is_some() {
                     nonlinear_stem = true;
+                    resampled.push(i);
                     report.push_diagnosis(Diagnosis {
                         corner_hz: r.corner_hz.filter(|&c| c >= 0.25 * nyquist_hz),
                         ..diagnosis(Some(i), Cause::Resampled, explained)
@@ -284,9 +291,7 @@ impl Classifier<'_> {
         let missing = !nonlinear_stem && !silent_stem && self.residual_counts(report);
         for s in present.iter().filter(|_| !missing) {
             let r = &self.readings[s.main][s.index];
-            if !r.resample_like
-                && !lost_top.iter().any(|&(i, _)| i == s.index)
-                && r.deviation_db.abs() > FILTER_MIN_DB
+            if !resampled.contains(&s.index) && r.deviation_db.abs() > FILTER_MIN_DB
             {
                 report.push_diagnosis(Diagnosis {
                     processing: Some(Processing::Equalizer),
@@ -297,8 +302,15 @@ impl Classifier<'_> {
         }
         // A gain error counts beyond the tolerance and beyond its standard error.
         let tolerance = self.settings.gain_tolerance_db;
+        // A resampled stem's level is read through its aliasing: only a clear level error
+        // is reported on it.
         let gained = |s: &Stem| {
-            s.gain_db.abs() > tolerance && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
+            let floor = if resampled.contains(&s.index) {
+                RESAMPLED_MIN_GAIN_DB
+            } else {
+                tolerance
+            };
+            s.gain_db.abs() > floor && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
         };
         let mean_db = present.iter().map(|s| s.gain_db).sum::<f64>() / present.len() as f64;
         if present.len() > 1
