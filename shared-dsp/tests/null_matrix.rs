@@ -170,19 +170,6 @@ fn run_set(kind: SetKind, seed: u64) -> SetResult {
 }
 
 #[test]
-fn debug_one() {
-    if std::env::var("NULL_DEBUG").is_err() {
-        return;
-    }
-    let set = stems::build(SetKind::Band, 96_000.0, SECONDS);
-    let audio: Vec<Stem> = set.into_iter().map(|s| s.audio).collect();
-    let faults = [Fault::Resampled { stem: 3, kind: null_support::resamplers::Kind::Linear, via_hz: 48_000 }];
-    let (reference, delivery, _) = faults::apply(&audio, &faults, 96_000.0);
-    let report = run(&reference, &delivery, 96_000.0);
-    eprintln!("{}", report.summary());
-}
-
-#[test]
 fn breakage_matrix() {
     let sets = [
         (SetKind::Band, 101),

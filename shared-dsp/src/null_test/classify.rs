@@ -26,6 +26,9 @@ const GAIN_RIDING_MIN_SHARE: f64 = 0.5;
 const CLIPPING_MAX_LEVEL_CORRELATION: f64 = -0.6;
 /// ... provided the frame gain explains at least this share of it.
 const CLIPPING_MIN_SHARE: f64 = 0.05;
+/// Residual-weighted correlation of residual and programme within frames at or below which
+/// the residual is the programme's peaks taken off (sparse clipping).
+const PEAKS_MAX_CORRELATION: f64 = -0.5;
 /// The model's residual counts when it holds at least this share of the delivery's residual
 /// energy...
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
@@ -237,16 +240,6 @@ impl Classifier<'_> {
             return findings;
         }
         let lost_top = self.top_band_loss(report, &present);
-        if std::env::var("NULL_DEBUG").is_ok() {
-            for s in &present {
-                let r = &self.readings[s.main][s.index];
-                eprintln!("stem {} gain {:.4}±{:.4} lag {:.3}±{:.3} corner {:?} rs {} dev {:.2}", s.index, r.gain, r.gain_error, r.lag_samples, r.lag_error, r.corner_hz, r.resample_like, r.deviation_db);
-                for b in r.bands.iter().filter(|b| b.valid) {
-                    eprint!("{:.0}:{:.2}/{:.2} ", b.centre_hz, b.significant_db(r.gain), b.level_db);
-                }
-                eprintln!();
-            }
-        }
         let mut nonlinear_stem = false;
         let mut resampled = Vec::new();
         let explained_fully = !self.residual_counts(report);
@@ -413,10 +406,23 @@ impl Classifier<'_> {
         // Dynamics usually also change the overall level, which the linear model takes up, so
         // what it leaves need only be audible, not a large share of the residual.
         let audible = self.audible(report);
+        // Residual-weighted correlation of residual and programme within the frames: the
+        // programme's own peaks taken off (clipping, fast limiting) are in anti-phase with it,
+        // material missing from the delivery is unrelated to it.
+        let (mut weighted, mut total) = (0.0f64, 0.0f64);
+        for &m in &active {
+            if s.residual[m] > 0.0 {
+                weighted += s.cross[m] / s.fitted[m].sqrt() * s.residual[m].sqrt();
+                total += s.residual[m];
+            }
+        }
+        let anti_phase = if total > 0.0 { weighted / total } else { 0.0 };
         let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
+        let peaks_taken_off = anti_phase <= PEAKS_MAX_CORRELATION;
         let clipping =
             correlation <= CLIPPING_MAX_LEVEL_CORRELATION && gain_share >= CLIPPING_MIN_SHARE;
-        (audible && (riding || clipping)).then_some(gain_share.max(-correlation))
+        (audible && (riding || clipping || peaks_taken_off))
+            .then_some(gain_share.max(-correlation).max(-anti_phase))
     }
 
     /// A stem that lost its top band with too little left there for its transfer function to
