@@ -113,6 +113,14 @@ pub struct NullTestResult {
     pub stems: Vec<StemInfo>,
     /// Findings: whole-delivery ones (`stem` = `None`) first, then per stem.
     pub diagnoses: Vec<Finding>,
+    /// What the per-stem linear model (offsets, polarity, gains, transfer functions) leaves
+    /// unexplained, dB re mix; `None` when the delivery passed unexamined.
+    pub model_residual_rel_db: Option<f64>,
+    /// Correlation (−1..=1) of the gain the unexplained residual implies frame by frame with
+    /// the programme level: strongly negative for dynamics on the mix bus.
+    pub level_tracking: Option<f64>,
+    /// Share (0..=1) of the unexplained residual a frame-by-frame gain explains.
+    pub varying_gain_share: Option<f64>,
 }
 
 /// One delivered stem.
@@ -412,6 +420,9 @@ fn build_result(
         compared_samples: report.compared_samples,
         stems,
         diagnoses,
+        model_residual_rel_db: report.model_residual_rel_db.and_then(finite),
+        level_tracking: report.level_tracking.and_then(finite),
+        varying_gain_share: report.varying_gain_share.and_then(finite),
     }
 }
 

@@ -26,6 +26,11 @@ const GAIN_RIDING_MIN_SHARE: f64 = 0.5;
 const CLIPPING_MAX_LEVEL_CORRELATION: f64 = -0.6;
 /// ... provided the frame gain explains at least this share of it.
 const CLIPPING_MIN_SHARE: f64 = 0.05;
+/// Fraction of the frames (the loudest by fitted programme) the peak concentration looks at.
+const LOUDEST_FRAMES_SHARE: f64 = 0.05;
+/// The residual's share of energy in those frames over the programme's share there at or above
+/// which the residual is the programme's peaks (when in anti-phase with it).
+const PEAK_CONCENTRATION: f64 = 3.0;
 /// Residual-weighted correlation of residual and programme within frames at or below which
 /// the residual is the programme's peaks taken off (sparse clipping).
 const PEAKS_MAX_CORRELATION: f64 = -0.5;
@@ -417,8 +422,18 @@ impl Classifier<'_> {
             }
         }
         let anti_phase = if total > 0.0 { weighted / total } else { 0.0 };
+        // Sparse clipping: the residual sits in the loudest frames, in anti-phase there.
+        let mut by_level = active.clone();
+        by_level.sort_by(|&a, &b| s.fitted[b].total_cmp(&s.fitted[a]));
+        let loudest = &by_level[..((LOUDEST_FRAMES_SHARE * by_level.len() as f64).ceil() as usize).max(1)];
+        let share = |v: &[f64]| {
+            let all: f64 = active.iter().map(|&m| v[m]).sum();
+            loudest.iter().map(|&m| v[m]).sum::<f64>() / all.max(1e-300)
+        };
+        let loud_cross: f64 = loudest.iter().map(|&m| s.cross[m]).sum();
+        let concentrated = share(&s.residual) >= PEAK_CONCENTRATION * share(&s.fitted) && loud_cross < 0.0;
         let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
-        let peaks_taken_off = anti_phase <= PEAKS_MAX_CORRELATION;
+        let peaks_taken_off = anti_phase <= PEAKS_MAX_CORRELATION || concentrated;
         let clipping =
             correlation <= CLIPPING_MAX_LEVEL_CORRELATION && gain_share >= CLIPPING_MIN_SHARE;
         (audible && (riding || clipping || peaks_taken_off))
