@@ -26,7 +26,8 @@ const GAIN_RIDING_MIN_SHARE: f64 = 0.5;
 const CLIPPING_MAX_LEVEL_CORRELATION: f64 = -0.6;
 /// ... provided the frame gain explains at least this share of it.
 const CLIPPING_MIN_SHARE: f64 = 0.05;
-/// Fraction of the frames (the loudest by fitted programme) the peak concentration looks at.
+/// Fraction of the frames (the highest peaks of the fitted programme) the peak concentration
+/// looks at.
 const LOUDEST_FRAMES_SHARE: f64 = 0.05;
 /// The residual's share of energy in those frames over the programme's share there at or above
 /// which the residual is the programme's peaks (when in anti-phase with it).
@@ -422,9 +423,10 @@ impl Classifier<'_> {
             }
         }
         let anti_phase = if total > 0.0 { weighted / total } else { 0.0 };
-        // Sparse clipping: the residual sits in the loudest frames, in anti-phase there.
+        // Sparse clipping: the residual sits in the frames with the highest peaks, in
+        // anti-phase there.
         let mut by_level = active.clone();
-        by_level.sort_by(|&a, &b| s.fitted[b].total_cmp(&s.fitted[a]));
+        by_level.sort_by(|&a, &b| s.fitted_peak[b].total_cmp(&s.fitted_peak[a]));
         let loudest = &by_level[..((LOUDEST_FRAMES_SHARE * by_level.len() as f64).ceil() as usize).max(1)];
         let share = |v: &[f64]| {
             let all: f64 = active.iter().map(|&m| v[m]).sum();

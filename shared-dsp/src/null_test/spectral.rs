@@ -332,6 +332,8 @@ pub(crate) struct SegmentStats {
     pub reference: Vec<f64>,
     /// `Σ sᵢ²` per stem and frame (the aligned stems as delivered).
     pub stems: Vec<Vec<f64>>,
+    /// `max |y| / window` per frame (the fitted reference's peak, window undone).
+    pub fitted_peak: Vec<f64>,
 }
 
 /// Computes [`SegmentStats`] of `model` over the same segments (the fitted and residual
@@ -361,6 +363,7 @@ pub(crate) fn segment_stats(
         cross: vec![0.0; count],
         reference: vec![0.0; count],
         stems: vec![vec![0.0; count]; k_stems],
+        fitted_peak: vec![0.0; count],
     };
     let frame = len / (2 * FRAMES_PER_SEGMENT);
     for ch in 0..reference.len() {
@@ -399,6 +402,10 @@ pub(crate) fn segment_stats(
                     stats.fitted[index] += y * y;
                     stats.cross[index] += e * y;
                     stats.reference[index] += (e + y) * (e + y);
+                    let w = transformer.window[n];
+                    if w > 0.0 {
+                        stats.fitted_peak[index] = stats.fitted_peak[index].max((y / w).abs());
+                    }
                 }
             }
         }
