@@ -445,7 +445,10 @@ fn finding(stem: Option<String>, d: &Diagnosis, mix_name: &str, rate_hz: f64) ->
         Cause::Inverted => match (&stem, d.channel) {
             (Some(_), Some(c)) => (
                 "inverted",
-                format!("{subject}: polarity of the {} channel inverted", channel_name(c)),
+                format!(
+                    "{subject}: polarity of the {} channel inverted",
+                    channel_name(c)
+                ),
                 format!(
                     "flip the polarity of the {} channel of {subject} (or re-export it without \
                      the channel's polarity switch)",
@@ -455,7 +458,9 @@ fn finding(stem: Option<String>, d: &Diagnosis, mix_name: &str, rate_hz: f64) ->
             (Some(_), None) => (
                 "inverted",
                 format!("{subject}: polarity inverted"),
-                format!("flip the polarity of {subject} (or re-export it without the polarity switch)"),
+                format!(
+                    "flip the polarity of {subject} (or re-export it without the polarity switch)"
+                ),
             ),
             (None, _) => (
                 "inverted",

@@ -10,7 +10,9 @@ mod null_support;
 
 use null_support::faults::{self, Fault};
 use null_support::stems::{self, SetKind, Stem};
-use null_support::{describe, naive_residual_peak_dbfs, random_faults, random_resampler, run, score, Confusion};
+use null_support::{
+    describe, naive_residual_peak_dbfs, random_faults, random_resampler, run, score, Confusion,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shared_dsp::null_test::Verdict;
@@ -45,7 +47,11 @@ struct SetResult {
 fn quantise_24(stem: &Stem) -> Stem {
     let scale = (1u32 << 23) as f64;
     stem.iter()
-        .map(|c| c.iter().map(|&s| ((s as f64 * scale).round() / scale) as f32).collect())
+        .map(|c| {
+            c.iter()
+                .map(|&s| ((s as f64 * scale).round() / scale) as f32)
+                .collect()
+        })
         .collect()
 }
 
@@ -99,10 +105,21 @@ fn run_set(kind: SetKind, seed: u64) -> SetResult {
         .unwrap();
     let mut result = SetResult::default();
 
-    for (label, stems) in [("float", audio.clone()), ("24-bit", audio.iter().map(quantise_24).collect())] {
-        let reference = if label == "float" { sum(&stems) } else { quantise_24(&sum(&audio)) };
+    for (label, stems) in [
+        ("float", audio.clone()),
+        ("24-bit", audio.iter().map(quantise_24).collect()),
+    ] {
+        let reference = if label == "float" {
+            sum(&stems)
+        } else {
+            quantise_24(&sum(&audio))
+        };
         let report = run(&reference, &stems, fs);
-        result.exact.push((format!("{kind:?} {label}"), report.verdict, report.diagnoses.len()));
+        result.exact.push((
+            format!("{kind:?} {label}"),
+            report.verdict,
+            report.diagnoses.len(),
+        ));
     }
 
     let mut rng = StdRng::seed_from_u64(seed);
@@ -110,9 +127,8 @@ fn run_set(kind: SetKind, seed: u64) -> SetResult {
         let double = rng.random_bool(0.25);
         let mut faults = random_faults(&mut rng, audio.len(), loudest, double);
         // A third of single resamplings are 96 → 48 → 96 kHz on the set rendered at 96 kHz.
-        let high_rate = !double
-            && matches!(faults[0], Fault::Resampled { .. })
-            && rng.random_bool(0.35);
+        let high_rate =
+            !double && matches!(faults[0], Fault::Resampled { .. }) && rng.random_bool(0.35);
         let (stems, case_fs) = if high_rate {
             if let Fault::Resampled { stem, .. } = faults[0] {
                 faults[0] = Fault::Resampled {
@@ -148,7 +164,9 @@ fn run_set(kind: SetKind, seed: u64) -> SetResult {
             describe(&faults, &names),
             report.model_residual_rel_db.map(|v| v.round()),
             report.level_tracking.map(|v| (v * 100.0).round() / 100.0),
-            report.varying_gain_share.map(|v| (v * 100.0).round() / 100.0),
+            report
+                .varying_gain_share
+                .map(|v| (v * 100.0).round() / 100.0),
         );
         result.cases += 1;
         result.confusion.add(&outcome.pairs);
@@ -200,7 +218,10 @@ fn breakage_matrix() {
         typical += r.typical;
         typical_right += r.typical_right;
     }
-    println!("\nconfusion matrix (rows: true cause, columns: reported cause)\n{}", confusion.table());
+    println!(
+        "\nconfusion matrix (rows: true cause, columns: reported cause)\n{}",
+        confusion.table()
+    );
     let share = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
     println!(
         "fully right: {right}/{cases} ({:.1} %); typical single faults: {typical_right}/{typical} ({:.1} %)",
@@ -210,5 +231,8 @@ fn breakage_matrix() {
     assert!(exact_ok, "an exact delivery did not pass cleanly");
     assert!(cases >= 300);
     assert!(share(right, cases) >= 95.0, "fully right {right}/{cases}");
-    assert_eq!(typical_right, typical, "typical single faults must all be right");
+    assert_eq!(
+        typical_right, typical,
+        "typical single faults must all be right"
+    );
 }

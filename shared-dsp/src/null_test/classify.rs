@@ -139,8 +139,8 @@ impl Classifier<'_> {
         for i in 0..num_stems {
             let gains: Vec<f64> = self.readings.iter().map(|c| c[i].gain).collect();
             let largest = gains.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-            report.stem_weights[i] = self.delivery.polarity * gains.iter().sum::<f64>()
-                / gains.len().max(1) as f64;
+            report.stem_weights[i] =
+                self.delivery.polarity * gains.iter().sum::<f64>() / gains.len().max(1) as f64;
             let silent = self.delivery.is_silent(i);
             silent_stem |= silent;
             if silent || largest < MISSING_MAX_GAIN {
@@ -151,19 +151,30 @@ impl Classifier<'_> {
             for c in self.readings {
                 if c[i].gain.abs() >= MISSING_MAX_GAIN {
                     db -= c[i].weight * 20.0 * c[i].gain.abs().log10();
-                    let error_db = 20.0 / std::f64::consts::LN_10 * c[i].gain_error / c[i].gain.abs();
+                    let error_db =
+                        20.0 / std::f64::consts::LN_10 * c[i].gain_error / c[i].gain.abs();
                     variance += (c[i].weight * error_db).powi(2);
                     weight += c[i].weight;
                 }
             }
             let main = (0..self.readings.len())
-                .max_by(|&a, &b| self.readings[a][i].weight.total_cmp(&self.readings[b][i].weight))
+                .max_by(|&a, &b| {
+                    self.readings[a][i]
+                        .weight
+                        .total_cmp(&self.readings[b][i].weight)
+                })
                 .unwrap_or(0);
             present.push(Stem {
                 index: i,
                 signs: gains
                     .iter()
-                    .map(|g| if *g < 0.0 { -self.delivery.polarity } else { self.delivery.polarity })
+                    .map(|g| {
+                        if *g < 0.0 {
+                            -self.delivery.polarity
+                        } else {
+                            self.delivery.polarity
+                        }
+                    })
                     .collect(),
                 gain_db: db / weight.max(1e-300),
                 gain_error_db: variance.sqrt() / weight.max(1e-300),
@@ -196,7 +207,13 @@ impl Classifier<'_> {
         // Offsets: the delivery's only when every stem shares it.
         let offset_samples = if present.iter().all(|s| s.shift == first.shift) {
             if first.shift != 0 {
-                report.push(None, Cause::Offset { samples: first.shift }, explained);
+                report.push(
+                    None,
+                    Cause::Offset {
+                        samples: first.shift,
+                    },
+                    explained,
+                );
             }
             first.shift
         } else {
@@ -212,7 +229,8 @@ impl Classifier<'_> {
             report.push(None, Cause::Inverted, explained);
         } else {
             for s in &present {
-                let inverted: Vec<usize> = (0..s.signs.len()).filter(|&c| s.signs[c] < 0.0).collect();
+                let inverted: Vec<usize> =
+                    (0..s.signs.len()).filter(|&c| s.signs[c] < 0.0).collect();
                 if inverted.len() == s.signs.len() {
                     report.push(Some(s.index), Cause::Inverted, explained);
                 } else {
@@ -251,7 +269,10 @@ impl Classifier<'_> {
         let explained_fully = !self.residual_counts(report);
         for s in &present {
             let r = &self.readings[s.main][s.index];
-            let lost = lost_top.iter().find(|&&(i, _)| i == s.index).map(|&(_, c)| c);
+            let lost = lost_top
+                .iter()
+                .find(|&&(i, _)| i == s.index)
+                .map(|&(_, c)| c);
             // A whole-sample offset is an export error; a significant fraction of a sample,
             // with nothing else the linear model cannot explain, is what a sample-rate
             // conversion's filter leaves on a stem with no top band to lose.
@@ -271,8 +292,10 @@ impl Classifier<'_> {
         // error (a resampler's aliasing), if its transfer function shows it was touched.
         if !nonlinear_stem && self.residual_counts(report) {
             if let Some(i) = self.envelope_match(&present) {
-                let r = &self.readings[present.iter().find(|s| s.index == i).map_or(0, |s| s.main)][i];
-                let nyquist_hz = 0.5 * self.bin_hz * (self.model.residual_power[0].len() - 1) as f64;
+                let r =
+                    &self.readings[present.iter().find(|s| s.index == i).map_or(0, |s| s.main)][i];
+                let nyquist_hz =
+                    0.5 * self.bin_hz * (self.model.residual_power[0].len() - 1) as f64;
                 if r.deviation_db.abs() > FILTER_MIN_DB || r.corner_hz.is_some() {
                     nonlinear_stem = true;
                     resampled.push(i);
@@ -290,8 +313,7 @@ impl Classifier<'_> {
         let missing = !nonlinear_stem && !silent_stem && self.residual_counts(report);
         for s in present.iter().filter(|_| !missing) {
             let r = &self.readings[s.main][s.index];
-            if !resampled.contains(&s.index) && r.deviation_db.abs() > FILTER_MIN_DB
-            {
+            if !resampled.contains(&s.index) && r.deviation_db.abs() > FILTER_MIN_DB {
                 report.push_diagnosis(Diagnosis {
                     processing: Some(Processing::Equalizer),
                     deviation_db: Some(r.deviation_db),
@@ -313,7 +335,9 @@ impl Classifier<'_> {
         };
         let mean_db = present.iter().map(|s| s.gain_db).sum::<f64>() / present.len() as f64;
         if present.len() > 1
-            && present.iter().all(|s| (s.gain_db - mean_db).abs() <= tolerance)
+            && present
+                .iter()
+                .all(|s| (s.gain_db - mean_db).abs() <= tolerance)
             && present.iter().all(gained)
         {
             report.push(None, Cause::Gained { db: mean_db }, explained);
@@ -359,15 +383,18 @@ impl Classifier<'_> {
                 let envelope: Vec<f64> = s.stems[stem.index].iter().map(|e| e.sqrt()).collect();
                 (stem.index, pearson(&residual, &envelope))
             })
-            .fold([None, None], |[best, second]: [Option<(usize, f64)>; 2], c| {
-                if best.is_none_or(|b| c.1 > b.1) {
-                    [Some(c), best]
-                } else if second.is_none_or(|s| c.1 > s.1) {
-                    [best, Some(c)]
-                } else {
-                    [best, second]
-                }
-            })
+            .fold(
+                [None, None],
+                |[best, second]: [Option<(usize, f64)>; 2], c| {
+                    if best.is_none_or(|b| c.1 > b.1) {
+                        [Some(c), best]
+                    } else if second.is_none_or(|s| c.1 > s.1) {
+                        [best, Some(c)]
+                    } else {
+                        [best, second]
+                    }
+                },
+            )
             .into_iter()
             .collect::<Vec<_>>()
             .as_slice()
@@ -397,7 +424,9 @@ impl Classifier<'_> {
         let s = self.segment_stats;
         let loudest = s.fitted.iter().fold(0.0f64, |m, &e| m.max(e));
         let floor = loudest * 10f64.powf(ACTIVE_SEGMENT_DB / 10.0);
-        let active: Vec<usize> = (0..s.fitted.len()).filter(|&m| s.fitted[m] > floor && s.fitted[m] > 0.0).collect();
+        let active: Vec<usize> = (0..s.fitted.len())
+            .filter(|&m| s.fitted[m] > floor && s.fitted[m] > 0.0)
+            .collect();
         if active.len() < 3 {
             return None;
         }
@@ -406,7 +435,10 @@ impl Classifier<'_> {
         let correlation = pearson(&gains, &levels);
         report.level_tracking = Some(correlation);
         let residual: f64 = s.residual.iter().sum();
-        let gain_energy: f64 = active.iter().map(|&m| s.cross[m] * s.cross[m] / s.fitted[m]).sum();
+        let gain_energy: f64 = active
+            .iter()
+            .map(|&m| s.cross[m] * s.cross[m] / s.fitted[m])
+            .sum();
         let gain_share = gain_energy / residual.max(1e-300);
         report.varying_gain_share = Some(gain_share);
         // Dynamics usually also change the overall level, which the linear model takes up, so
@@ -427,13 +459,15 @@ impl Classifier<'_> {
         // anti-phase there.
         let mut by_level = active.clone();
         by_level.sort_by(|&a, &b| s.fitted_peak[b].total_cmp(&s.fitted_peak[a]));
-        let loudest = &by_level[..((LOUDEST_FRAMES_SHARE * by_level.len() as f64).ceil() as usize).max(1)];
+        let loudest =
+            &by_level[..((LOUDEST_FRAMES_SHARE * by_level.len() as f64).ceil() as usize).max(1)];
         let share = |v: &[f64]| {
             let all: f64 = active.iter().map(|&m| v[m]).sum();
             loudest.iter().map(|&m| v[m]).sum::<f64>() / all.max(1e-300)
         };
         let loud_cross: f64 = loudest.iter().map(|&m| s.cross[m]).sum();
-        let concentrated = share(&s.residual) >= PEAK_CONCENTRATION * share(&s.fitted) && loud_cross < 0.0;
+        let concentrated =
+            share(&s.residual) >= PEAK_CONCENTRATION * share(&s.fitted) && loud_cross < 0.0;
         let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
         let peaks_taken_off = anti_phase <= PEAKS_MAX_CORRELATION || concentrated;
         let clipping =
@@ -481,7 +515,10 @@ impl Classifier<'_> {
         if share(corner..bins) < TOP_BAND_CONCENTRATION * share(1..corner) {
             return Vec::new();
         }
-        let (below, over) = (corner / 2..corner, corner..(corner + corner / 4).clamp(corner + 1, bins));
+        let (below, over) = (
+            corner / 2..corner,
+            corner..(corner + corner / 4).clamp(corner + 1, bins),
+        );
         let drop = |p: &[f64]| {
             10.0 * (mean(p, below.clone()).max(1e-300) / mean(p, over.clone()).max(1e-300)).log10()
         };
@@ -536,7 +573,9 @@ impl Classifier<'_> {
         let levels: Vec<f64> = profile.iter().flatten().copied().collect();
         let (lo, hi) = levels
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &l| {
+                (lo.min(l), hi.max(l))
+            });
         if levels.is_empty() || hi - lo <= FILTER_MIN_DB {
             return None;
         }

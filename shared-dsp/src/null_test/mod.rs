@@ -181,19 +181,25 @@ pub fn analyze(
     // integer lag left.
     let stem_max_lag = max_lag.min((STEM_MAX_OFFSET_MS * sample_rate_hz / 1000.0) as usize);
     let mut stem_correlator = CrossCorrelator::new(stem_max_lag, 6 * stem_max_lag.max(1024));
-    align::align_stems(&mut stem_correlator, reference, &mut delivery, range.clone());
+    align::align_stems(
+        &mut stem_correlator,
+        reference,
+        &mut delivery,
+        range.clone(),
+    );
     let align_shifts = delivery.shifts_samples.clone();
     // Segments where every aligned stem exists (a shifted stem's missing end is not a fault
     // of its transfer function).
-    let covered = (0..stems.len())
-        .filter(|&i| !delivery.is_silent(i))
-        .fold(range.clone(), |r, i| {
-            let shift = delivery.shifts_samples[i];
-            let len = stems[i].iter().map(|c| c.len()).max().unwrap_or(0) as isize;
-            let start = (r.start as isize).max(-shift) as usize;
-            let end = (r.end as isize).min(len - shift).max(start as isize) as usize;
-            start..end
-        });
+    let covered =
+        (0..stems.len())
+            .filter(|&i| !delivery.is_silent(i))
+            .fold(range.clone(), |r, i| {
+                let shift = delivery.shifts_samples[i];
+                let len = stems[i].iter().map(|c| c.len()).max().unwrap_or(0) as isize;
+                let start = (r.start as isize).max(-shift) as usize;
+                let end = (r.end as isize).min(len - shift).max(start as isize) as usize;
+                start..end
+            });
     let margin = (0.01 * sample_rate_hz) as usize;
     let covered = (covered.start + margin)..covered.end.saturating_sub(margin);
     let segments = if covered.len() >= range.len() / 2 {

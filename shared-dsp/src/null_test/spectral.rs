@@ -135,7 +135,13 @@ impl<'a> SegmentTransformer<'a> {
 
     /// Spectrum of the reference (`stem = None`) or of stem `i` at channel `ch`, segment
     /// starting at `start`, into `out`.
-    fn transform(&mut self, stem: Option<usize>, ch: usize, start: usize, out: &mut [Complex<f64>]) {
+    fn transform(
+        &mut self,
+        stem: Option<usize>,
+        ch: usize,
+        start: usize,
+        out: &mut [Complex<f64>],
+    ) {
         match stem {
             None => {
                 let r = self.reference[ch];
@@ -143,7 +149,9 @@ impl<'a> SegmentTransformer<'a> {
                     *v = r.get(start + m).map_or(0.0, |&s| s as f64);
                 }
             }
-            Some(i) => self.delivery.copy_stem(i, ch, start as isize, &mut self.time),
+            Some(i) => self
+                .delivery
+                .copy_stem(i, ch, start as isize, &mut self.time),
         }
         for (v, w) in self.time.iter_mut().zip(&self.window) {
             *v *= w;
@@ -227,7 +235,10 @@ pub(crate) fn fit_transfer(
                 }
             }
             for i in 0..k_stems {
-                rhs[i] = b[k * k_stems + i] - (0..k_stems).map(|j| m[i * k_stems + j]).sum::<Complex<f64>>();
+                rhs[i] = b[k * k_stems + i]
+                    - (0..k_stems)
+                        .map(|j| m[i * k_stems + j])
+                        .sum::<Complex<f64>>();
             }
             for (i, power) in stem_power.iter_mut().enumerate() {
                 power[k] = m[i * k_stems + i].re;
@@ -239,7 +250,9 @@ pub(crate) fn fit_transfer(
             }
             let inverse = invert(&m, k_stems);
             for i in 0..k_stems {
-                let delta: Complex<f64> = (0..k_stems).map(|j| inverse[i * k_stems + j] * rhs[j]).sum();
+                let delta: Complex<f64> = (0..k_stems)
+                    .map(|j| inverse[i * k_stems + j] * rhs[j])
+                    .sum();
                 transfer[i][k] = Complex::new(1.0, 0.0) + delta;
                 let diagonal = inverse[i * k_stems + i].re;
                 precision[i][k] = if diagonal > 0.0 { 1.0 / diagonal } else { 0.0 };
@@ -255,7 +268,9 @@ pub(crate) fn fit_transfer(
             }
             residual_power[k] = energy.max(0.0);
         }
-        model.noise.push(residual_power.iter().map(|e| e / dof).collect());
+        model
+            .noise
+            .push(residual_power.iter().map(|e| e / dof).collect());
         model.transfer.push(transfer);
         model.precision.push(precision);
         model.residual_power.push(residual_power);
@@ -277,7 +292,11 @@ fn invert(m: &[Complex<f64>], n: usize) -> Vec<Complex<f64>> {
     }
     for col in 0..n {
         let pivot = (col..n)
-            .max_by(|&p, &q| a[p * n + col].norm_sqr().total_cmp(&a[q * n + col].norm_sqr()))
+            .max_by(|&p, &q| {
+                a[p * n + col]
+                    .norm_sqr()
+                    .total_cmp(&a[q * n + col].norm_sqr())
+            })
             .unwrap_or(col);
         if pivot != col {
             for c in 0..n {
@@ -372,7 +391,11 @@ pub(crate) fn segment_stats(
             fitted.fill(zero);
             for i in 0..k_stems {
                 transformer.transform(Some(i), ch, start, &mut stem_spectrum);
-                for ((y, x), h) in fitted.iter_mut().zip(&stem_spectrum).zip(&model.transfer[ch][i]) {
+                for ((y, x), h) in fitted
+                    .iter_mut()
+                    .zip(&stem_spectrum)
+                    .zip(&model.transfer[ch][i])
+                {
                     *y += h * x;
                 }
                 for (j, e) in transformer.last_frames.iter().enumerate() {

@@ -186,7 +186,11 @@ impl Reader {
             variance += 0.5 * weights[k] * w * w * noise[k];
         }
         let lag = lag_int + if den > 0.0 { num / den } else { 0.0 };
-        let lag_error = if den > 0.0 { variance.sqrt() / den } else { f64::INFINITY };
+        let lag_error = if den > 0.0 {
+            variance.sqrt() / den
+        } else {
+            f64::INFINITY
+        };
         let shape: Vec<Complex<f64>> = transfer
             .iter()
             .enumerate()
@@ -204,7 +208,11 @@ impl Reader {
             }
         }
         let gain = if sum_w > 0.0 { sum_g / sum_w } else { 0.0 };
-        let gain_error = if sum_w > 0.0 { sum_noise.sqrt() / sum_w } else { 0.0 };
+        let gain_error = if sum_w > 0.0 {
+            sum_noise.sqrt() / sum_w
+        } else {
+            0.0
+        };
         let bands = self.bands(&shape, weights, noise);
         // Relative levels, a deviation within its error counted as none.
         let relative: Vec<(f64, f64)> = bands
@@ -251,19 +259,28 @@ impl Reader {
     /// The corner `coarse_hz` (read on third-octave bands) refined to the bin: within the
     /// octave around it, the first bin whose weighted mean shape over ±[`REFINE_HALF_BINS`]
     /// deviates from `gain` by more than [`CORNER_DB`].
-    fn refine_corner(&self, shape: &[Complex<f64>], weights: &[f64], gain: f64, coarse_hz: f64) -> f64 {
+    fn refine_corner(
+        &self,
+        shape: &[Complex<f64>],
+        weights: &[f64],
+        gain: f64,
+        coarse_hz: f64,
+    ) -> f64 {
         let bin_hz = self.sample_rate_hz / self.len as f64;
         let last = shape.len() - 1;
         let lo = ((coarse_hz / 2f64.sqrt() / bin_hz) as usize).clamp(1, last);
         let hi = ((coarse_hz * 2f64.sqrt() / bin_hz) as usize).clamp(lo, last);
         let limit = 10f64.powf(CORNER_DB / 20.0);
         for k in lo..=hi {
-            let range = k.saturating_sub(REFINE_HALF_BINS).max(1)..(k + REFINE_HALF_BINS + 1).min(shape.len());
+            let range = k.saturating_sub(REFINE_HALF_BINS).max(1)
+                ..(k + REFINE_HALF_BINS + 1).min(shape.len());
             let w: f64 = weights[range.clone()].iter().sum();
             if w <= 0.0 {
                 continue;
             }
-            let mean = range.map(|j| shape[j].norm() * weights[j]).sum::<f64>() / w / gain.abs().max(1e-12);
+            let mean = range.map(|j| shape[j].norm() * weights[j]).sum::<f64>()
+                / w
+                / gain.abs().max(1e-12);
             if mean > limit || mean < 1.0 / limit {
                 return k as f64 * bin_hz;
             }
@@ -310,7 +327,8 @@ impl Reader {
 /// it). A stem that lost its top band rises there (the reference holds what the stem lacks);
 /// one a resampler left images in falls (the stem holds what the reference lacks).
 fn corner(relative: &[(f64, f64)]) -> Option<f64> {
-    let deepest = (0..relative.len()).max_by(|&a, &b| relative[a].1.abs().total_cmp(&relative[b].1.abs()))?;
+    let deepest =
+        (0..relative.len()).max_by(|&a, &b| relative[a].1.abs().total_cmp(&relative[b].1.abs()))?;
     if relative[deepest].1.abs() <= CORNER_DB {
         return None;
     }

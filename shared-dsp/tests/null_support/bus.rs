@@ -9,7 +9,11 @@ use super::stems::Stem;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bus {
     /// Compressor: ratio, threshold (dB re the mix peak), makeup dB.
-    Compressor { ratio: f64, threshold_db: f64, makeup_db: f64 },
+    Compressor {
+        ratio: f64,
+        threshold_db: f64,
+        makeup_db: f64,
+    },
     /// Limiter with `drive_db` into a −1 dBFS sample-peak ceiling (re the mix peak).
     Limiter { drive_db: f64 },
     /// tanh clipper driven by `drive_db`.
@@ -17,7 +21,11 @@ pub enum Bus {
     /// 2:1 soft-knee glue compressor, +1 dB makeup, then +2 dB into the limiter.
     GlueLimiter,
     /// Bell at `freq_hz` with `gain_db`, and a high shelf at 8 kHz with `shelf_db`.
-    Eq { freq_hz: f64, gain_db: f64, shelf_db: f64 },
+    Eq {
+        freq_hz: f64,
+        gain_db: f64,
+        shelf_db: f64,
+    },
 }
 
 impl Bus {
@@ -35,9 +43,11 @@ impl Bus {
     /// Processes the mix in place.
     pub fn apply(&self, mix: &mut Stem, fs: f64) {
         match *self {
-            Self::Compressor { ratio, threshold_db, makeup_db } => {
-                compress(mix, fs, ratio, threshold_db, 6.0, makeup_db)
-            }
+            Self::Compressor {
+                ratio,
+                threshold_db,
+                makeup_db,
+            } => compress(mix, fs, ratio, threshold_db, 6.0, makeup_db),
             Self::Limiter { drive_db } => limit(mix, fs, drive_db),
             Self::Clipper { drive_db } => {
                 let peak = peak(mix);
@@ -52,7 +62,11 @@ impl Bus {
                 compress(mix, fs, 2.0, -12.0, 6.0, 1.0);
                 limit(mix, fs, 2.0);
             }
-            Self::Eq { freq_hz, gain_db, shelf_db } => {
+            Self::Eq {
+                freq_hz,
+                gain_db,
+                shelf_db,
+            } => {
                 for ch in mix.iter_mut() {
                     let mut bell = Biquad::peaking(freq_hz, 1.0, gain_db, fs);
                     let mut shelf = Biquad::high_shelf(8000.0, shelf_db, fs);
@@ -66,7 +80,9 @@ impl Bus {
 }
 
 fn peak(mix: &Stem) -> f64 {
-    mix.iter().flatten().fold(1e-9f64, |m, &s| m.max(s.abs() as f64))
+    mix.iter()
+        .flatten()
+        .fold(1e-9f64, |m, &s| m.max(s.abs() as f64))
 }
 
 /// Peak-detecting (10 ms attack, 150 ms release) soft-knee compressor, threshold re the peak
@@ -107,7 +123,11 @@ fn limit(mix: &mut Stem, fs: f64, drive_db: f64) {
     for n in 0..mix[0].len() {
         let level = drive * mix.iter().map(|c| c[n].abs() as f64).fold(1e-9, f64::max);
         let needed = (ceiling / level).min(1.0);
-        gain = if needed < gain { needed } else { release * gain + (1.0 - release) * needed };
+        gain = if needed < gain {
+            needed
+        } else {
+            release * gain + (1.0 - release) * needed
+        };
         for c in mix.iter_mut() {
             c[n] = (c[n] as f64 * drive * gain) as f32;
         }
@@ -128,7 +148,11 @@ impl Biquad {
         let alpha = w.sin() / (2.0 * q);
         let a0 = 1.0 + alpha / a;
         Self {
-            b: [(1.0 + alpha * a) / a0, -2.0 * w.cos() / a0, (1.0 - alpha * a) / a0],
+            b: [
+                (1.0 + alpha * a) / a0,
+                -2.0 * w.cos() / a0,
+                (1.0 - alpha * a) / a0,
+            ],
             a: [-2.0 * w.cos() / a0, (1.0 - alpha / a) / a0],
             z: [0.0; 2],
         }
@@ -146,7 +170,10 @@ impl Biquad {
                 -2.0 * a * ((a - 1.0) + (a + 1.0) * c) / a0,
                 a * ((a + 1.0) + (a - 1.0) * c - sq) / a0,
             ],
-            a: [2.0 * ((a - 1.0) - (a + 1.0) * c) / a0, ((a + 1.0) - (a - 1.0) * c - sq) / a0],
+            a: [
+                2.0 * ((a - 1.0) - (a + 1.0) * c) / a0,
+                ((a + 1.0) - (a - 1.0) * c - sq) / a0,
+            ],
             z: [0.0; 2],
         }
     }

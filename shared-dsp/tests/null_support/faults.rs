@@ -20,7 +20,11 @@ pub enum Fault {
     /// Every stem is `db` louder.
     WholeGain { db: f64 },
     /// The stem went through `via_hz` and back with `kind`.
-    Resampled { stem: usize, kind: Kind, via_hz: u32 },
+    Resampled {
+        stem: usize,
+        kind: Kind,
+        via_hz: u32,
+    },
     /// The reference has this processing on its mix bus.
     Bus(Bus),
     /// The stem is in the mix but not delivered.
@@ -124,7 +128,11 @@ pub fn apply(stems: &[Stem], faults: &[Fault], fs: f64) -> (Stem, Vec<Stem>, Vec
     let mut delivery: Vec<Option<Stem>> = stems.iter().cloned().map(Some).collect();
     let mut expected = Vec::new();
     let mut expect = |stem: Option<usize>, class, amount| {
-        expected.push(Finding { stem, class, amount })
+        expected.push(Finding {
+            stem,
+            class,
+            amount,
+        })
     };
     for fault in faults {
         match *fault {
@@ -133,7 +141,10 @@ pub fn apply(stems: &[Stem], faults: &[Fault], fs: f64) -> (Stem, Vec<Stem>, Vec
                 expect(Some(delivered_index(stem)), Class::Offset, samples as f64);
             }
             Fault::WholeOffset { samples } => {
-                delivery.iter_mut().flatten().for_each(|s| shift(s, samples));
+                delivery
+                    .iter_mut()
+                    .flatten()
+                    .for_each(|s| shift(s, samples));
                 expect(None, Class::DeliveryOffset, samples as f64);
             }
             Fault::Polarity { stem } => {
@@ -145,7 +156,11 @@ pub fn apply(stems: &[Stem], faults: &[Fault], fs: f64) -> (Stem, Vec<Stem>, Vec
             Fault::ChannelPolarity { stem, channel } => {
                 let c = &mut delivery[stem].as_mut().unwrap()[channel];
                 c.iter_mut().for_each(|s| *s = -*s);
-                expect(Some(delivered_index(stem)), Class::ChannelPolarity, channel as f64);
+                expect(
+                    Some(delivered_index(stem)),
+                    Class::ChannelPolarity,
+                    channel as f64,
+                );
             }
             Fault::Gain { stem, db } => {
                 scale(delivery[stem].as_mut().unwrap(), db);
@@ -179,7 +194,11 @@ pub fn apply(stems: &[Stem], faults: &[Fault], fs: f64) -> (Stem, Vec<Stem>, Vec
             }
         }
     }
-    (reference, delivery.into_iter().flatten().collect(), expected)
+    (
+        reference,
+        delivery.into_iter().flatten().collect(),
+        expected,
+    )
 }
 
 /// Moves the content `samples` later (negative: earlier), same length.
@@ -189,7 +208,11 @@ fn shift(stem: &mut Stem, samples: isize) {
         let old = c.clone();
         for (n, v) in c.iter_mut().enumerate() {
             let t = n as isize - samples;
-            *v = if t >= 0 && (t as usize) < len { old[t as usize] } else { 0.0 };
+            *v = if t >= 0 && (t as usize) < len {
+                old[t as usize]
+            } else {
+                0.0
+            };
         }
     }
 }

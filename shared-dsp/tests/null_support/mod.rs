@@ -166,7 +166,11 @@ impl Confusion {
             out += &format!("{:>12} |", t.label());
             for r in &used {
                 let n = self.counts.get(&(*t, *r)).copied().unwrap_or(0);
-                out += &if n == 0 { format!("{:>12}", ".") } else { format!("{n:>12}") };
+                out += &if n == 0 {
+                    format!("{:>12}", ".")
+                } else {
+                    format!("{n:>12}")
+                };
             }
             out += "\n";
         }

@@ -50,7 +50,12 @@ pub fn round_trip(kind: Kind, x: &[f32], fs_in: u32, via_hz: u32) -> Vec<f32> {
     let delay = peak as isize - 4096;
     let back = trip(x);
     (0..x.len() as isize)
-        .map(|n| back.get((n + delay).max(0) as usize).copied().filter(|_| n + delay >= 0).unwrap_or(0.0))
+        .map(|n| {
+            back.get((n + delay).max(0) as usize)
+                .copied()
+                .filter(|_| n + delay >= 0)
+                .unwrap_or(0.0)
+        })
         .collect()
 }
 
@@ -163,19 +168,20 @@ fn rubato_sinc(kind: Kind, x: &[f32], fs_in: u32, fs_out: u32) -> Vec<f32> {
         _ => 256,
     };
     let parameters = match kind {
-        Kind::RubatoLow => SincInterpolationParameters::new(sinc_len, WindowFunction::Hann)
-            .f_cutoff(0.85),
+        Kind::RubatoLow => {
+            SincInterpolationParameters::new(sinc_len, WindowFunction::Hann).f_cutoff(0.85)
+        }
         _ => SincInterpolationParameters::new(sinc_len, WindowFunction::BlackmanHarris2),
     };
     let parameters = SincInterpolationParameters {
         interpolation: SincInterpolationType::Cubic,
         ..parameters
     };
-    let mut resampler =
-        Async::<f64>::new_sinc(ratio, 1.0, &parameters, 1024, 1, FixedAsync::Input)
-            .expect("valid resampler settings");
+    let mut resampler = Async::<f64>::new_sinc(ratio, 1.0, &parameters, 1024, 1, FixedAsync::Input)
+        .expect("valid resampler settings");
     let input = vec![x.iter().map(|&s| s as f64).collect::<Vec<f64>>()];
-    let adapter = SequentialSliceOfVecs::new(&input, 1, x.len()).expect("adapter sized from the input");
+    let adapter =
+        SequentialSliceOfVecs::new(&input, 1, x.len()).expect("adapter sized from the input");
     let output = resampler
         .process_all(&adapter, x.len(), None)
         .expect("one channel");

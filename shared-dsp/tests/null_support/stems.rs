@@ -53,7 +53,10 @@ pub fn build(kind: SetKind, fs: f64, seconds: f64) -> Vec<NamedStem> {
                 named("02_noise_bed", stereo_noise_bed(&mut rng, fs, len)),
                 named("03_fx", pan(&fx_sweeps(&mut rng, fs, len), 0.7, 1.0)),
                 named("04_music", pan(&keys(&mut rng, fs, len, 0.035), 0.9, 0.75)),
-                named("05_fx_return", vec![scale(&reverb, 1.0), scale(&reverb, -0.8)]),
+                named(
+                    "05_fx_return",
+                    vec![scale(&reverb, 1.0), scale(&reverb, -0.8)],
+                ),
             ]
         }
         SetKind::SparseAcoustic => vec![
@@ -164,7 +167,8 @@ fn drums(rng: &mut StdRng, fs: f64, len: usize) -> Vec<f64> {
             for n in 0..((0.2 * fs) as usize).min(len - start) {
                 let t = n as f64 / fs;
                 let body = (TAU * 185.0 * t).sin() * (-t / 0.05).exp();
-                out[start + n] += 0.35 * (body + snare_bp.process(noise(rng)) * 1.5 * (-t / 0.07).exp());
+                out[start + n] +=
+                    0.35 * (body + snare_bp.process(noise(rng)) * 1.5 * (-t / 0.07).exp());
             }
         }
     }
@@ -191,7 +195,11 @@ fn bass(fs: f64, len: usize) -> Vec<f64> {
 
 /// Chords of three notes with six harmonics each, slow attack, plus a little bow noise.
 fn keys(rng: &mut StdRng, fs: f64, len: usize, level: f64) -> Vec<f64> {
-    let chords = [[261.6, 329.6, 392.0], [220.0, 277.2, 329.6], [246.9, 311.1, 370.0]];
+    let chords = [
+        [261.6, 329.6, 392.0],
+        [220.0, 277.2, 329.6],
+        [246.9, 311.1, 370.0],
+    ];
     let chord_len = (1.0 * fs) as usize;
     let mut bp = Biquad::bandpass(6000.0, 0.5, fs);
     (0..len)
@@ -233,7 +241,10 @@ fn formant_voice(
     gate: impl Fn(f64) -> f64,
     breath: f64,
 ) -> Vec<f64> {
-    let mut formants: Vec<Biquad> = VOWELS[0].iter().map(|&f| Biquad::bandpass(f, 6.0, fs)).collect();
+    let mut formants: Vec<Biquad> = VOWELS[0]
+        .iter()
+        .map(|&f| Biquad::bandpass(f, 6.0, fs))
+        .collect();
     let mut air = Biquad::highpass(5000.0, 0.7, fs);
     let mut phase = 0.0;
     let mut current = usize::MAX;
@@ -250,7 +261,9 @@ fn formant_voice(
             let f0 = pitch(t);
             phase += TAU * f0 / fs;
             let harmonics = ((0.45 * fs / f0) as usize).min(60);
-            let source: f64 = (1..=harmonics).map(|h| (h as f64 * phase).sin() / h as f64).sum();
+            let source: f64 = (1..=harmonics)
+                .map(|h| (h as f64 * phase).sin() / h as f64)
+                .sum();
             let voiced: f64 = formants
                 .iter_mut()
                 .zip([1.0, 0.6, 0.3])
@@ -267,7 +280,10 @@ fn singing(rng: &mut StdRng, fs: f64, len: usize) -> Vec<f64> {
         rng,
         fs,
         len,
-        |t| [220.0, 247.0, 262.0, 196.0][(t / 0.6) as usize % 4] * (1.0 + 0.01 * (TAU * 5.5 * t).sin()),
+        |t| {
+            [220.0, 247.0, 262.0, 196.0][(t / 0.6) as usize % 4]
+                * (1.0 + 0.01 * (TAU * 5.5 * t).sin())
+        },
         |t| (t / 0.3) as usize % 5,
         |t| {
             let p = t % 1.5;
@@ -318,7 +334,10 @@ fn speech(rng: &mut StdRng, fs: f64, len: usize) -> Vec<f64> {
 
 /// A dense, slowly swelling wide-band noise bed, decorrelated left/right.
 fn stereo_noise_bed(rng: &mut StdRng, fs: f64, len: usize) -> Stem {
-    let mut lp = [Biquad::lowpass(9000.0, 0.5, fs), Biquad::lowpass(9000.0, 0.5, fs)];
+    let mut lp = [
+        Biquad::lowpass(9000.0, 0.5, fs),
+        Biquad::lowpass(9000.0, 0.5, fs),
+    ];
     let mut out = vec![vec![0.0f32; len]; 2];
     for n in 0..len {
         let t = n as f64 / fs;
@@ -439,7 +458,10 @@ fn soft_voice(rng: &mut StdRng, fs: f64, len: usize) -> Vec<f64> {
 
 /// Quiet room tone: low rumble and air, decorrelated left/right.
 fn stereo_ambience(rng: &mut StdRng, fs: f64, len: usize) -> Stem {
-    let mut lp = [Biquad::lowpass(300.0, 0.7, fs), Biquad::lowpass(300.0, 0.7, fs)];
+    let mut lp = [
+        Biquad::lowpass(300.0, 0.7, fs),
+        Biquad::lowpass(300.0, 0.7, fs),
+    ];
     let mut out = vec![vec![0.0f32; len]; 2];
     for n in 0..len {
         for (ch, filter) in lp.iter_mut().enumerate() {
