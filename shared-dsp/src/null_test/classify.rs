@@ -32,6 +32,9 @@ const LOUDEST_FRAMES_SHARE: f64 = 0.05;
 /// The residual's share of energy in those frames over the programme's share there at or above
 /// which the residual is the programme's peaks (when in anti-phase with it).
 const PEAK_CONCENTRATION: f64 = 3.0;
+/// Correlation of residual and programme over those frames at or below which the residual
+/// there is the programme's peaks taken off.
+const PEAK_MAX_CORRELATION: f64 = -0.3;
 /// Residual-weighted correlation of residual and programme within frames at or below which
 /// the residual is the programme's peaks taken off (sparse clipping).
 const PEAKS_MAX_CORRELATION: f64 = -0.5;
@@ -465,9 +468,11 @@ impl Classifier<'_> {
             let all: f64 = active.iter().map(|&m| v[m]).sum();
             loudest.iter().map(|&m| v[m]).sum::<f64>() / all.max(1e-300)
         };
-        let loud_cross: f64 = loudest.iter().map(|&m| s.cross[m]).sum();
-        let concentrated =
-            share(&s.residual) >= PEAK_CONCENTRATION * share(&s.fitted) && loud_cross < 0.0;
+        let sum = |v: &[f64]| loudest.iter().map(|&m| v[m]).sum::<f64>();
+        let loud_correlation =
+            sum(&s.cross) / (sum(&s.residual) * sum(&s.fitted)).sqrt().max(1e-300);
+        let concentrated = share(&s.residual) >= PEAK_CONCENTRATION * share(&s.fitted)
+            && loud_correlation <= PEAK_MAX_CORRELATION;
         let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
         let peaks_taken_off = anti_phase <= PEAKS_MAX_CORRELATION || concentrated;
         let clipping =
