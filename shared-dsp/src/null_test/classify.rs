@@ -2,6 +2,14 @@
 //! one channel, resampled with its corner, filtered, gain), factored into whole-delivery
 //! findings when every stem in the mix shares them, and the residual the linear model leaves
 //! (dynamics on the mix bus, or material missing from the delivery).
+//!
+//! A stem is named resampled by any of: its transfer function's top-band shape (flat to a
+//! corner in the top three quarters of the band, then off by 3 dB or more), its top band lost
+//! (the model's residual concentrated above a corner where the stem's spectrum falls off a
+//! cliff), the residual's envelope following that stem's alone (aliasing), or a significant
+//! fraction-of-a-sample delay with nothing else unexplained (a stem with no top band to lose).
+//! The thresholds are documented where they are defined, with the values the breakage matrix
+//! (`tests/null_matrix.rs`) shows on either side of them.
 
 use super::delivery::Delivery;
 use super::report::{Cause, Diagnosis, NullReport, Processing};

@@ -27,11 +27,17 @@
 //!      its low-frequency value the polarity (sign) and level (size, 0 = not in the mix), its
 //!      shape either flat, a roll-off from a corner (a sample-rate round trip, corner
 //!      reported) or another smooth shape (an EQ on the stem).
-//!    - *What the linear model leaves* (`spectral::segment_stats`): if a per-segment gain of
-//!      the fitted programme explains a good part of it and that gain falls as the programme
-//!      gets louder, it is **dynamics on the mix bus** (compressor, limiter, clipper), reported
-//!      as that even when it also changes the overall level; a large remainder that does not
-//!      follow the level is material missing from the delivery.
+//!    - *What the linear model leaves* (`spectral::segment_stats`, 10 ms frames): it is
+//!      **dynamics on the mix bus** (compressor, limiter, clipper), reported as that even
+//!      when it also changes the overall level, when a gain changing frame by frame explains
+//!      most of it and falls rather than rises with level (gain riding), when that gain
+//!      follows the programme level closely (level-dependent distortion), or when it sits in
+//!      the frames with the programme's highest peaks, in anti-phase with them (peaks taken
+//!      off). A remainder whose envelope follows one stem's is that stem's own nonlinear
+//!      error (a resampler's aliasing); one concentrated above a corner where one stem's
+//!      spectrum falls off a cliff is that stem's lost top band; anything else is material
+//!      missing from the delivery. Every level and shape reading carries a standard error
+//!      from the fit's residual and counts only beyond four of them.
 //! 4. **Findings** (`classify.rs`): offsets, polarity and gain are judged per stem and
 //!    reported for the whole delivery only when every stem (that is in the mix) shares them;
 //!    the same smooth shape on every stem is an EQ on the mix bus.

@@ -150,12 +150,12 @@ fn drums(rng: &mut StdRng, fs: f64, len: usize) -> Vec<f64> {
     let mut snare_bp = Biquad::bandpass(1800.0, 0.6, fs);
     for start in (0..len).step_by(beat / 4) {
         let step = start / (beat / 4);
-        let accent = if step % 2 == 0 { 0.25 } else { 0.12 };
+        let accent = if step.is_multiple_of(2) { 0.25 } else { 0.12 };
         for n in 0..((0.06 * fs) as usize).min(len - start) {
             let t = n as f64 / fs;
             out[start + n] += accent * hp.process(noise(rng)) * (-t / 0.015).exp();
         }
-        if step % 4 == 0 {
+        if step.is_multiple_of(4) {
             let mut phase = 0.0;
             for n in 0..((0.3 * fs) as usize).min(len - start) {
                 let t = n as f64 / fs;
@@ -342,9 +342,9 @@ fn stereo_noise_bed(rng: &mut StdRng, fs: f64, len: usize) -> Stem {
     for n in 0..len {
         let t = n as f64 / fs;
         let env = 0.05 * (1.2 + (TAU * 0.4 * t).sin());
-        for (ch, filter) in lp.iter_mut().enumerate() {
+        for (filter, channel) in lp.iter_mut().zip(out.iter_mut()) {
             let x = noise(rng);
-            out[ch][n] = (env * (0.5 * filter.process(x) + 0.15 * x)) as f32;
+            channel[n] = (env * (0.5 * filter.process(x) + 0.15 * x)) as f32;
         }
     }
     out
@@ -464,9 +464,9 @@ fn stereo_ambience(rng: &mut StdRng, fs: f64, len: usize) -> Stem {
     ];
     let mut out = vec![vec![0.0f32; len]; 2];
     for n in 0..len {
-        for (ch, filter) in lp.iter_mut().enumerate() {
+        for (filter, channel) in lp.iter_mut().zip(out.iter_mut()) {
             let x = noise(rng);
-            out[ch][n] = (0.04 * filter.process(x) + 0.006 * x) as f32;
+            channel[n] = (0.04 * filter.process(x) + 0.006 * x) as f32;
         }
     }
     out
