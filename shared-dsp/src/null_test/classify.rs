@@ -40,9 +40,9 @@ const LOUDEST_FRAMES_SHARE: f64 = 0.05;
 /// The residual's share of energy in those frames over the programme's share there at or above
 /// which the residual is the programme's peaks (when in anti-phase with it).
 const PEAK_CONCENTRATION: f64 = 3.0;
-/// Correlation of residual and programme over those frames at or below which the residual
-/// there is the programme's peaks taken off.
-const PEAK_MAX_CORRELATION: f64 = -0.3;
+/// Share of those frames the residual must lower (negative `Σ e·y`) to be the programme's
+/// peaks taken off.
+const PEAK_MIN_LOWERED_SHARE: f64 = 0.9;
 /// Residual-weighted correlation of residual and programme within frames at or below which
 /// the residual is the programme's peaks taken off (sparse clipping).
 const PEAKS_MAX_CORRELATION: f64 = -0.5;
@@ -476,11 +476,11 @@ impl Classifier<'_> {
             let all: f64 = active.iter().map(|&m| v[m]).sum();
             loudest.iter().map(|&m| v[m]).sum::<f64>() / all.max(1e-300)
         };
-        let sum = |v: &[f64]| loudest.iter().map(|&m| v[m]).sum::<f64>();
-        let loud_correlation =
-            sum(&s.cross) / (sum(&s.residual) * sum(&s.fitted)).sqrt().max(1e-300);
+        // In anti-phase: the residual lowers the programme in (nearly) every one of those
+        // frames, where unrelated material would do so in about half of them.
+        let lowered = loudest.iter().filter(|&&m| s.cross[m] < 0.0).count();
         let concentrated = share(&s.residual) >= PEAK_CONCENTRATION * share(&s.fitted)
-            && loud_correlation <= PEAK_MAX_CORRELATION;
+            && lowered as f64 >= PEAK_MIN_LOWERED_SHARE * loudest.len() as f64;
         let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
         let peaks_taken_off = anti_phase <= PEAKS_MAX_CORRELATION || concentrated;
         let clipping =
