@@ -8,7 +8,9 @@
 use crate::audio_file::{read_audio, Audio};
 use serde::Serialize;
 use shared_dsp::db::MIN_DB;
-use shared_dsp::null_test::{analyze, Cause, NullReport, NullSettings, Verdict};
+use shared_dsp::null_test::{
+    analyze, Cause, Diagnosis, NullReport, NullSettings, Processing, Verdict,
+};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -111,6 +113,14 @@ pub struct NullTestResult {
     pub stems: Vec<StemInfo>,
     /// Findings: whole-delivery ones (`stem` = `None`) first, then per stem.
     pub diagnoses: Vec<Finding>,
+    /// What the per-stem linear model (offsets, polarity, gains, transfer functions) leaves
+    /// unexplained, dB re mix; `None` when the delivery passed unexamined.
+    pub model_residual_rel_db: Option<f64>,
+    /// Correlation (−1..=1) of the gain the unexplained residual implies frame by frame with
+    /// the programme level: strongly negative for dynamics on the mix bus.
+    pub level_tracking: Option<f64>,
+    /// Share (0..=1) of the unexplained residual a frame-by-frame gain explains.
+    pub varying_gain_share: Option<f64>,
 }
 
 /// One delivered stem.
@@ -139,9 +149,10 @@ pub struct Finding {
     pub stem: Option<String>,
     /// Index of the stem in the order given; `None` for the whole delivery or the mix.
     pub stem_index: Option<usize>,
-    /// `inverted`, `offset`, `gained`, `missing`, `resampled`, `master_processing` or
-    /// `unexplained`. `missing` without a stem: the mix holds material none of the delivered
-    /// stems has (a stem left out of the delivery).
+    /// `inverted`, `offset`, `gained`, `missing`, `resampled`, `master_processing`,
+    /// `filtered` (an EQ or filter on one stem) or `unexplained`. `missing` without a stem:
+    /// the mix holds material none of the delivered stems has (a stem left out of the
+    /// delivery).
     pub cause: &'static str,
     /// For `offset`: how late, samples (negative = early).
     pub offset_samples: Option<isize>,
@@ -151,6 +162,17 @@ pub struct Finding {
     pub confidence: Option<f64>,
     /// The finding in words, starting with the stem's name.
     pub message: String,
+    /// For `inverted`: the one channel concerned (0 = left), `None` for every channel.
+    pub channel: Option<usize>,
+    /// For `resampled`: where the stem's response falls 3 dB below its level, Hz.
+    pub corner_hz: Option<f64>,
+    /// For `master_processing` and `filtered`: `dynamics` (compressor, limiter, clipper) or
+    /// `eq`.
+    pub processing: Option<&'static str>,
+    /// For `eq` processing: the largest deviation of the response from flat, dB.
+    pub deviation_db: Option<f64>,
+    /// How to fix it, in words.
+    pub fix: String,
 }
 
 /// `Some(level)` for a finite level above the analyzer's floor, `None` otherwise.
@@ -304,42 +326,25 @@ fn build_result(
         .iter()
         .map(|d| {
             let stem = d.stem_index.map(|i| names[i].clone());
-            let mut f = finding(
-                stem,
-                d.stem_index,
-                d.cause,
-                finite(d.confidence).map(|c| c.clamp(0.0, 1.0)),
-                &mix_name,
-                rate_hz,
-            );
+            let mut f = finding(stem, d, &mix_name, rate_hz);
             // The analyzer's "missing" covers both; the file tells which.
             if let (Cause::Missing, Some(i)) = (d.cause, d.stem_index) {
-                f.message = if silent(&stems[i].audio) {
-                    format!("{}: missing (the file is silent)", names[i])
-                } else {
-                    format!("{}: missing (not in the mix)", names[i])
-                };
+                if silent(&stems[i].audio) {
+                    f.message = format!("{}: missing (the file is silent)", names[i]);
+                    f.fix = format!(
+                        "re-export {}: the file is silent (muted track or wrong source)",
+                        names[i]
+                    );
+                }
+            }
+            if let (Cause::Missing, None) = (d.cause, d.stem_index) {
+                if let Some(db) = relative(report.residual_rms_rel_db, residual_rms_dbfs) {
+                    f.message += &format!(" (residual {db:.1} dB RMS re mix)");
+                }
             }
             f
         })
         .collect();
-    // The analyzer calls a residual it cannot pin on any stem "unexplained". When every
-    // delivered stem fits the mix as it is (no finding names a stem) and the residual is not
-    // level dependent (else it would be processing on the mix bus), the mix holds material
-    // that is in none of the stems, and is orthogonal to all of them: a stem (or effect
-    // return) left out of the delivery. Say so, since that file cannot be named.
-    let stem_findings = report.diagnoses.iter().any(|d| d.stem_index.is_some());
-    for f in &mut diagnoses {
-        if f.cause == "unexplained" && !stem_findings {
-            f.cause = "missing";
-            f.message = format!(
-                "delivery: a stem (or effect return) seems to be missing: {mix_name} holds \
-                 material{} that none of the delivered stems has",
-                relative(report.residual_rms_rel_db, residual_rms_dbfs)
-                    .map_or_else(String::new, |db| format!(" ({db:.1} dB RMS re mix)"))
-            );
-        }
-    }
     if report.compared_samples == 0 {
         // Nothing overlapped: no evidence that the stems sum to the mix.
         verdict = Outcome::Fail;
@@ -351,6 +356,12 @@ fn build_result(
             gain_db: None,
             confidence: None,
             message: "delivery: no samples of the stems overlap the mix".to_owned(),
+            channel: None,
+            corner_hz: None,
+            processing: None,
+            deviation_db: None,
+            fix: "check that the stems and the mix are renders of the same song and range"
+                .to_owned(),
         });
     }
 
@@ -409,31 +420,54 @@ fn build_result(
         compared_samples: report.compared_samples,
         stems,
         diagnoses,
+        model_residual_rel_db: report.model_residual_rel_db.and_then(finite),
+        level_tracking: report.level_tracking.and_then(finite),
+        varying_gain_share: report.varying_gain_share.and_then(finite),
     }
 }
 
-/// One analyzer finding in words. `stem` is the stem's name, `None` for the whole delivery
-/// (or the mix, for processing on the mix bus).
-fn finding(
-    stem: Option<String>,
-    stem_index: Option<usize>,
-    cause: Cause,
-    confidence: Option<f64>,
-    mix_name: &str,
-    rate_hz: f64,
-) -> Finding {
+/// One analyzer finding in words, with how to fix it. `stem` is the stem's name, `None`
+/// for the whole delivery (or the mix, for processing on the mix bus).
+fn finding(stem: Option<String>, d: &Diagnosis, mix_name: &str, rate_hz: f64) -> Finding {
     let subject = stem.clone().unwrap_or_else(|| "all stems".to_owned());
     let mut offset_samples = None;
     let mut gain_db = None;
-    let (id, message) = match cause {
-        Cause::Inverted => (
-            "inverted",
-            if stem.is_some() {
-                format!("{subject}: polarity inverted")
-            } else {
-                format!("{subject}: polarity inverted (compensated before the residual)")
-            },
-        ),
+    let processing = d.processing.map(|p| match p {
+        Processing::Dynamics => "dynamics",
+        Processing::Equalizer => "eq",
+    });
+    let channel_name = |c: usize| match c {
+        0 => "left".to_owned(),
+        1 => "right".to_owned(),
+        c => format!("channel {}", c + 1),
+    };
+    let (id, message, fix) = match d.cause {
+        Cause::Inverted => match (&stem, d.channel) {
+            (Some(_), Some(c)) => (
+                "inverted",
+                format!(
+                    "{subject}: polarity of the {} channel inverted",
+                    channel_name(c)
+                ),
+                format!(
+                    "flip the polarity of the {} channel of {subject} (or re-export it without \
+                     the channel's polarity switch)",
+                    channel_name(c)
+                ),
+            ),
+            (Some(_), None) => (
+                "inverted",
+                format!("{subject}: polarity inverted"),
+                format!(
+                    "flip the polarity of {subject} (or re-export it without the polarity switch)"
+                ),
+            ),
+            (None, _) => (
+                "inverted",
+                format!("{subject}: polarity inverted (compensated before the residual)"),
+                format!("flip the polarity of {mix_name} or of every stem"),
+            ),
+        },
         Cause::Offset { samples } => {
             offset_samples = Some(samples);
             let ms = samples as f64 * 1000.0 / rate_hz;
@@ -448,58 +482,142 @@ fn finding(
             } else {
                 "samples"
             };
+            let direction = if samples < 0 { "later" } else { "earlier" };
+            let fix = if stem.is_some() {
+                format!(
+                    "move {subject} {} {unit} {direction} (or re-export it from the same start \
+                     as the other stems)",
+                    samples.abs()
+                )
+            } else {
+                format!(
+                    "{mix_name} and the stems start {} {unit} apart: export both from the same \
+                     start point",
+                    samples.abs()
+                )
+            };
             (
                 "offset",
                 format!(
                     "{subject}: offset by {samples} {unit} ({:.2} ms {when}{compensated})",
                     ms.abs()
                 ),
+                fix,
             )
         }
         Cause::Gained { db } => {
             gain_db = finite(db);
             let direction = if db > 0.0 { "louder" } else { "quieter" };
+            let turn = if db > 0.0 { "down" } else { "up" };
             (
                 "gained",
                 format!("{subject}: gained by {db:+.2} dB ({direction} than in the mix)"),
+                if stem.is_some() {
+                    format!(
+                        "re-export {subject} at the fader level of the mix (turn it {turn} by \
+                         {:.2} dB)",
+                        db.abs()
+                    )
+                } else {
+                    format!(
+                        "every stem is {db:+.2} dB: re-export without the master-fader or \
+                         normalisation change (turn them {turn} by {:.2} dB)",
+                        db.abs()
+                    )
+                },
             )
         }
-        Cause::Missing => (
-            "missing",
-            format!("{subject}: missing (silent, or not in the mix)"),
-        ),
-        Cause::Resampled => (
-            "resampled",
-            if stem.is_some() {
-                format!("{subject}: resampled (top band lost)")
-            } else {
-                "a stem was resampled (the residual is all in the top band), but which one \
-                 could not be told"
-                    .to_owned()
-            },
-        ),
-        Cause::MasterProcessing => (
-            "master_processing",
-            format!(
-                "{mix_name}: processing left on the mix bus (limiter, compressor or clipper: \
-                 the residual grows with level)"
+        Cause::Missing => match &stem {
+            Some(_) => (
+                "missing",
+                format!("{subject}: missing (not in the mix)"),
+                format!(
+                    "{subject} is not in {mix_name}: leave it out of the delivery, or re-print \
+                     the mix with it"
+                ),
             ),
-        ),
-        Cause::Unexplained => (
-            "unexplained",
-            "delivery: residual not explained by the polarity, offset, gain or resampling of \
-             any stem (a stem missing from the delivery, or processing that differs)"
-                .to_owned(),
-        ),
+            None => (
+                "missing",
+                format!(
+                    "delivery: a stem (or effect return) seems to be missing: {mix_name} holds \
+                     material that none of the delivered stems has"
+                ),
+                "export every track that feeds the mix bus, effect returns included".to_owned(),
+            ),
+        },
+        Cause::Resampled => {
+            let corner = d
+                .corner_hz
+                .map_or_else(String::new, |c| format!(" from {:.1} kHz up", c / 1000.0));
+            (
+                "resampled",
+                if stem.is_some() {
+                    format!("{subject}: resampled (its response falls{corner}: it went through a lower sample rate)")
+                } else {
+                    format!("{subject}: resampled (the response falls{corner})")
+                },
+                format!(
+                    "re-export {subject} at {:.0} Hz without sample-rate conversion",
+                    rate_hz
+                ),
+            )
+        }
+        Cause::MasterProcessing => match d.processing {
+            Some(Processing::Equalizer) => (
+                "master_processing",
+                format!(
+                    "{mix_name}: EQ left on the mix bus (the mix differs from the stems' sum by \
+                     up to {:+.1} dB, the same on every stem)",
+                    d.deviation_db.unwrap_or(0.0)
+                ),
+                "bypass the mix-bus EQ before printing the reference (or print the stems \
+                 through it)"
+                    .to_owned(),
+            ),
+            _ => (
+                "master_processing",
+                format!(
+                    "{mix_name}: processing left on the mix bus (compressor, limiter or \
+                     clipper: the difference follows the programme's level)"
+                ),
+                "bypass the mix-bus processing before printing the reference (or print the \
+                 stems through it)"
+                    .to_owned(),
+            ),
+        },
+        Cause::Unexplained => match (&stem, d.processing) {
+            (Some(_), Some(Processing::Equalizer)) => (
+                "filtered",
+                format!(
+                    "{subject}: filtered (its response differs from the mix by up to {:+.1} dB)",
+                    d.deviation_db.unwrap_or(0.0)
+                ),
+                format!("re-export {subject} without the EQ or filter on it"),
+            ),
+            _ => (
+                "unexplained",
+                "delivery: residual not explained by the polarity, offset, gain, filtering or \
+                 resampling of any stem"
+                    .to_owned(),
+                "compare the session's routing with the mix's (sends, bus processing, \
+                 automation)"
+                    .to_owned(),
+            ),
+        },
     };
     Finding {
         stem,
-        stem_index,
+        stem_index: d.stem_index,
         cause: id,
         offset_samples,
         gain_db,
-        confidence,
+        confidence: finite(d.confidence).map(|c| c.clamp(0.0, 1.0)),
         message,
+        channel: d.channel,
+        corner_hz: d.corner_hz.and_then(finite),
+        processing,
+        deviation_db: d.deviation_db.and_then(finite),
+        fix,
     }
 }
 
@@ -594,7 +712,7 @@ pub fn report(r: &NullTestResult) -> String {
         if let Some(c) = f.confidence {
             out += &format!(" [confidence {c:.2}]");
         }
-        out += "\n";
+        out += &format!("\n      fix: {}\n", f.fix);
     }
     for note in notes {
         out += &format!("  - note: {note}\n");

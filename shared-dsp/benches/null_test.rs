@@ -1,6 +1,9 @@
 //! Null-test analysis of 60 s of stereo at 48 kHz with 4 stems. Throughput is in sample
 //! frames, so the realtime factor is the reported elements/s divided by 48 000.
 //!
+//! The offline analysis at song scale: 8 stereo stems of 5 min at 48 kHz, one stem broken
+//! (1 sample late) so the whole model runs, on one core (the budget: under 10 s).
+//!
 //! The live analyzer: steady-state cost per stereo frame (locked, diagnosis done), and the
 //! slowest 512-frame block before lock and between lock and diagnosis (the one-time lock
 //! search and diagnosis window run in small units spread over blocks).
@@ -62,6 +65,66 @@ fn bench(c: &mut Criterion) {
             b.iter(|| analyze(black_box(&reference), black_box(&delivery), FS, &settings))
         });
     }
+    group.finish();
+}
+
+/// Length of the song-scale bench, in samples (5 min at 48 kHz).
+const SONG_LEN: usize = 5 * 60 * 48_000;
+
+/// Eight different stereo stems of `SONG_LEN`: transients, two sines, chords, noises.
+fn song_stems() -> Vec<Vec<Vec<f32>>> {
+    let chord = |root: f64, seed_level: f32| -> Vec<f32> {
+        [1.0, 1.26, 1.5]
+            .iter()
+            .map(|&r| sine(root * r, seed_level, FS, SONG_LEN, 0.3))
+            .fold(vec![0.0; SONG_LEN], |acc, s| {
+                acc.iter().zip(&s).map(|(a, b)| a + b).collect()
+            })
+    };
+    [
+        transient_train(1, 0.5, FS, SONG_LEN, 0.5, 80.0),
+        transient_train(2, 0.3, FS, SONG_LEN, 0.25, 3000.0),
+        sine(55.0, 0.3, FS, SONG_LEN, 0.0),
+        chord(261.63, 0.06),
+        chord(392.0, 0.04),
+        pink_noise(9, 0.2, SONG_LEN),
+        pink_noise(10, 0.05, SONG_LEN),
+        sine(880.0, 0.05, FS, SONG_LEN, 0.1),
+    ]
+    .into_iter()
+    .map(|x| vec![x.clone(), x.iter().map(|s| 0.9 * s).collect()])
+    .collect()
+}
+
+/// 8 stems × 5 min, one of them 1 sample late: the full model (per-stem alignment,
+/// transfer functions, residual statistics).
+fn bench_song(c: &mut Criterion) {
+    let stems = song_stems();
+    let mix: Vec<Vec<f32>> = (0..2)
+        .map(|ch| {
+            (0..SONG_LEN)
+                .map(|n| stems.iter().map(|s| s[ch][n]).sum())
+                .collect()
+        })
+        .collect();
+    let reference: Vec<&[f32]> = mix.iter().map(Vec::as_slice).collect();
+    let mut broken = stems.clone();
+    for channel in &mut broken[3] {
+        channel.rotate_right(1);
+        channel[0] = 0.0;
+    }
+    let channels: Vec<Vec<&[f32]>> = broken
+        .iter()
+        .map(|s| s.iter().map(Vec::as_slice).collect())
+        .collect();
+    let delivery: Vec<&[&[f32]]> = channels.iter().map(Vec::as_slice).collect();
+    let settings = NullSettings::default();
+    let mut group = c.benchmark_group("null_test_offline_8_stems_5_min");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(60));
+    group.bench_function("one_stem_late_full_model", |b| {
+        b.iter(|| analyze(black_box(&reference), black_box(&delivery), FS, &settings))
+    });
     group.finish();
 }
 
@@ -161,5 +224,5 @@ fn bench_live(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, bench_live);
+criterion_group!(benches, bench, bench_song, bench_live);
 criterion_main!(benches);

@@ -6,51 +6,59 @@
 //! accumulation per block).
 //!
 //! Offline algorithm:
-//! 1. Whole-delivery offset and polarity: FFT cross-correlation ([`CrossCorrelator`]) of the
-//!    mono reference against the mono stem sum over the loudest reference window, lags within
-//!    `±max_offset_ms`. The peak is sample-exact (for an exact copy the autocorrelation peak
-//!    at lag 0 is strict by Cauchy–Schwarz).
-//! 2. Residual = reference − polarity·aligned sum (no gain compensation: a delivery that is
-//!    0.5 dB hot does not null), measured over the samples where both exist.
-//! 3. Verdict from the residual **peak** (the stricter reading, so a single click fails):
-//!    `≤ pass_dbfs` (−60) PASS, `> fail_dbfs` (−40) FAIL, WARN between.
-//! 4. Diagnosis when not PASS, in this order:
-//!    - **Resampled**: more than 90 % of the residual energy lies above fs/4 (the top octave),
-//!      the signature of a stem that went through a lower rate and lost its top band. The
-//!      stem named is the one whose spectrum drops most (> 20 dB) from the octave below the
-//!      residual band to the residual band, i.e. the stem with the brick-wall cutoff.
-//!    - **Offset** per stem: each stem is cross-correlated against the reference minus the
-//!      other stems. The whole-delivery offset is then moved to the lag most stems agree on
-//!      (stems with normalised correlation > 0.3 vote with their peak lag; ties go to the
-//!      lag with more stem energy), so one late stem is named even when it is the loudest.
-//!      A non-zero lag that beats lag 0 with normalised correlation > 0.3 and removes at least
-//!      5 % of the residual energy in the stem's window is reported and corrected before the
-//!      fit (a low sine's correlation is nearly flat over ±1 sample, so noise must not tip it).
-//!    - Least-squares fit `reference ≈ Σ cᵢ·stemᵢ`: `|cᵢ| < 0.1` **Missing** (the stem is not
-//!      in the mix, or is silent), `cᵢ < 0` **Inverted**, `|20·log10|cᵢ|| > gain_tolerance_db`
-//!      **Gained** by `−20·log10|cᵢ|` dB (positive = stem louder than in the mix).
-//!    - **Common gain**: when a single gain for the whole delivery leaves a residual that the
-//!      per-stem weights reduce by less than half, the gain error is the mix's, not N stems':
-//!      no per-stem **Gained** is reported. If what the single gain leaves is level dependent
-//!      (see below) → **MasterProcessing** (e.g. a limiter with drive); otherwise a
-//!      delivery-wide **Gained** (stem `None`).
-//!    - Otherwise, if the fit explains less than 90 % of the residual energy and the residual
-//!      is level dependent (its share of energy in the loudest 10 % of 10 ms frames is more
-//!      than 1.5× the delivery's own share there) → **MasterProcessing** (a limiter/compressor/
-//!      clipper left on the mix bus); otherwise the unexplained part is reported as
-//!      **Unexplained**.
+//! 1. **Lock**: whole-delivery offset and polarity by FFT cross-correlation
+//!    ([`CrossCorrelator`]) of the mono reference against the mono stem sum over the loudest
+//!    reference window, lags within `±max_offset_ms` (sample-exact: for an exact copy the
+//!    autocorrelation peak at lag 0 is strict by Cauchy–Schwarz).
+//! 2. **Verdict**: residual = reference − polarity·aligned sum (no gain compensation: a
+//!    delivery that is 0.5 dB hot does not null) over the samples where both exist, judged by
+//!    its **peak** (the stricter reading, so a single click fails): `≤ pass_dbfs` (−60) PASS,
+//!    `> fail_dbfs` (−40) FAIL, WARN between. A PASS ends the analysis.
+//! 3. **Model** (otherwise), the cause read off a fitted model rather than off thresholds
+//!    tuned to particular faults:
+//!    - *Per-stem alignment* (`align.rs`): each stem against the reference minus the others,
+//!      within ±250 ms of the lock.
+//!    - *Multiple-input system identification* (`spectral.rs`): per channel and frequency bin,
+//!      the transfer function `Hᵢ(f)` from every stem to the reference, all stems at once
+//!      (least squares over Hann segments), so each stem is judged in the presence of the
+//!      others.
+//!    - *Reading* each `Hᵢ` (`transfer.rs`): its linear phase is an offset (integer and
+//!      fractional; the integer part goes back into the alignment and the fit is redone),
+//!      its low-frequency value the polarity (sign) and level (size, 0 = not in the mix), its
+//!      shape either flat, a roll-off from a corner (a sample-rate round trip, corner
+//!      reported) or another smooth shape (an EQ on the stem).
+//!    - *What the linear model leaves* (`spectral::segment_stats`, 10 ms frames): it is
+//!      **dynamics on the mix bus** (compressor, limiter, clipper), reported as that even
+//!      when it also changes the overall level, when a gain changing frame by frame explains
+//!      most of it and falls rather than rises with level (gain riding), when that gain
+//!      follows the programme level closely (level-dependent distortion), or when it sits in
+//!      the frames with the programme's highest peaks, in anti-phase with them (peaks taken
+//!      off). A remainder whose envelope follows one stem's is that stem's own nonlinear
+//!      error (a resampler's aliasing); one concentrated above a corner where one stem's
+//!      spectrum falls off a cliff is that stem's lost top band; anything else is material
+//!      missing from the delivery. Every level and shape reading carries a standard error
+//!      from the fit's residual and counts only beyond four of them.
+//! 4. **Findings** (`classify.rs`): offsets, polarity and gain are judged per stem and
+//!    reported for the whole delivery only when every stem (that is in the mix) shares them;
+//!    the same smooth shape on every stem is an EQ on the mix bus.
 
-mod fit;
+mod align;
+mod classify;
+mod delivery;
 mod live;
 mod report;
+mod spectral;
+mod transfer;
 mod xcorr;
 
 pub use live::{LiveDiagnosis, LiveNullReadings, LiveNullSettings, LiveNullTest, LiveSubject};
-pub use report::{Cause, Diagnosis, NullReport, Verdict};
+pub use report::{Cause, Diagnosis, NullReport, Processing, Verdict};
 pub use xcorr::{CrossCorrelator, LagPeak};
 
 use crate::db::gain_to_db_f64;
-use fit::{band, fit_stem_weights, level_dependence, power_spectrum, Delivery};
+use delivery::Delivery;
+use spectral::Segments;
+use transfer::Reader;
 
 /// Settings of the offline analysis (all set by the caller; `Default` = product spec).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,29 +87,13 @@ impl Default for NullSettings {
     }
 }
 
-/// Share of residual energy above fs/4 that marks a resampled stem.
-const RESAMPLED_HF_SHARE: f64 = 0.9;
-/// Minimum spectral drop at the residual band edge, in dB, for naming the resampled stem.
-const RESAMPLED_MIN_DROP_DB: f64 = 20.0;
-/// Normalised correlation a per-stem lag needs to be reported.
-const STEM_OFFSET_MIN_CORRELATION: f64 = 0.3;
-/// Share of the residual energy in its window a per-stem lag must remove to be reported.
-const STEM_OFFSET_MIN_IMPROVEMENT: f64 = 0.05;
-/// Weights below this magnitude mean the stem is missing from the mix.
-const MISSING_MAX_WEIGHT: f64 = 0.1;
-/// Fraction of residual energy the linear per-stem fit must explain.
-const LINEAR_EXPLAINED_SHARE: f64 = 0.9;
-/// Per-stem weights must remove less than this share of what a single delivery gain leaves
-/// for the gain error to count as common to all stems.
-const COMMON_GAIN_MAX_STEM_SHARE: f64 = 0.5;
-/// Residual energy (share of the delivery's residual) too small to matter.
-const COMMON_GAIN_NEGLIGIBLE_SHARE: f64 = 0.01;
-/// Ratio of residual to delivery energy share in the loudest frames that marks processing.
-const LEVEL_DEPENDENCE_RATIO: f64 = 1.5;
-/// Frame length of the level-dependence statistic, in milliseconds.
-const FRAME_MS: f64 = 10.0;
 /// Block length of the loudest-window search, in samples.
 const ENERGY_BLOCK_SAMPLES: usize = 1024;
+/// Largest offset of one stem relative to the whole-delivery lock that the per-stem
+/// alignment searches, in milliseconds (the lock itself spans `±max_offset_ms`).
+const STEM_MAX_OFFSET_MS: f64 = 250.0;
+/// Rounds of "fit the transfer functions, move each stem by the integer lag its phase shows".
+const MAX_FIT_ROUNDS: usize = 3;
 
 /// Runs the offline null test of `stems` (each a list of channels; pass one "stem" for a
 /// rendered file) against `reference` (a list of channels, usually stereo).
@@ -136,9 +128,15 @@ pub fn analyze(
     let w0 = loudest_window(reference_len, correlator.window_samples(), |n| {
         reference_mono(n as isize).powi(2)
     });
-    let peak = correlate(&mut correlator, w0, reference_mono, |n| {
-        (0..num_channels).map(|ch| delivery.sum(ch, n, None)).sum()
-    });
+    // First differences (pre-emphasis): a loud low stem's broad autocorrelation must not
+    // pull the peak (an inverted bass could otherwise win at a lag a note away).
+    let sum_mono = |n: isize| -> f64 { (0..num_channels).map(|ch| delivery.sum(ch, n)).sum() };
+    let peak = correlate(
+        &mut correlator,
+        w0,
+        |n| reference_mono(n) - reference_mono(n - 1),
+        |n| sum_mono(n) - sum_mono(n - 1),
+    );
     let offset = peak.lag_samples;
     delivery.polarity = if peak.correlation < 0.0 { -1.0 } else { 1.0 };
     delivery.shifts_samples.fill(offset);
@@ -155,32 +153,8 @@ pub fn analyze(
                 .min(delivery_len - offset)
                 .max(start as isize) as usize
     };
-    let mut range = overlap(offset);
-    let mut stats = measure(reference, &delivery, range.clone(), settings);
-    let mut stem_lags = vec![
-        StemLag {
-            lag: 0,
-            vote: 0,
-            confidence: 0.0,
-            votes: false,
-        };
-        stems.len()
-    ];
-    if stats.verdict != Verdict::Pass {
-        // The whole-delivery offset is the one most stems agree with.
-        stem_lags = stem_offsets(&mut correlator, reference, &delivery, range.clone());
-        let consensus = consensus_lag(reference.len(), &delivery, range.clone(), &stem_lags);
-        if consensus != 0 {
-            delivery.shifts_samples.fill(offset + consensus);
-            range = overlap(offset + consensus);
-            stats = measure(reference, &delivery, range.clone(), settings);
-            // Re-measure the stem lags from the new alignment (a stem whose lag was not
-            // trusted keeps no lag rather than inheriting the shift).
-            stem_lags = stem_offsets(&mut correlator, reference, &delivery, range.clone());
-        }
-    }
-    let offset = delivery.shifts_samples.first().copied().unwrap_or(offset);
-
+    let range = overlap(offset);
+    let stats = measure(reference, &delivery, range.clone(), settings);
     let mut report = NullReport {
         verdict: stats.verdict,
         offset_samples: offset,
@@ -194,24 +168,118 @@ pub fn analyze(
         sum_within_tolerance: stats.sum_level_diff_db.abs() <= settings.sum_tolerance_db,
         compared_samples: range.len(),
         stem_weights: vec![1.0; stems.len()],
+        model_residual_rel_db: None,
+        level_tracking: None,
+        varying_gain_share: None,
         diagnoses: Vec::new(),
     };
-    if offset != 0 {
-        report.push(None, Cause::Offset { samples: offset }, peak.normalized);
+    if report.verdict == Verdict::Pass || stats.residual_energy <= 0.0 || range.is_empty() {
+        if offset != 0 {
+            report.push(None, Cause::Offset { samples: offset }, peak.normalized);
+        }
+        if report.polarity_inverted {
+            report.push(None, Cause::Inverted, peak.normalized);
+        }
+        return report;
     }
-    if report.polarity_inverted {
-        report.push(None, Cause::Inverted, peak.normalized);
+
+    // The model: per-stem alignment, then transfer functions until their phase shows no
+    // integer lag left.
+    let stem_max_lag = max_lag.min((STEM_MAX_OFFSET_MS * sample_rate_hz / 1000.0) as usize);
+    let mut stem_correlator = CrossCorrelator::new(stem_max_lag, 6 * stem_max_lag.max(1024));
+    align::align_stems(
+        &mut stem_correlator,
+        reference,
+        &mut delivery,
+        range.clone(),
+    );
+    let align_shifts = delivery.shifts_samples.clone();
+    // Segments where every aligned stem exists (a shifted stem's missing end is not a fault
+    // of its transfer function).
+    let covered =
+        (0..stems.len())
+            .filter(|&i| !delivery.is_silent(i))
+            .fold(range.clone(), |r, i| {
+                let shift = delivery.shifts_samples[i];
+                let len = stems[i].iter().map(|c| c.len()).max().unwrap_or(0) as isize;
+                let start = (r.start as isize).max(-shift) as usize;
+                let end = (r.end as isize).min(len - shift).max(start as isize) as usize;
+                start..end
+            });
+    let margin = (0.01 * sample_rate_hz) as usize;
+    let covered = (covered.start + margin)..covered.end.saturating_sub(margin);
+    let segments = if covered.len() >= range.len() / 2 {
+        Segments::new(covered, sample_rate_hz)
+    } else {
+        Segments::new(range.clone(), sample_rate_hz)
+    };
+    let reader = Reader::new(segments.len, sample_rate_hz);
+    let mut round = 0;
+    let (model, readings) = loop {
+        let model = spectral::fit_transfer(reference, &delivery, &segments);
+        let readings: Vec<Vec<transfer::Reading>> = (0..num_channels)
+            .map(|ch| {
+                (0..stems.len())
+                    .map(|i| {
+                        reader.read(
+                            &model.transfer[ch][i],
+                            &model.precision[ch][i],
+                            &model.noise[ch],
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        round += 1;
+        let mut moved = false;
+        for i in 0..stems.len() {
+            let lag = classify::stem_lag(&readings, i);
+            if lag != 0 {
+                delivery.shifts_samples[i] += lag;
+                moved = true;
+            }
+        }
+        if !moved || round == MAX_FIT_ROUNDS {
+            break (model, readings);
+        }
+    };
+    let segment_stats = spectral::segment_stats(reference, &delivery, &segments, &model);
+    let findings = classify::Classifier {
+        readings: &readings,
+        model: &model,
+        bin_hz: sample_rate_hz / segments.len as f64,
+        delivery: &delivery,
+        segment_stats: &segment_stats,
+        settings,
+        lock_offset_samples: offset,
+        align_shifts: &align_shifts,
     }
-    if report.verdict != Verdict::Pass && stats.residual_energy > 0.0 {
-        let mut ctx = Context {
-            reference,
-            delivery,
-            range,
-            sample_rate_hz,
-            settings,
-            residual_energy: stats.residual_energy,
+    .classify(&mut report);
+
+    // Figures for the delivery as a whole, compensated by what every stem shares (or by what
+    // most stems share when they differ).
+    if findings.offset_samples != offset || findings.polarity != delivery.polarity {
+        let uniform = Delivery {
+            stems,
+            shifts_samples: vec![findings.offset_samples; stems.len()],
+            polarity: findings.polarity,
         };
-        ctx.diagnose(&mut report, &stem_lags);
+        let range = overlap(findings.offset_samples);
+        if !range.is_empty() {
+            let stats = measure(reference, &uniform, range.clone(), settings);
+            report.verdict = stats.verdict;
+            report.delivery_gain_db = stats.delivery_gain_db;
+            report.residual_rms_dbfs = stats.residual_rms_dbfs;
+            report.residual_peak_dbfs = stats.residual_peak_dbfs;
+            report.residual_rms_rel_db = stats.residual_rms_rel_db;
+            report.residual_peak_rel_db = stats.residual_peak_rel_db;
+            report.sum_level_diff_db = stats.sum_level_diff_db;
+            report.sum_within_tolerance =
+                stats.sum_level_diff_db.abs() <= settings.sum_tolerance_db;
+            report.compared_samples = range.len();
+        }
+        report.offset_samples = findings.offset_samples;
+        report.polarity_inverted = findings.polarity < 0.0;
     }
     report
 }
@@ -248,7 +316,7 @@ fn measure(
     for (ch, reference_ch) in reference.iter().enumerate() {
         for n in range.clone() {
             let r = reference_ch[n] as f64;
-            let s = delivery.sum(ch, n as isize, None);
+            let s = delivery.sum(ch, n as isize);
             e_ref += r * r;
             e_sum += s * s;
             e_cross += r * s;
@@ -274,284 +342,6 @@ fn measure(
         residual_rms_rel_db: db(e_res / e_ref.max(1e-30)),
         residual_peak_rel_db: residual_peak_dbfs - gain_to_db_f64(peak_ref),
         sum_level_diff_db: 10.0 * (e_sum.max(1e-30) / e_ref.max(1e-30)).log10(),
-    }
-}
-
-/// Per-stem lag relative to the current alignment, its normalised correlation, and whether
-/// the stem's lag is trustworthy enough to vote on the whole-delivery offset: each stem is
-/// correlated against the reference minus the other stems over the stem's loudest window.
-/// A lag counts only if it beats lag 0, its normalised correlation exceeds
-/// `STEM_OFFSET_MIN_CORRELATION`, and moving the stem there removes at least
-/// `STEM_OFFSET_MIN_IMPROVEMENT` of the residual energy in the window (a sine or bass stem has
-/// an almost flat correlation around its true lag, so noise from another stem can tip it by a
-/// sample); otherwise it is 0.
-fn stem_offsets(
-    correlator: &mut CrossCorrelator,
-    reference: &[&[f32]],
-    delivery: &Delivery,
-    range: std::ops::Range<usize>,
-) -> Vec<StemLag> {
-    let num_channels = reference.len();
-    let len = range.end;
-    (0..delivery.stems.len())
-        .map(|i| {
-            let stem_mono =
-                |n: isize| -> f64 { (0..num_channels).map(|ch| delivery.stem(i, ch, n)).sum() };
-            let w0 = loudest_window(len, correlator.window_samples(), |n| {
-                stem_mono(n as isize).powi(2)
-            });
-            let target = |n: isize| -> f64 {
-                if n < range.start as isize || n >= len as isize {
-                    return 0.0;
-                }
-                (0..num_channels)
-                    .map(|ch| {
-                        reference[ch][n as usize] as f64 - delivery.sum(ch, n, None)
-                            + delivery.stem(i, ch, n)
-                    })
-                    .sum()
-            };
-            let (mut e_stem, mut e_residual) = (0.0f64, 0.0f64);
-            for n in w0..w0 + correlator.window_samples() {
-                let s = stem_mono(n as isize);
-                e_stem += s * s;
-                e_residual += (target(n as isize) - s).powi(2);
-            }
-            let peak = correlate(correlator, w0, target, stem_mono);
-            // Residual energy removed by moving the stem from lag 0 to the peak, each with its
-            // best gain.
-            let improvement =
-                (peak.correlation.powi(2) - peak.correlation_at_zero.powi(2)) / e_stem.max(1e-300);
-            let confident = peak.normalized > STEM_OFFSET_MIN_CORRELATION;
-            let beats_zero =
-                peak.lag_samples != 0 && peak.correlation.abs() > peak.correlation_at_zero.abs();
-            let found =
-                beats_zero && confident && improvement > STEM_OFFSET_MIN_IMPROVEMENT * e_residual;
-            StemLag {
-                lag: if found { peak.lag_samples } else { 0 },
-                vote: if beats_zero { peak.lag_samples } else { 0 },
-                confidence: peak.normalized,
-                votes: confident,
-            }
-        })
-        .collect()
-}
-
-/// One stem's offset finding relative to the current alignment.
-#[derive(Debug, Clone, Copy)]
-struct StemLag {
-    /// Lag in samples to report (0: none found).
-    lag: isize,
-    /// Lag of the correlation peak, even when too weak an improvement to report; what the
-    /// stem votes for in the whole-delivery offset.
-    vote: isize,
-    /// Normalised correlation at the peak.
-    confidence: f64,
-    /// The stem correlates well enough with the mix to vote on the whole-delivery offset.
-    votes: bool,
-}
-
-/// The lag (0 or one of the stems' peak lags) shared by the most stems that correlate with
-/// the mix;
-/// ties go to the lag with more stem energy, then to 0. A single late stem, even the loudest,
-/// is thus named itself instead of every other stem being reported early.
-fn consensus_lag(
-    num_channels: usize,
-    delivery: &Delivery,
-    range: std::ops::Range<usize>,
-    stem_lags: &[StemLag],
-) -> isize {
-    let energies: Vec<f64> = (0..stem_lags.len())
-        .map(|i| {
-            (0..num_channels)
-                .flat_map(|ch| {
-                    range
-                        .clone()
-                        .map(move |n| delivery.stem(i, ch, n as isize).powi(2))
-                })
-                .sum()
-        })
-        .collect();
-    let weight = |lag: isize| -> (usize, f64) {
-        stem_lags
-            .iter()
-            .zip(&energies)
-            .filter(|(l, _)| l.votes && l.vote == lag)
-            .fold((0, 0.0), |(count, energy), (_, e)| (count + 1, energy + e))
-    };
-    stem_lags
-        .iter()
-        .filter(|l| l.votes)
-        .map(|l| l.vote)
-        .fold(0, |best, lag| {
-            let (w, b) = (weight(lag), weight(best));
-            if w.0 > b.0 || (w.0 == b.0 && w.1 > b.1) {
-                lag
-            } else {
-                best
-            }
-        })
-}
-
-/// Everything the per-stem diagnosis needs.
-struct Context<'a> {
-    /// Reference channels.
-    reference: &'a [&'a [f32]],
-    /// Delivery aligned by the whole-delivery offset (per-stem offsets are added here).
-    delivery: Delivery<'a>,
-    /// Reference samples compared.
-    range: std::ops::Range<usize>,
-    /// Sample rate in Hz.
-    sample_rate_hz: f64,
-    /// Analysis settings.
-    settings: &'a NullSettings,
-    /// Residual energy of the delivery as is (sample² summed over channels).
-    residual_energy: f64,
-}
-
-impl Context<'_> {
-    fn diagnose(&mut self, report: &mut NullReport, stem_lags: &[StemLag]) {
-        if self.diagnose_resampled(report) {
-            return;
-        }
-        for (i, l) in stem_lags.iter().enumerate() {
-            if l.lag != 0 {
-                report.push(Some(i), Cause::Offset { samples: l.lag }, l.confidence);
-                self.delivery.shifts_samples[i] += l.lag;
-            }
-        }
-        let weights = fit_stem_weights(self.reference, &self.delivery, self.range.clone());
-        // One gain for the whole delivery, for comparison with the per-stem fit.
-        let (mut cross, mut power) = (0.0f64, 0.0f64);
-        for (ch, reference_ch) in self.reference.iter().enumerate() {
-            for n in self.range.clone() {
-                let s = self.delivery.sum(ch, n as isize, None);
-                cross += reference_ch[n] as f64 * s;
-                power += s * s;
-            }
-        }
-        let common_gain = if power > 0.0 { cross / power } else { 0.0 };
-        let frame = ((FRAME_MS * self.sample_rate_hz / 1000.0).round() as usize).max(1);
-        let num_frames = self.range.len().div_ceil(frame);
-        let mut e_sum = vec![0.0; num_frames];
-        let mut e_fit = vec![0.0; num_frames];
-        let mut e_common = vec![0.0; num_frames];
-        for (ch, reference_ch) in self.reference.iter().enumerate() {
-            for n in self.range.clone() {
-                let f = (n - self.range.start) / frame;
-                let r = reference_ch[n] as f64;
-                let s = self.delivery.sum(ch, n as isize, None);
-                let fitted = self.delivery.sum(ch, n as isize, Some(&weights));
-                e_sum[f] += s * s;
-                e_fit[f] += (r - fitted).powi(2);
-                e_common[f] += (r - common_gain * s).powi(2);
-            }
-        }
-        let fit_energy: f64 = e_fit.iter().sum();
-        let common_energy: f64 = e_common.iter().sum();
-        let explained = 1.0 - fit_energy / self.residual_energy;
-        // The stems share one gain error when per-stem weights add little to a single gain:
-        // that is a gained (or driven) mix, not N stem faults.
-        let common = self.delivery.stems.len() > 1
-            && common_gain.abs() >= MISSING_MAX_WEIGHT
-            && common_energy - fit_energy
-                <= COMMON_GAIN_MAX_STEM_SHARE * common_energy
-                    + COMMON_GAIN_NEGLIGIBLE_SHARE * self.residual_energy;
-        let (share_residual, share_signal) = if common {
-            level_dependence(&e_sum, &e_common)
-        } else {
-            level_dependence(&e_sum, &e_fit)
-        };
-        let level_dependent = share_residual > LEVEL_DEPENDENCE_RATIO * share_signal;
-        let processing = if common {
-            common_energy > COMMON_GAIN_NEGLIGIBLE_SHARE * self.residual_energy && level_dependent
-        } else {
-            explained < LINEAR_EXPLAINED_SHARE && level_dependent
-        };
-        let confidence = explained.clamp(0.0, 1.0);
-        for (i, &c) in weights.iter().enumerate() {
-            if c.abs() < MISSING_MAX_WEIGHT {
-                report.push(Some(i), Cause::Missing, 1.0 - c.abs() / MISSING_MAX_WEIGHT);
-                continue;
-            }
-            if c < 0.0 {
-                report.push(Some(i), Cause::Inverted, confidence);
-            }
-            let db = -gain_to_db_f64(c.abs());
-            if !processing && !common && db.abs() > self.settings.gain_tolerance_db {
-                report.push(Some(i), Cause::Gained { db }, confidence);
-            }
-        }
-        report.stem_weights = weights;
-        let common_db = -gain_to_db_f64(common_gain.abs());
-        if common && !processing && common_db.abs() > self.settings.gain_tolerance_db {
-            let explained_common = 1.0 - common_energy / self.residual_energy;
-            report.push(
-                None,
-                Cause::Gained { db: common_db },
-                explained_common.clamp(0.0, 1.0),
-            );
-        }
-        let unexplained = if common {
-            1.0 - common_energy / self.residual_energy
-        } else {
-            explained
-        };
-        if processing {
-            let confidence = (share_residual - share_signal) / (1.0 - share_signal).max(1e-12);
-            report.push(None, Cause::MasterProcessing, confidence.clamp(0.0, 1.0));
-        } else if unexplained < LINEAR_EXPLAINED_SHARE {
-            report.push(
-                None,
-                Cause::Unexplained,
-                (1.0 - unexplained).clamp(0.0, 1.0),
-            );
-        }
-    }
-
-    /// Reports a resampled stem when the residual lives in the top octave; true if so.
-    fn diagnose_resampled(&self, report: &mut NullReport) -> bool {
-        let num_channels = self.reference.len();
-        let residual = power_spectrum(num_channels, self.range.clone(), |ch, n| {
-            self.reference[ch][n] as f64 - self.delivery.sum(ch, n as isize, None)
-        });
-        let nyquist_bin = residual.len() - 1;
-        let total = band(&residual, 0..nyquist_bin + 1);
-        let hf_share = band(&residual, nyquist_bin / 2..nyquist_bin + 1) / total.max(1e-300);
-        if total <= 0.0 || hf_share <= RESAMPLED_HF_SHARE {
-            return false;
-        }
-        // Lowest bin of the band that holds 90 % of the residual energy.
-        let mut edge_bin = nyquist_bin;
-        let mut above = residual[nyquist_bin];
-        while edge_bin > 1 && above < RESAMPLED_HF_SHARE * total {
-            edge_bin -= 1;
-            above += residual[edge_bin];
-        }
-        let mut best: Option<(usize, f64)> = None;
-        for i in 0..self.delivery.stems.len() {
-            let stem = power_spectrum(num_channels, self.range.clone(), |ch, n| {
-                self.delivery.stem(i, ch, n as isize)
-            });
-            let density =
-                |bins: std::ops::Range<usize>| band(&stem, bins.clone()) / bins.len() as f64;
-            let below = density(edge_bin / 2..edge_bin);
-            let inside = density(edge_bin..nyquist_bin + 1);
-            if below <= 0.0 {
-                continue;
-            }
-            let drop_db = 10.0 * (below / inside.max(below * 1e-30)).log10();
-            if best.is_none_or(|(_, d)| drop_db > d) {
-                best = Some((i, drop_db));
-            }
-        }
-        match best {
-            Some((i, drop_db)) if drop_db > RESAMPLED_MIN_DROP_DB => {
-                report.push(Some(i), Cause::Resampled, (drop_db / 60.0).min(1.0));
-            }
-            _ => report.push(None, Cause::Resampled, hf_share),
-        }
-        true
     }
 }
 

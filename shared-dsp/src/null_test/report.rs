@@ -66,6 +66,18 @@ impl fmt::Display for Cause {
     }
 }
 
+/// What kind of processing a [`Cause::MasterProcessing`] (or a stem's filtering, reported as
+/// [`Cause::Unexplained`] with a stem) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processing {
+    /// Level-dependent gain (compressor, limiter, clipper): a residual no linear model
+    /// explains that follows the programme's level.
+    Dynamics,
+    /// A fixed, level-independent filter (an EQ): the same smooth non-flat transfer function
+    /// on every stem (mix bus), or on one stem.
+    Equalizer,
+}
+
 /// One finding of the analysis.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Diagnosis {
@@ -75,6 +87,17 @@ pub struct Diagnosis {
     pub cause: Cause,
     /// How sure the analysis is, 0..=1 (meaning per cause in the module docs).
     pub confidence: f64,
+    /// The one channel concerned (0 = left), when only one channel of the stem is affected
+    /// (a polarity flip of one channel); `None` for every channel.
+    pub channel: Option<usize>,
+    /// For [`Cause::Resampled`]: where the stem's transfer function falls 3 dB below its
+    /// low-frequency level, in Hz (names the intermediate rate: about 20 kHz for 44.1 kHz).
+    pub corner_hz: Option<f64>,
+    /// For [`Cause::MasterProcessing`] and a stem's filtering: which kind of processing.
+    pub processing: Option<Processing>,
+    /// For filtering ([`Processing::Equalizer`]): the largest deviation of the transfer
+    /// function from flat, in dB (signed: positive = boost).
+    pub deviation_db: Option<f64>,
 }
 
 /// Result of [`super::analyze`]. Levels are dBFS with full-scale DC/square = 0 dBFS (no
@@ -103,19 +126,42 @@ pub struct NullReport {
     pub sum_within_tolerance: bool,
     /// Number of reference samples (per channel) where reference and delivery overlap.
     pub compared_samples: usize,
-    /// Least-squares weight of each stem (1.0 each when the delivery passes unexamined).
+    /// Least-squares weight of each stem (1.0 each when the delivery passes unexamined): its
+    /// signed low-frequency gain in the reference, averaged over channels.
     pub stem_weights: Vec<f64>,
+    /// Energy of what the linear per-stem model leaves unexplained, relative to the
+    /// reference, in dB (`None` when the delivery passed unexamined).
+    pub model_residual_rel_db: Option<f64>,
+    /// Correlation (−1..=1) of the per-segment gain that the unexplained residual implies with
+    /// the programme level: strongly negative for dynamics on the mix bus (`None` when not
+    /// examined).
+    pub level_tracking: Option<f64>,
+    /// Share (0..=1) of the unexplained residual that a gain changing from one 10 ms frame to
+    /// the next explains (`None` when not examined).
+    pub varying_gain_share: Option<f64>,
     /// Findings, whole-delivery ones first.
     pub diagnoses: Vec<Diagnosis>,
 }
 
 impl NullReport {
-    /// Adds a finding.
+    /// Adds a finding without details.
     pub(crate) fn push(&mut self, stem_index: Option<usize>, cause: Cause, confidence: f64) {
-        self.diagnoses.push(Diagnosis {
+        self.push_diagnosis(Diagnosis {
             stem_index,
             cause,
             confidence,
+            channel: None,
+            corner_hz: None,
+            processing: None,
+            deviation_db: None,
+        });
+    }
+
+    /// Adds a finding (confidence clamped to 0..=1).
+    pub(crate) fn push_diagnosis(&mut self, diagnosis: Diagnosis) {
+        self.diagnoses.push(Diagnosis {
+            confidence: diagnosis.confidence.clamp(0.0, 1.0),
+            ..diagnosis
         });
     }
 
@@ -146,12 +192,35 @@ impl NullReport {
             self.sum_level_diff_db,
             if self.sum_within_tolerance { "within tolerance" } else { "out of tolerance" },
         );
+        if let (Some(model_db), Some(tracking), Some(share)) = (
+            self.model_residual_rel_db,
+            self.level_tracking,
+            self.varying_gain_share,
+        ) {
+            text += &format!(
+                "model residual {model_db:.1} dB re mix, level tracking {tracking:+.2}, varying \
+                 gain {share:.2}\n"
+            );
+        }
         for d in &self.diagnoses {
             let subject = d
                 .stem_index
                 .map_or_else(|| "delivery".to_string(), |i| format!("stem {}", i + 1));
+            let mut details = String::new();
+            if let Some(channel) = d.channel {
+                details += &format!(", channel {}", channel + 1);
+            }
+            if let Some(corner_hz) = d.corner_hz {
+                details += &format!(", corner {:.0} Hz", corner_hz);
+            }
+            if let Some(processing) = d.processing {
+                details += &format!(", {processing:?}");
+            }
+            if let Some(db) = d.deviation_db {
+                details += &format!(", up to {db:+.1} dB");
+            }
             text += &format!(
-                "- {subject}: {} (confidence {:.2})\n",
+                "- {subject}: {}{details} (confidence {:.2})\n",
                 d.cause, d.confidence
             );
         }

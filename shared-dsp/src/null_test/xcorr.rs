@@ -94,6 +94,12 @@ impl CrossCorrelator {
         &mut self.candidate[..len]
     }
 
+    /// The correlation at `lag` (within `±max_lag_samples`) after [`Self::find_peak`].
+    pub fn correlation_at(&self, lag: isize) -> f64 {
+        let index = (lag + self.max_lag_samples as isize) as usize;
+        self.candidate[index] / self.candidate.len() as f64
+    }
+
     /// Correlates the filled buffers and returns the lag with the largest |correlation|
     /// (ties go to the smallest |lag|, so an all-zero input reports lag 0). Never allocates.
     pub fn find_peak(&mut self) -> LagPeak {
@@ -136,9 +142,8 @@ impl CrossCorrelator {
             )
             .expect("buffer lengths match the plan");
 
-        let scale = 1.0 / self.candidate.len() as f64;
         let lag_max = self.max_lag_samples as isize;
-        let at = |lag: isize| self.candidate[(lag + lag_max) as usize] * scale;
+        let at = |lag: isize| self.correlation_at(lag);
         let mut best = (0isize, at(0));
         for distance in 1..=lag_max {
             for lag in [distance, -distance] {
