@@ -94,16 +94,18 @@ impl<T: Send + 'static, E: MainThreadExecutor<T> + 'static> WorkerThread<T, E> {
 
 impl<T, E> Drop for WorkerThread<T, E> {
     fn drop(&mut self) {
-        // The thread is shut down and joined when the handle is dropped
-        self.tasks_sender
-            .send(Message::Shutdown)
-            .expect("Failed while sending worker thread shutdown request");
-        self.join_handle
-            .take()
-            // Only possible if the WorkerThread got dropped twice, somehow?
-            .expect("Missing Worker thread JoinHandle")
-            .join()
-            .expect("Worker thread panicked");
+        // The thread is shut down and joined when the handle is dropped.
+        // STEMWISE PATCH (host crash at instance destruction): this runs inside the host's
+        // destroy call, where a panic aborts the host; a worker that already stopped (send
+        // fails) or panicked is logged instead.
+        if self.tasks_sender.send(Message::Shutdown).is_err() {
+            nice_trace!("The background worker thread had already stopped");
+        }
+        if let Some(join_handle) = self.join_handle.take()
+            && join_handle.join().is_err()
+        {
+            nice_plug_core::nice_error!("The background worker thread panicked");
+        }
     }
 }
 
@@ -145,14 +147,16 @@ where
 {
     loop {
         match tasks_receiver.recv() {
+            // STEMWISE PATCH (host crash at instance destruction): the worker is shared by every
+            // instance of the plugin in the process, so a task left behind by an instance that is
+            // gone is skipped, not a reason to stop. Upstream returned here, dropping the
+            // receiver; the `Drop` below then failed to send `Shutdown` and panicked inside the
+            // host's destroy call, which aborts the host (pluginval on the Master Bus, in one of
+            // two runs).
             Ok(Message::Task((task, executor))) => match executor.upgrade() {
                 Some(e) => e.execute(task, true),
                 None => {
-                    nice_trace!(
-                        "Received a new task but the executor is no longer alive, shutting down \
-                         worker"
-                    );
-                    return;
+                    nice_trace!("Received a task for an executor that is no longer alive, skipped");
                 }
             },
             Ok(Message::Shutdown) => return,
