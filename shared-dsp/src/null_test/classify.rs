@@ -40,12 +40,16 @@ const LOUDEST_FRAMES_SHARE: f64 = 0.05;
 /// The residual's share of energy in those frames over the programme's share there at or above
 /// which the residual is the programme's peaks (when in anti-phase with it).
 const PEAK_CONCENTRATION: f64 = 3.0;
-/// Share of those frames the residual must lower (negative `Σ e·y`) to be the programme's
-/// peaks taken off.
+/// Share of the residual energy in those frames that must lower the programme (negative
+/// `Σ e·y` in its frame) for the residual to be the programme's peaks taken off.
 const PEAK_MIN_LOWERED_SHARE: f64 = 0.9;
 /// Residual-weighted correlation of residual and programme within frames at or below which
 /// the residual is the programme's peaks taken off (sparse clipping).
 const PEAKS_MAX_CORRELATION: f64 = -0.5;
+/// The same correlation's bound when the residual is concentrated in the loudest frames: still
+/// in anti-phase overall (a hard clipper at 70 % of the peak: −0.31; a stem's lost top band,
+/// which also sits in its loud frames: ≥ 0).
+const PEAKS_CONCENTRATED_MAX_CORRELATION: f64 = -0.1;
 /// The model's residual counts when it holds at least this share of the delivery's residual
 /// energy...
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
@@ -476,11 +480,18 @@ impl Classifier<'_> {
             let all: f64 = active.iter().map(|&m| v[m]).sum();
             loudest.iter().map(|&m| v[m]).sum::<f64>() / all.max(1e-300)
         };
-        // In anti-phase: the residual lowers the programme in (nearly) every one of those
-        // frames, where unrelated material would do so in about half of them.
-        let lowered = loudest.iter().filter(|&&m| s.cross[m] < 0.0).count();
+        // In anti-phase: (nearly) all the residual energy of those frames lowers the
+        // programme, where unrelated material would lower it in about half of it. Weighted by
+        // the residual, so loud frames the clipper did not touch (no residual) do not count.
+        let loudest_residual: f64 = loudest.iter().map(|&m| s.residual[m]).sum();
+        let lowered: f64 = loudest
+            .iter()
+            .filter(|&&m| s.cross[m] < 0.0)
+            .map(|&m| s.residual[m])
+            .sum();
         let concentrated = share(&s.residual) >= PEAK_CONCENTRATION * share(&s.fitted)
-            && lowered as f64 >= PEAK_MIN_LOWERED_SHARE * loudest.len() as f64;
+            && lowered >= PEAK_MIN_LOWERED_SHARE * loudest_residual
+            && anti_phase <= PEAKS_CONCENTRATED_MAX_CORRELATION;
         let riding = gain_share >= GAIN_RIDING_MIN_SHARE && correlation < 0.0;
         let peaks_taken_off = anti_phase <= PEAKS_MAX_CORRELATION || concentrated;
         let clipping =
