@@ -252,7 +252,7 @@ impl Classifier<'_> {
                     for &channel in &inverted {
                         report.push_diagnosis(Diagnosis {
                             channel: Some(channel),
-                            ..diagnosis(Some(s.index), Cause::Inverted, explained)
+                            ..Diagnosis::plain(Some(s.index), Cause::Inverted, explained)
                         });
                     }
                 }
@@ -266,7 +266,7 @@ impl Classifier<'_> {
         if let Some(confidence) = self.dynamics(report) {
             report.push_diagnosis(Diagnosis {
                 processing: Some(Processing::Dynamics),
-                ..diagnosis(None, Cause::MasterProcessing, confidence)
+                ..Diagnosis::plain(None, Cause::MasterProcessing, confidence)
             });
             return findings;
         }
@@ -274,7 +274,7 @@ impl Classifier<'_> {
             report.push_diagnosis(Diagnosis {
                 processing: Some(Processing::Equalizer),
                 deviation_db: Some(deviation_db),
-                ..diagnosis(None, Cause::MasterProcessing, explained)
+                ..Diagnosis::plain(None, Cause::MasterProcessing, explained)
             });
             return findings;
         }
@@ -299,7 +299,7 @@ impl Classifier<'_> {
                 resampled.push(s.index);
                 report.push_diagnosis(Diagnosis {
                     corner_hz: if r.resample_like { r.corner_hz } else { lost },
-                    ..diagnosis(Some(s.index), Cause::Resampled, explained)
+                    ..Diagnosis::plain(Some(s.index), Cause::Resampled, explained)
                 });
             }
         }
@@ -316,7 +316,7 @@ impl Classifier<'_> {
                     resampled.push(i);
                     report.push_diagnosis(Diagnosis {
                         corner_hz: r.corner_hz.filter(|&c| c >= 0.25 * nyquist_hz),
-                        ..diagnosis(Some(i), Cause::Resampled, explained)
+                        ..Diagnosis::plain(Some(i), Cause::Resampled, explained)
                     });
                 }
             }
@@ -332,7 +332,7 @@ impl Classifier<'_> {
                 report.push_diagnosis(Diagnosis {
                     processing: Some(Processing::Equalizer),
                     deviation_db: Some(r.deviation_db),
-                    ..diagnosis(Some(s.index), Cause::Unexplained, explained)
+                    ..Diagnosis::plain(Some(s.index), Cause::Unexplained, explained)
                 });
             }
         }
@@ -604,19 +604,6 @@ impl Classifier<'_> {
             return None;
         }
         Some(if hi.abs() > lo.abs() { hi } else { lo })
-    }
-}
-
-/// A finding without details.
-fn diagnosis(stem_index: Option<usize>, cause: Cause, confidence: f64) -> Diagnosis {
-    Diagnosis {
-        stem_index,
-        cause,
-        confidence,
-        channel: None,
-        corner_hz: None,
-        processing: None,
-        deviation_db: None,
     }
 }
 

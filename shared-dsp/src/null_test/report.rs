@@ -143,10 +143,10 @@ pub struct NullReport {
     pub diagnoses: Vec<Diagnosis>,
 }
 
-impl NullReport {
-    /// Adds a finding without details.
-    pub(crate) fn push(&mut self, stem_index: Option<usize>, cause: Cause, confidence: f64) {
-        self.push_diagnosis(Diagnosis {
+impl Diagnosis {
+    /// A finding without details (no channel, corner, processing kind or deviation).
+    pub(crate) fn plain(stem_index: Option<usize>, cause: Cause, confidence: f64) -> Self {
+        Self {
             stem_index,
             cause,
             confidence,
@@ -154,7 +154,14 @@ impl NullReport {
             corner_hz: None,
             processing: None,
             deviation_db: None,
-        });
+        }
+    }
+}
+
+impl NullReport {
+    /// Adds a finding without details.
+    pub(crate) fn push(&mut self, stem_index: Option<usize>, cause: Cause, confidence: f64) {
+        self.push_diagnosis(Diagnosis::plain(stem_index, cause, confidence));
     }
 
     /// Adds a finding (confidence clamped to 0..=1).
