@@ -166,6 +166,9 @@ fn run_at(
         assert_finite(&readings);
         start = end;
     }
+    assert!(live.wait_for_analysis(std::time::Duration::from_secs(120)));
+    readings = live.readings();
+    assert_finite(&readings);
     eprintln!(
         "{name}: verdict {:?}, offset {}, lock corr {:.3}, residual peak {:.1} dBFS, RMS {:.1} dBFS \
          ({:.1} dB re mix), live RMS {:.1} / peak {:.1} dBFS, sum {:+.3} dB (within: {}), {}",
@@ -496,6 +499,7 @@ fn readings_do_not_depend_on_block_sizes_and_reset_repeats_them() {
             assert_no_alloc::assert_no_alloc(|| live.process_block(&r, &c));
             start = end;
         }
+        assert!(live.wait_for_analysis(std::time::Duration::from_secs(120)));
         live.readings()
     };
     let mut live = LiveNullTest::new(FS, 2, LiveNullSettings::default());

@@ -46,13 +46,16 @@ mod align;
 mod classify;
 mod delivery;
 mod live;
+mod offset_fit;
 mod report;
 mod spectral;
+mod sum;
 mod transfer;
 mod xcorr;
 
 pub use live::{LiveDiagnosis, LiveNullReadings, LiveNullSettings, LiveNullTest, LiveSubject};
 pub use report::{Cause, Diagnosis, NullReport, Processing, Verdict};
+pub use sum::{analyze_sum, SumReport};
 pub use xcorr::{CrossCorrelator, LagPeak};
 
 use crate::db::gain_to_db_f64;

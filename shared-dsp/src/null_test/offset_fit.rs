@@ -1,167 +1,15 @@
-//! Building blocks of the live null test's diagnosis from the stem **sum** alone: the
-//! level-binned frame statistics (mix-bus processing), the top-band residual filter
-//! (resampled stem) and the one-time spectral window (offset stem vs level error).
+//! The offset fit of a residual against the reference (one window, mono): is the residual one
+//! stem late or early by `d` samples, or a level or polarity error of it? Used by the null
+//! test of a stem sum ([`super::sum`]), where only the residual and the reference are known.
 //!
-//! Legend (all "energies" are Σ sample² over the compared samples of every channel):
-//! `x` = aligned reference, `e` = residual `reference − aligned candidate`; in the window,
-//! `X`, `E` their frame spectra, `See = ⟨|E|²⟩`, `Sex = ⟨E·conj(X)⟩` (Welch averages),
-//! `B(ω)` the residual's transfer from the broken stem (see [`TransferWindow`]).
+//! Legend: `x` = aligned reference, `e` = residual `reference − aligned sum`; `X`, `E` their
+//! frame spectra, `See = ⟨|E|²⟩`, `Sex = ⟨E·conj(X)⟩` (Welch averages), `B(ω)` the residual's
+//! transfer from the broken stem.
 
 use std::sync::Arc;
 
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
-
-use crate::eq::section::{Coefficients, Section};
-
-/// Lowest edge of the level bins, in dBFS (frames below it go to the lowest bin).
-const LEVEL_FLOOR_DBFS: f64 = -100.0;
-/// Number of 1 dB level bins from [`LEVEL_FLOOR_DBFS`] to 0 dBFS (louder frames go to the top).
-pub(super) const NUM_LEVEL_BINS: usize = 100;
-
-/// Energies of the frames whose reference level falls in one 1 dB bin.
-#[derive(Debug, Clone, Copy, Default)]
-struct LevelBin {
-    /// Σ e² of the bin's frames.
-    residual_energy: f64,
-    /// Σ x² of the bin's frames.
-    reference_energy: f64,
-    /// Σ e·x of the bin's frames.
-    cross_energy: f64,
-    /// Number of frames in the bin.
-    num_frames: u64,
-}
-
-/// The residual's figures in the loudest frames (see [`LevelBins::loudest`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct LoudestShares {
-    /// Share of the residual energy in the loudest frames, 0..=1.
-    pub residual_share: f64,
-    /// Share of the reference energy in the same frames, 0..=1.
-    pub reference_share: f64,
-    /// Σ e·x in those frames (negative: the reference is quieter than the sum at its peaks).
-    pub cross_energy: f64,
-}
-
-/// Frame energies binned by the reference frame level, in a fixed array (no allocation).
-/// A linear error (a stem's gain or polarity) scales with that stem wherever it plays; a
-/// limiter, compressor or clipper on the reference's mix bus puts its residual into the
-/// loudest frames, where the reference is *quieter* than the stem sum.
-#[derive(Debug, Clone)]
-pub(super) struct LevelBins {
-    /// One bin per dB of reference frame level (set by `add`, cleared by `reset`).
-    bins: [LevelBin; NUM_LEVEL_BINS],
-}
-
-impl Default for LevelBins {
-    fn default() -> Self {
-        Self {
-            bins: [LevelBin::default(); NUM_LEVEL_BINS],
-        }
-    }
-}
-
-impl LevelBins {
-    /// Clears every bin.
-    pub fn reset(&mut self) {
-        self.bins = [LevelBin::default(); NUM_LEVEL_BINS];
-    }
-
-    /// Adds one frame whose reference level is `level_dbfs` (mean square over samples and
-    /// channels, in dB) with its energies.
-    #[inline]
-    pub fn add(&mut self, level_dbfs: f64, residual: f64, reference: f64, cross: f64) {
-        let index = (level_dbfs - LEVEL_FLOOR_DBFS).floor();
-        // NaN and −∞ (silent frames) land in bin 0.
-        let index = if index >= 0.0 {
-            (index as usize).min(NUM_LEVEL_BINS - 1)
-        } else {
-            0
-        };
-        let bin = &mut self.bins[index];
-        bin.residual_energy += residual;
-        bin.reference_energy += reference;
-        bin.cross_energy += cross;
-        bin.num_frames += 1;
-    }
-
-    /// Shares of residual and reference energy in the loudest `fraction` of frames (by
-    /// reference level; the bin at the edge counts in proportion to the frames it
-    /// contributes). `None` before any frame with energy.
-    pub fn loudest(&self, fraction: f64) -> Option<LoudestShares> {
-        let total_frames: u64 = self.bins.iter().map(|b| b.num_frames).sum();
-        let total_residual: f64 = self.bins.iter().map(|b| b.residual_energy).sum();
-        let total_reference: f64 = self.bins.iter().map(|b| b.reference_energy).sum();
-        if total_frames == 0 || total_residual <= 0.0 || total_reference <= 0.0 {
-            return None;
-        }
-        let mut wanted = fraction * total_frames as f64;
-        let (mut residual, mut reference, mut cross) = (0.0, 0.0, 0.0);
-        for bin in self.bins.iter().rev() {
-            if wanted <= 0.0 {
-                break;
-            }
-            if bin.num_frames == 0 {
-                continue;
-            }
-            let take = (wanted / bin.num_frames as f64).min(1.0);
-            residual += take * bin.residual_energy;
-            reference += take * bin.reference_energy;
-            cross += take * bin.cross_energy;
-            wanted -= bin.num_frames as f64;
-        }
-        Some(LoudestShares {
-            residual_share: residual / total_residual,
-            reference_share: reference / total_reference,
-            cross_energy: cross,
-        })
-    }
-}
-
-/// Q values of the two sections of a 4th-order Butterworth filter
-/// (`1 / (2·cos(π/8))`, `1 / (2·cos(3π/8))`), <https://en.wikipedia.org/wiki/Butterworth_filter>.
-const BUTTERWORTH_4_Q: [f64; 2] = [0.541_196_100_146_197, 1.306_562_964_876_376_7];
-
-/// 4th-order Butterworth high-pass at fs/4 on one or two channels (the shared [`Section`]):
-/// the residual energy it passes, over the whole residual energy, is the top-band share.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct TopBandFilter {
-    /// The two cascaded sections (state per channel lane).
-    sections: [Section; 2],
-}
-
-impl TopBandFilter {
-    /// The filter for `sample_rate_hz` (cutoff at a quarter of it).
-    pub fn new(sample_rate_hz: f64) -> Self {
-        let section = |q| {
-            Section::new(Coefficients::butterworth_highpass(
-                sample_rate_hz / 4.0,
-                q,
-                sample_rate_hz,
-            ))
-        };
-        Self {
-            sections: [section(BUTTERWORTH_4_Q[0]), section(BUTTERWORTH_4_Q[1])],
-        }
-    }
-
-    /// Filters one sample of `lane` (0 or 1).
-    #[inline(always)]
-    pub fn process(&mut self, lane: usize, x: f64) -> f64 {
-        let y = self.sections[0].process(lane, x);
-        self.sections[1].process(lane, y)
-    }
-
-    /// Zeroes tiny or non-finite state (call once per frame).
-    pub fn flush(&mut self) {
-        self.sections.iter_mut().for_each(Section::flush);
-    }
-
-    /// Clears the state.
-    pub fn reset(&mut self) {
-        self.sections.iter_mut().for_each(Section::reset);
-    }
-}
 
 /// Welch frames per diagnosis window length: a frame is `len / FRAMES_PER_WINDOW_LEN` samples,
 /// hopped by half a frame (31 frames). Longer frames see larger offsets coherently, more frames
@@ -178,7 +26,7 @@ const PHASE_MIN_RELATIVE_POWER: f64 = 1e-5;
 
 /// What the diagnosis window found (computed once, see [`TransferWindow::step`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct WindowFindings {
+pub(crate) struct WindowFindings {
     /// Offset `d` (samples; positive = one stem late) whose model `See = B(d)·conj(Sex)`,
     /// `B(d) = 1 − e^{−jωd}`, fits best (0 when no lag fits better than none).
     pub offset_samples: isize,
@@ -211,7 +59,7 @@ pub(super) struct WindowFindings {
 /// period; the fit names one of them.
 ///
 /// All buffers are allocated in [`TransferWindow::new`]; `push` and `step` never allocate.
-pub(super) struct TransferWindow {
+pub(crate) struct TransferWindow {
     /// Lags examined either way, in samples (set by `new`, at most half a frame).
     max_lag_samples: usize,
     /// Welch frame length in samples.
@@ -248,6 +96,10 @@ pub(super) struct TransferWindow {
     residual_power_energy: f64,
     /// Constant term `K` of `J(d)` (set by the fit unit).
     fit_constant: f64,
+    /// `K2 = Σ w·|Sex|²` (set by the fit unit): the part of `J` that scales with `ρ(d)²`.
+    cross_energy: f64,
+    /// The Hann window's normalised autocorrelation `ρ(m)` at lags `0..=max_lag_samples`.
+    window_correlation: Vec<f64>,
     /// [`WindowFindings::level_fit`] (set by the fit unit).
     level_fit: f64,
 }
@@ -263,12 +115,16 @@ impl TransferWindow {
         let inverse = planner.plan_fft_inverse(frame_len);
         let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
         let bins = frame_len / 2 + 1;
+        let max_lag_samples = max_lag_samples.min(frame_len / 2 - 1);
+        let window: Vec<f64> = (0..frame_len)
+            .map(|n| 0.5 - 0.5 * (std::f64::consts::TAU * n as f64 / frame_len as f64).cos())
+            .collect();
+        let window_correlation = hann_correlation(&window, max_lag_samples);
         Self {
-            max_lag_samples: max_lag_samples.min(frame_len / 2 - 1),
+            max_lag_samples,
             frame_len,
-            window: (0..frame_len)
-                .map(|n| 0.5 - 0.5 * (std::f64::consts::TAU * n as f64 / frame_len as f64).cos())
-                .collect(),
+            window,
+            window_correlation,
             reference: vec![0.0; len],
             residual: vec![0.0; len],
             frame: forward.make_input_vec(),
@@ -284,14 +140,9 @@ impl TransferWindow {
             next_unit: 0,
             residual_power_energy: 0.0,
             fit_constant: 0.0,
+            cross_energy: 0.0,
             level_fit: 0.0,
         }
-    }
-
-    /// Starts a new capture.
-    pub fn reset(&mut self) {
-        self.num_captured = 0;
-        self.next_unit = 0;
     }
 
     /// True once the window is full (then call [`Self::step`] until it returns findings).
@@ -419,6 +270,7 @@ impl TransferWindow {
     /// The level fit, `K`, `Σ See²`, and `J(d) − K` for every lag (into `frame`).
     fn fit(&mut self) {
         let (mut a2, mut constant, mut a_re_b, mut b2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        let mut cross = 0.0f64;
         for k in 0..self.residual_power.len() {
             let (a, b, c, w) = (
                 self.residual_power[k],
@@ -429,11 +281,13 @@ impl TransferWindow {
             a2 += w * a * a;
             a_re_b += w * a * b.re;
             b2 += w * b.norm_sqr();
-            constant += w * (a * a - 2.0 * a * b.re + 2.0 * b.norm_sqr());
+            constant += w * (a * a - 2.0 * a * b.re + b.norm_sqr());
+            cross += w * b.norm_sqr();
             self.reference_spectrum[k] = (b * a - b.norm_sqr()) * c;
         }
         self.residual_power_energy = a2;
         self.fit_constant = constant;
+        self.cross_energy = cross;
         self.level_fit = if a2 > 0.0 && b2 > 0.0 {
             (a_re_b * a_re_b / (a2 * b2)).min(1.0)
         } else {
@@ -453,10 +307,21 @@ impl TransferWindow {
             .expect("buffer lengths match the plan");
     }
 
+    /// `ρ(|d|)`, the share of a `d`-late copy that stays within the same Hann frame.
+    fn rho(&self, d: isize) -> f64 {
+        self.window_correlation
+            .get(d.unsigned_abs())
+            .copied()
+            .unwrap_or(0.0)
+    }
+
     /// Share of `Σ w·See²` the offset model explains at lag `d` (from `frame` after the fit).
     fn offset_fit(&self, d: isize) -> f64 {
         let n = self.frame_len as isize;
-        let j = self.fit_constant + 2.0 * self.frame[d.rem_euclid(n) as usize];
+        let rho = self.rho(d);
+        let j = self.fit_constant
+            + rho * rho * self.cross_energy
+            + 2.0 * rho * self.frame[d.rem_euclid(n) as usize];
         1.0 - j / self.residual_power_energy
     }
 
@@ -472,7 +337,7 @@ impl TransferWindow {
         let (mut agreement, mut total) = (0.0f64, 0.0f64);
         for k in 0..self.residual_power.len() {
             if self.residual_power[k] > floor {
-                let b = Complex::new(1.0, 0.0) - turn;
+                let b = Complex::new(1.0, 0.0) - turn * self.rho(d);
                 let norm = b.norm();
                 if norm > 0.0 {
                     let w = self.bin_weight(k);
@@ -528,4 +393,27 @@ impl TransferWindow {
             level_fit: self.level_fit,
         }
     }
+}
+
+/// Normalised autocorrelation `Σ w(n)·w(n + m) / Σ w(n)²` of `window` at lags `0..=max_lag`.
+fn hann_correlation(window: &[f64], max_lag: usize) -> Vec<f64> {
+    let n = window.len();
+    let size = (2 * n).next_power_of_two();
+    let mut planner = RealFftPlanner::<f64>::new();
+    let forward = planner.plan_fft_forward(size);
+    let inverse = planner.plan_fft_inverse(size);
+    let mut time = vec![0.0; size];
+    time[..n].copy_from_slice(window);
+    let mut spectrum = forward.make_output_vec();
+    forward
+        .process(&mut time, &mut spectrum)
+        .expect("buffer lengths match the plan");
+    for z in spectrum.iter_mut() {
+        *z = Complex::new(z.norm_sqr(), 0.0);
+    }
+    inverse
+        .process(&mut spectrum, &mut time)
+        .expect("buffer lengths match the plan");
+    let zero = time[0].max(1e-300);
+    (0..=max_lag.min(n - 1)).map(|m| time[m] / zero).collect()
 }

@@ -1,0 +1,143 @@
+//! Breakage matrix of the null test of a stem **sum** (what the Master Bus receives): the
+//! same three stem sets and independent faults as `null_matrix.rs`, single faults only (the
+//! live test sees one sum), the whole delivery's offset left out (the live lock compensates
+//! it). Every fault must be named with its subject (one stem, the whole sum, the reference's
+//! bus), cause and amount. Run with `--release` (or `--profile harness`).
+
+mod null_support;
+
+use null_support::bus::Bus;
+use null_support::faults::{self, Fault};
+use null_support::stems::{self, SetKind, Stem};
+use null_support::{describe, naive_residual_peak_dbfs, random_faults};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use shared_dsp::null_test::{
+    analyze_sum, Cause, LiveDiagnosis, LiveSubject, NullSettings, Processing, Verdict,
+};
+
+/// Length of every stem, s.
+const SECONDS: f64 = 4.0;
+/// Random single-fault cases per stem set.
+const CASES_PER_SET: usize = 60;
+/// A drawn fault must leave a naive residual peak above this to count, dBFS.
+const MIN_VISIBLE_DBFS: f64 = -50.0;
+
+/// The sum of the delivered stems.
+fn sum(stems: &[Stem]) -> Stem {
+    (0..2)
+        .map(|ch| {
+            (0..stems[0][ch].len())
+                .map(|n| stems.iter().map(|s| s[ch][n]).sum())
+                .collect()
+        })
+        .collect()
+}
+
+/// True when `d` names `fault` with its subject, cause and amount.
+fn names(fault: &Fault, d: &LiveDiagnosis) -> bool {
+    let one = d.subject == LiveSubject::OneStem;
+    match *fault {
+        Fault::Offset { samples, .. } => {
+            one && matches!(d.cause, Cause::Offset { samples: s } if s.abs() == samples.abs())
+        }
+        Fault::Polarity { .. } => one && d.cause == Cause::Inverted && d.channel.is_none(),
+        Fault::ChannelPolarity { channel, .. } => {
+            one && d.cause == Cause::Inverted && d.channel == Some(channel)
+        }
+        Fault::Gain { db, .. } => {
+            one && matches!(d.cause, Cause::Gained { db: g } if (g - db).abs() <= 0.05)
+        }
+        Fault::WholeGain { db } => {
+            d.subject == LiveSubject::WholeSum
+                && matches!(d.cause, Cause::Gained { db: g } if (g - db).abs() <= 0.05)
+        }
+        Fault::Resampled { via_hz, .. } => {
+            one && d.cause == Cause::Resampled
+                && d.corner_hz
+                    .is_none_or(|c| c <= 1.1 * 0.5 * f64::from(via_hz.min(48_000)))
+        }
+        Fault::Bus(bus) => {
+            let processing = if matches!(bus, Bus::Eq { .. }) {
+                Processing::Equalizer
+            } else {
+                Processing::Dynamics
+            };
+            d.subject == LiveSubject::Reference
+                && d.cause == Cause::MasterProcessing
+                && d.processing == Some(processing)
+        }
+        Fault::LeftOut { .. } => one && d.cause == Cause::Missing,
+        Fault::NotInMix { .. } => one && d.cause == Cause::Unexplained && d.processing.is_none(),
+        Fault::WholeOffset { .. } => false,
+    }
+}
+
+/// Runs one stem set; returns (cases, right, misses).
+fn run_set(kind: SetKind, seed: u64) -> (usize, usize, Vec<String>) {
+    let fs = 48_000.0;
+    let set = stems::build(kind, fs, SECONDS);
+    let labels: Vec<&str> = set.iter().map(|s| s.name).collect();
+    let audio: Vec<Stem> = set.into_iter().map(|s| s.audio).collect();
+    let energy = |s: &Stem| s.iter().flatten().map(|&x| (x as f64).powi(2)).sum::<f64>();
+    let loudest = (0..audio.len())
+        .max_by(|&a, &b| energy(&audio[a]).total_cmp(&energy(&audio[b])))
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut cases, mut right, mut misses) = (0, 0, Vec::new());
+    while cases < CASES_PER_SET {
+        let fault = random_faults(&mut rng, audio.len(), loudest, false)[0];
+        if matches!(fault, Fault::WholeOffset { .. }) {
+            continue;
+        }
+        let (reference, delivery, _) = faults::apply(&audio, &[fault], fs);
+        if naive_residual_peak_dbfs(&reference, &delivery) < MIN_VISIBLE_DBFS {
+            continue;
+        }
+        let sum = sum(&delivery);
+        let r: Vec<&[f32]> = reference.iter().map(Vec::as_slice).collect();
+        let c: Vec<&[f32]> = sum.iter().map(Vec::as_slice).collect();
+        let report = analyze_sum(&r, &c, fs, &NullSettings::default());
+        let ok = report.verdict != Verdict::Pass
+            && report.diagnosis.is_some_and(|d| names(&fault, &d));
+        cases += 1;
+        right += usize::from(ok);
+        let line = format!(
+            "{kind:?}: {} -> {:?} {:?}",
+            describe(&[fault], &labels),
+            report.verdict,
+            report.diagnosis
+        );
+        println!("{} {line}", if ok { "right" } else { "WRONG" });
+        if !ok {
+            misses.push(line);
+        }
+    }
+    (cases, right, misses)
+}
+
+#[test]
+fn sum_breakage_matrix() {
+    let sets = [
+        (SetKind::Band, 11),
+        (SetKind::SpeechFx, 22),
+        (SetKind::SparseAcoustic, 33),
+    ];
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sets
+            .iter()
+            .map(|&(kind, seed)| scope.spawn(move || run_set(kind, seed)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let (mut cases, mut right) = (0, 0);
+    for (c, r, misses) in &results {
+        cases += c;
+        right += r;
+        for m in misses {
+            println!("MISS {m}");
+        }
+    }
+    println!("sum matrix: {right}/{cases} right");
+    assert_eq!(right, cases, "sum matrix: {right}/{cases} right");
+}
