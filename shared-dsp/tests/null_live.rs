@@ -15,7 +15,7 @@ use shared_dsp::signals::{pink_noise, sine, transient_train};
 static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 const FS: f64 = 48_000.0;
-const LEN: usize = 16 * 48_000;
+const LEN: usize = 24 * 48_000;
 const DRUMS: usize = 0;
 const BASS: usize = 1;
 const KEYS: usize = 2;
@@ -502,15 +502,25 @@ fn readings_do_not_depend_on_block_sizes_and_reset_repeats_them() {
         assert!(live.wait_for_analysis(std::time::Duration::from_secs(120)));
         live.readings()
     };
+    // Fed faster than real time, the analysis thread may skip a window (it analyses the newest
+    // one handed over), so the shown cause's confidence may come from another window; the
+    // readings and the cause itself may not change.
+    let same = |a: &LiveNullReadings, b: &LiveNullReadings| {
+        let cause = |r: &LiveNullReadings| r.diagnosis.map(|d| (d.cause, d.subject, d.channel));
+        LiveNullReadings { diagnosis: None, ..*a } == LiveNullReadings { diagnosis: None, ..*b }
+            && cause(a) == cause(b)
+    };
     let mut live = LiveNullTest::new(FS, 2, LiveNullSettings::default());
     let varied = feed(&mut live, &BLOCKS);
     assert_eq!(cause(&varied).cause, Cause::Inverted);
     for sizes in [&[1][..], &[7], &[64], &[4096]] {
         let mut other = LiveNullTest::new(FS, 2, LiveNullSettings::default());
-        assert_eq!(feed(&mut other, sizes), varied, "blocks of {sizes:?}");
+        let r = feed(&mut other, sizes);
+        assert!(same(&r, &varied), "blocks of {sizes:?}: {r:?} vs {varied:?}");
     }
     live.reset();
-    assert_eq!(feed(&mut live, &[4096]), varied);
+    let again = feed(&mut live, &[4096]);
+    assert!(same(&again, &varied), "{again:?} vs {varied:?}");
 }
 
 #[test]

@@ -18,8 +18,8 @@
 //!    thread (`worker.rs`, started with the analyzer) running [`super::analyze_sum`]: the same
 //!    model-based analysis as the offline null test, read for a sum (one stem offset, inverted
 //!    (or one channel of it), gained, resampled, filtered, missing, not in the mix; the whole
-//!    sum gained or inverted; dynamics or an EQ on the reference's mix bus). Every failing
-//!    window replaces the likely cause; a passing stretch keeps it.
+//!    sum gained or inverted; dynamics or an EQ on the reference's mix bus). The cause shown
+//!    is that of the failing window with the most residual since the lock (or reset).
 //!
 //! Lifecycle note: the analyzer reads two inputs and changes no audio, so `process_block`
 //! takes `reference` and `candidate` as read-only channel lists, `latency_samples()` is 0,

@@ -306,8 +306,9 @@ impl Drop for AnalysisWorker {
     }
 }
 
-/// The thread's loop: wait for a window, analyse it, publish a failing window's cause (a
-/// passing stretch of the song keeps the last cause).
+/// The thread's loop: wait for a window, analyse it, publish the cause of the failing window
+/// with the most residual (relative to the reference) since the last reset or lock: the
+/// strongest evidence names the fault; a quieter stretch of the song does not replace it.
 fn run(
     mut output: Output<SumWindow>,
     stop: &AtomicBool,
@@ -315,6 +316,8 @@ fn run(
     sample_rate_hz: f64,
     settings: &NullSettings,
 ) {
+    // The strongest evidence so far (residual re reference, dB) and its generation.
+    let mut strongest = (u32::MAX, f64::NEG_INFINITY);
     while !stop.load(Ordering::Acquire) {
         if !output.update() {
             std::thread::park();
@@ -324,7 +327,11 @@ fn run(
         let reference: Vec<&[f32]> = window.reference.iter().map(Vec::as_slice).collect();
         let sum: Vec<&[f32]> = window.sum.iter().map(Vec::as_slice).collect();
         let report = analyze_sum(&reference, &sum, sample_rate_hz, settings);
-        if report.verdict != Verdict::Pass {
+        if strongest.0 != window.generation {
+            strongest = (window.generation, f64::NEG_INFINITY);
+        }
+        if report.verdict != Verdict::Pass && report.residual_rms_rel_db >= strongest.1 {
+            strongest.1 = report.residual_rms_rel_db;
             cell.store(window.generation, report.diagnosis);
         }
         cell.analysed.store(window.sequence, Ordering::Release);
