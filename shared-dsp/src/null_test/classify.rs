@@ -119,6 +119,8 @@ struct Stem {
     gain_db: f64,
     /// Standard error of `gain_db`, dB.
     gain_error_db: f64,
+    /// Level error read as errors-in-variables (see [`Reading::gain_upper`]), dB.
+    gain_upper_db: f64,
     /// Absolute shift, samples.
     shift: isize,
     /// Channel with the most weight.
@@ -162,10 +164,11 @@ impl Classifier<'_> {
                 report.push(Some(i), Cause::Missing, 1.0 - largest / MISSING_MAX_GAIN);
                 continue;
             }
-            let (mut db, mut weight, mut variance) = (0.0, 0.0, 0.0);
+            let (mut db, mut weight, mut variance, mut upper_db) = (0.0, 0.0, 0.0, 0.0);
             for c in self.readings {
                 if c[i].gain.abs() >= MISSING_MAX_GAIN {
                     db -= c[i].weight * 20.0 * c[i].gain.abs().log10();
+                    upper_db -= c[i].weight * 20.0 * c[i].gain_upper.abs().max(1e-12).log10();
                     let error_db =
                         20.0 / std::f64::consts::LN_10 * c[i].gain_error / c[i].gain.abs();
                     variance += (c[i].weight * error_db).powi(2);
@@ -193,6 +196,7 @@ impl Classifier<'_> {
                     .collect(),
                 gain_db: db / weight.max(1e-300),
                 gain_error_db: variance.sqrt() / weight.max(1e-300),
+                gain_upper_db: upper_db / weight.max(1e-300),
                 shift: self.delivery.shifts_samples[i],
                 main,
             });
@@ -326,27 +330,39 @@ impl Classifier<'_> {
         // accounts for it. With material missing, what the other stems' fits absorb of it is
         // not read as their filtering.
         let missing = !nonlinear_stem && !silent_stem && self.residual_counts(report);
+        // Likewise a resampled stem's aliasing is noise in the model's inputs, which biases
+        // the other stems' least-squares levels too: their shapes are then read on the level
+        // brackets.
         for s in present.iter().filter(|_| !missing) {
             let r = &self.readings[s.main][s.index];
-            if !resampled.contains(&s.index) && r.deviation_db.abs() > FILTER_MIN_DB {
+            let deviation_db = if resampled.is_empty() {
+                r.deviation_db
+            } else {
+                r.bracketed_deviation_db
+            };
+            if !resampled.contains(&s.index) && deviation_db.abs() > FILTER_MIN_DB {
                 report.push_diagnosis(Diagnosis {
                     processing: Some(Processing::Equalizer),
-                    deviation_db: Some(r.deviation_db),
+                    deviation_db: Some(deviation_db),
                     ..Diagnosis::plain(Some(s.index), Cause::Unexplained, explained)
                 });
             }
         }
         // A gain error counts beyond the tolerance and beyond its standard error.
         let tolerance = self.settings.gain_tolerance_db;
-        // A resampled stem's level is read through its aliasing: only a clear level error
+        // A resampled stem's level is read through its aliasing, which least squares takes
+        // for a lower level (errors in variables): its level lies between the least-squares
+        // and the errors-in-variables readings, and only a clear level error that both show
         // is reported on it.
         let gained = |s: &Stem| {
-            let floor = if resampled.contains(&s.index) {
-                RESAMPLED_MIN_GAIN_DB
+            let (floor, bracket) = if resampled.contains(&s.index) {
+                let same_side = s.gain_db.signum() == s.gain_upper_db.signum();
+                let nearest = s.gain_db.abs().min(s.gain_upper_db.abs());
+                (RESAMPLED_MIN_GAIN_DB, same_side && nearest > tolerance)
             } else {
-                tolerance
+                (tolerance, true)
             };
-            s.gain_db.abs() > floor && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
+            bracket && s.gain_db.abs() > floor && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
         };
         let mean_db = present.iter().map(|s| s.gain_db).sum::<f64>() / present.len() as f64;
         if present.len() > 1

@@ -225,6 +225,7 @@ pub fn analyze(
                             &model.transfer[ch][i],
                             &model.precision[ch][i],
                             &model.noise[ch],
+                            &model.residual_power[ch],
                         )
                     })
                     .collect()
