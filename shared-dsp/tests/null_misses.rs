@@ -13,6 +13,7 @@ use shared_dsp::null_test::NullReport;
 /// Length of every stem, s (as in the matrix).
 const SECONDS: f64 = 3.0;
 /// Stems of the speech/FX set.
+const DIALOGUE: usize = 0;
 const FX: usize = 2;
 const FX_RETURN: usize = 4;
 
@@ -54,4 +55,10 @@ fn linear_round_trip_of_the_reverb_return_is_resampled() {
         via_hz: 48_000,
     };
     assert_right(&speech_fx(96_000.0), &[fault], 96_000.0);
+}
+
+#[test]
+fn dialogue_left_out_does_not_move_its_reverb_return() {
+    let fault = Fault::LeftOut { stem: DIALOGUE };
+    assert_right(&speech_fx(48_000.0), &[fault], 48_000.0);
 }

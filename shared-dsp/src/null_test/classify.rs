@@ -6,7 +6,8 @@
 //! A stem is named resampled by any of: its transfer function's top-band shape (flat to a
 //! corner in the top three quarters of the band, then off by 3 dB or more), its top band lost
 //! (the model's residual concentrated above a corner where the stem's spectrum falls off a
-//! cliff), the residual's envelope following that stem's alone (aliasing), or a significant
+//! cliff; or the same shape read on the errors-in-variables level brackets, see `transfer.rs`),
+//! the residual's envelope following that stem's alone (aliasing), or a significant
 //! fraction-of-a-sample delay with nothing else unexplained (a stem with no top band to lose).
 //! The thresholds are documented where they are defined, with the values the breakage matrix
 //! (`tests/null_matrix.rs`) shows on either side of them.
@@ -55,8 +56,6 @@ const PEAKS_CONCENTRATED_MAX_CORRELATION: f64 = -0.1;
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
 /// ...and its RMS is above `pass_dbfs` minus this (peaks sit ~10 dB above the RMS), in dB.
 const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
-/// Smallest level error reported on a resampled stem, dB.
-const RESAMPLED_MIN_GAIN_DB: f64 = 0.5;
 /// A stem's lag off the whole samples by more than this (and its error) is fractional.
 const FRACTIONAL_LAG_MIN_SAMPLES: f64 = 0.05;
 /// Correlation of the residual's frame envelope with one stem's above which the residual is
@@ -99,6 +98,28 @@ pub(crate) fn stem_lag(readings: &[Vec<Reading>], i: usize) -> isize {
     } else {
         0
     }
+}
+
+/// True when stem `i` is in the mix on some channel (its low-frequency gain at least
+/// [`MISSING_MAX_GAIN`]).
+pub(crate) fn stem_in_mix(readings: &[Vec<Reading>], i: usize) -> bool {
+    readings
+        .iter()
+        .any(|channel| channel[i].gain.abs() >= MISSING_MAX_GAIN)
+}
+
+/// True when what `model` leaves is loud enough to matter: its RMS (from the fit's residual
+/// spectra) within [`RESIDUAL_RMS_MARGIN_DB`] of the pass limit or above, with the reference
+/// at `reference_rms_dbfs`.
+pub(crate) fn model_audible(
+    model: &TransferModel,
+    reference_rms_dbfs: f64,
+    settings: &NullSettings,
+) -> bool {
+    let residual: f64 = model.residual_power.iter().flatten().sum();
+    let reference: f64 = model.reference_power.iter().flatten().sum();
+    let model_rel_db = 10.0 * (residual.max(1e-300) / reference.max(1e-300)).log10();
+    reference_rms_dbfs + model_rel_db > settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
 }
 
 /// What the whole delivery shares, for its figures.
@@ -352,17 +373,16 @@ impl Classifier<'_> {
         let tolerance = self.settings.gain_tolerance_db;
         // A resampled stem's level is read through its aliasing, which least squares takes
         // for a lower level (errors in variables): its level lies between the least-squares
-        // and the errors-in-variables readings, and only a clear level error that both show
-        // is reported on it.
+        // and the errors-in-variables readings, and a level error is reported on it only when
+        // both show it beyond the tolerance (which replaces a fixed floor of 0.5 dB: with it
+        // at the tolerance the matrix is unchanged).
         let gained = |s: &Stem| {
-            let (floor, bracket) = if resampled.contains(&s.index) {
-                let same_side = s.gain_db.signum() == s.gain_upper_db.signum();
-                let nearest = s.gain_db.abs().min(s.gain_upper_db.abs());
-                (RESAMPLED_MIN_GAIN_DB, same_side && nearest > tolerance)
-            } else {
-                (tolerance, true)
-            };
-            bracket && s.gain_db.abs() > floor && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
+            let bracket = !resampled.contains(&s.index)
+                || (s.gain_db.signum() == s.gain_upper_db.signum()
+                    && s.gain_db.abs().min(s.gain_upper_db.abs()) > tolerance);
+            bracket
+                && s.gain_db.abs() > tolerance
+                && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
         };
         let mean_db = present.iter().map(|s| s.gain_db).sum::<f64>() / present.len() as f64;
         if present.len() > 1

@@ -18,6 +18,16 @@
 //! from the fit's residual (`noise / w` per bin); a deviation counts only beyond
 //! [`SIGNIFICANCE`] standard errors, so what another stem's fault or missing material leaks
 //! into a stem's fit is not read as a fault of that stem.
+//!
+//! Least squares assumes the stem is exact and the reference carries the noise. A stem that
+//! carries its own error (a resampler's aliasing: material the reference does not hold) is
+//! read too low by its coherence with the reference (errors in variables); the H2 estimator
+//! `Σ|R|² / Σ conj(X)·R` over the same bins (here `Σ(|H|²·w + E) / |Σ conj(H)·w|`, `E` the
+//! fit's residual power) reads it too high by what the reference holds beyond the model.
+//! The true level lies between them (Bendat & Piersol, *Random Data*, §9.2), so each band and
+//! the gain carry that bracket too; a linear 96 → 48 → 96 kHz round trip reads −6…−8 dB at
+//! 2–10 kHz by least squares on a reverb return whose top band aliases down, and +0.0…+1.2 dB
+//! (its interpolator's true response) on the bracket's other end.
 
 use std::sync::Arc;
 
@@ -423,7 +433,7 @@ impl Reader {
                 level_db: 20.0 * g.norm().max(1e-12).log10(),
                 valid: mean_w > 0.0 && mean_w >= VALID_BAND_WEIGHT * strongest,
                 error,
-                upper_db: 20.0 * upper.max(1e-12).min(1e12).log10(),
+                upper_db: 20.0 * upper.clamp(1e-12, 1e12).log10(),
             })
             .collect()
     }
