@@ -231,15 +231,9 @@ fn breakage_matrix() {
     assert!(exact_ok, "an exact delivery did not pass cleanly");
     assert!(cases >= 300);
     assert!(share(right, cases) >= 95.0, "fully right {right}/{cases}");
-    // Issue #13 asks for every typical single fault; three known misses remain open there:
-    // linear interpolation 96 -> 48 -> 96 kHz on a wide-band FX stem (a phantom +1.35 dB gain
-    // beside the resampling) and on a reverb return (missing material + 0.19 dB), and the
-    // dialogue stem left out (the reverb return it feeds locks 720 samples onto it). The bound
-    // keeps the analysis from regressing while they are worked on.
-    const KNOWN_TYPICAL_MISSES: usize = 3;
-    assert!(
-        typical - typical_right <= KNOWN_TYPICAL_MISSES,
-        "typical single faults: {typical_right}/{typical} right, more than \
-         {KNOWN_TYPICAL_MISSES} known misses"
+    // Issue #13 asks for every typical single fault.
+    assert_eq!(
+        typical_right, typical,
+        "typical single faults: {typical_right}/{typical} right"
     );
 }

@@ -6,7 +6,8 @@
 //! A stem is named resampled by any of: its transfer function's top-band shape (flat to a
 //! corner in the top three quarters of the band, then off by 3 dB or more), its top band lost
 //! (the model's residual concentrated above a corner where the stem's spectrum falls off a
-//! cliff), the residual's envelope following that stem's alone (aliasing), or a significant
+//! cliff; or the same shape read on the errors-in-variables level brackets, see `transfer.rs`),
+//! the residual's envelope following that stem's alone (aliasing), or a significant
 //! fraction-of-a-sample delay with nothing else unexplained (a stem with no top band to lose).
 //! The thresholds are documented where they are defined, with the values the breakage matrix
 //! (`tests/null_matrix.rs`) shows on either side of them.
@@ -55,8 +56,6 @@ const PEAKS_CONCENTRATED_MAX_CORRELATION: f64 = -0.1;
 const RESIDUAL_MIN_SHARE: f64 = 0.1;
 /// ...and its RMS is above `pass_dbfs` minus this (peaks sit ~10 dB above the RMS), in dB.
 const RESIDUAL_RMS_MARGIN_DB: f64 = 12.0;
-/// Smallest level error reported on a resampled stem, dB.
-const RESAMPLED_MIN_GAIN_DB: f64 = 0.5;
 /// A stem's lag off the whole samples by more than this (and its error) is fractional.
 const FRACTIONAL_LAG_MIN_SAMPLES: f64 = 0.05;
 /// Correlation of the residual's frame envelope with one stem's above which the residual is
@@ -101,6 +100,28 @@ pub(crate) fn stem_lag(readings: &[Vec<Reading>], i: usize) -> isize {
     }
 }
 
+/// True when stem `i` is in the mix on some channel (its low-frequency gain at least
+/// [`MISSING_MAX_GAIN`]).
+pub(crate) fn stem_in_mix(readings: &[Vec<Reading>], i: usize) -> bool {
+    readings
+        .iter()
+        .any(|channel| channel[i].gain.abs() >= MISSING_MAX_GAIN)
+}
+
+/// True when what `model` leaves is loud enough to matter: its RMS (from the fit's residual
+/// spectra) within [`RESIDUAL_RMS_MARGIN_DB`] of the pass limit or above, with the reference
+/// at `reference_rms_dbfs`.
+pub(crate) fn model_audible(
+    model: &TransferModel,
+    reference_rms_dbfs: f64,
+    settings: &NullSettings,
+) -> bool {
+    let residual: f64 = model.residual_power.iter().flatten().sum();
+    let reference: f64 = model.reference_power.iter().flatten().sum();
+    let model_rel_db = 10.0 * (residual.max(1e-300) / reference.max(1e-300)).log10();
+    reference_rms_dbfs + model_rel_db > settings.pass_dbfs - RESIDUAL_RMS_MARGIN_DB
+}
+
 /// What the whole delivery shares, for its figures.
 pub(crate) struct Findings {
     /// Offset every stem shares (or most stems, when they differ), in samples.
@@ -119,6 +140,8 @@ struct Stem {
     gain_db: f64,
     /// Standard error of `gain_db`, dB.
     gain_error_db: f64,
+    /// Level error read as errors-in-variables (see [`Reading::gain_upper`]), dB.
+    gain_upper_db: f64,
     /// Absolute shift, samples.
     shift: isize,
     /// Channel with the most weight.
@@ -162,10 +185,11 @@ impl Classifier<'_> {
                 report.push(Some(i), Cause::Missing, 1.0 - largest / MISSING_MAX_GAIN);
                 continue;
             }
-            let (mut db, mut weight, mut variance) = (0.0, 0.0, 0.0);
+            let (mut db, mut weight, mut variance, mut upper_db) = (0.0, 0.0, 0.0, 0.0);
             for c in self.readings {
                 if c[i].gain.abs() >= MISSING_MAX_GAIN {
                     db -= c[i].weight * 20.0 * c[i].gain.abs().log10();
+                    upper_db -= c[i].weight * 20.0 * c[i].gain_upper.abs().max(1e-12).log10();
                     let error_db =
                         20.0 / std::f64::consts::LN_10 * c[i].gain_error / c[i].gain.abs();
                     variance += (c[i].weight * error_db).powi(2);
@@ -193,6 +217,7 @@ impl Classifier<'_> {
                     .collect(),
                 gain_db: db / weight.max(1e-300),
                 gain_error_db: variance.sqrt() / weight.max(1e-300),
+                gain_upper_db: upper_db / weight.max(1e-300),
                 shift: self.delivery.shifts_samples[i],
                 main,
             });
@@ -326,27 +351,38 @@ impl Classifier<'_> {
         // accounts for it. With material missing, what the other stems' fits absorb of it is
         // not read as their filtering.
         let missing = !nonlinear_stem && !silent_stem && self.residual_counts(report);
+        // Likewise a resampled stem's aliasing is noise in the model's inputs, which biases
+        // the other stems' least-squares levels too: their shapes are then read on the level
+        // brackets.
         for s in present.iter().filter(|_| !missing) {
             let r = &self.readings[s.main][s.index];
-            if !resampled.contains(&s.index) && r.deviation_db.abs() > FILTER_MIN_DB {
+            let deviation_db = if resampled.is_empty() {
+                r.deviation_db
+            } else {
+                r.bracketed_deviation_db
+            };
+            if !resampled.contains(&s.index) && deviation_db.abs() > FILTER_MIN_DB {
                 report.push_diagnosis(Diagnosis {
                     processing: Some(Processing::Equalizer),
-                    deviation_db: Some(r.deviation_db),
+                    deviation_db: Some(deviation_db),
                     ..Diagnosis::plain(Some(s.index), Cause::Unexplained, explained)
                 });
             }
         }
         // A gain error counts beyond the tolerance and beyond its standard error.
         let tolerance = self.settings.gain_tolerance_db;
-        // A resampled stem's level is read through its aliasing: only a clear level error
-        // is reported on it.
+        // A resampled stem's level is read through its aliasing, which least squares takes
+        // for a lower level (errors in variables): its level lies between the least-squares
+        // and the errors-in-variables readings, and a level error is reported on it only when
+        // both show it beyond the tolerance (which replaces a fixed floor of 0.5 dB: with it
+        // at the tolerance the matrix is unchanged).
         let gained = |s: &Stem| {
-            let floor = if resampled.contains(&s.index) {
-                RESAMPLED_MIN_GAIN_DB
-            } else {
-                tolerance
-            };
-            s.gain_db.abs() > floor && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
+            let bracket = !resampled.contains(&s.index)
+                || (s.gain_db.signum() == s.gain_upper_db.signum()
+                    && s.gain_db.abs().min(s.gain_upper_db.abs()) > tolerance);
+            bracket
+                && s.gain_db.abs() > tolerance
+                && s.gain_db.abs() > SIGNIFICANCE * s.gain_error_db
         };
         let mean_db = present.iter().map(|s| s.gain_db).sum::<f64>() / present.len() as f64;
         if present.len() > 1

@@ -17,7 +17,10 @@
 //! 3. **Model** (otherwise), the cause read off a fitted model rather than off thresholds
 //!    tuned to particular faults:
 //!    - *Per-stem alignment* (`align.rs`): each stem against the reference minus the others,
-//!      within ±250 ms of the lock.
+//!      within ±250 ms of the lock. When the fitted model then leaves audible material, a
+//!      stem moved off the lock is checked against its delivered position by a joint fit
+//!      with the stem at both: a reverb return whose dry source was left out locks onto the
+//!      source's time, yet the reference holds the return itself at the lock.
 //!    - *Multiple-input system identification* (`spectral.rs`): per channel and frequency bin,
 //!      the transfer function `Hᵢ(f)` from every stem to the reference, all stems at once
 //!      (least squares over Hann segments), so each stem is judged in the presence of the
@@ -26,7 +29,9 @@
 //!      fractional; the integer part goes back into the alignment and the fit is redone),
 //!      its low-frequency value the polarity (sign) and level (size, 0 = not in the mix), its
 //!      shape either flat, a roll-off from a corner (a sample-rate round trip, corner
-//!      reported) or another smooth shape (an EQ on the stem).
+//!      reported) or another smooth shape (an EQ on the stem). Levels are also read as
+//!      errors-in-variables (H2): a stem carrying its own error (a resampler's aliasing)
+//!      reads too low by least squares, and its true level lies between the two readings.
 //!    - *What the linear model leaves* (`spectral::segment_stats`, 10 ms frames): it is
 //!      **dynamics on the mix bus** (compressor, limiter, clipper), reported as that even
 //!      when it also changes the overall level, when a gain changing frame by frame explains
@@ -220,19 +225,7 @@ pub fn analyze(
     let mut round = 0;
     let (model, readings) = loop {
         let model = spectral::fit_transfer(reference, &delivery, &segments);
-        let readings: Vec<Vec<transfer::Reading>> = (0..num_channels)
-            .map(|ch| {
-                (0..stems.len())
-                    .map(|i| {
-                        reader.read(
-                            &model.transfer[ch][i],
-                            &model.precision[ch][i],
-                            &model.noise[ch],
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
+        let readings = read_all(&reader, &model, stems.len());
         round += 1;
         let mut moved = false;
         for i in 0..stems.len() {
@@ -245,6 +238,24 @@ pub fn analyze(
         if !moved || round == MAX_FIT_ROUNDS {
             break (model, readings);
         }
+    };
+    let mut align_shifts = align_shifts;
+    let (model, readings) = if classify::model_audible(
+        &model,
+        stats.residual_rms_dbfs - stats.residual_rms_rel_db,
+        settings,
+    ) {
+        return_home(
+            reference,
+            &mut delivery,
+            &segments,
+            &reader,
+            offset,
+            &mut align_shifts,
+            (model, readings),
+        )
+    } else {
+        (model, readings)
     };
     let segment_stats = spectral::segment_stats(reference, &delivery, &segments, &model);
     let findings = classify::Classifier {
@@ -285,6 +296,88 @@ pub fn analyze(
         report.polarity_inverted = findings.polarity < 0.0;
     }
     report
+}
+
+/// Every stem's reading, per channel (`[ch][i]`), of the first `count` stems of `model`.
+fn read_all(
+    reader: &Reader,
+    model: &spectral::TransferModel,
+    count: usize,
+) -> Vec<Vec<transfer::Reading>> {
+    (0..model.transfer.len())
+        .map(|ch| {
+            (0..count)
+                .map(|i| {
+                    reader.read(
+                        &model.transfer[ch][i],
+                        &model.precision[ch][i],
+                        &model.noise[ch],
+                        &model.residual_power[ch],
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A stem the alignment moved away from the lock while the model leaves audible material may
+/// have locked onto that material rather than onto its own copy in the reference: a reverb
+/// return is a filtered, delayed copy of the dry source it is fed from, so with the source
+/// left out of the delivery the return predicts it better from the source's time than from
+/// its own. The model is refitted with the stem at the lock *and* a second copy of it at the
+/// lag it moved to: when the reference holds the stem at the lock (that regressor is in the
+/// mix, at no lag), the stem goes back there, and the second copy stays in the model as a
+/// predictor of the missing material (its share is not read as any stem's fault).
+fn return_home(
+    reference: &[&[f32]],
+    delivery: &mut Delivery,
+    segments: &Segments,
+    reader: &Reader,
+    lock_offset: isize,
+    align_shifts: &mut [isize],
+    (mut model, mut readings): (spectral::TransferModel, Vec<Vec<transfer::Reading>>),
+) -> (spectral::TransferModel, Vec<Vec<transfer::Reading>>) {
+    let stems = delivery.stems;
+    let count = stems.len();
+    // Second copies kept in the model: (stem, shift).
+    let mut copies: Vec<(usize, isize)> = Vec::new();
+    for i in 0..count {
+        let moved_to = delivery.shifts_samples[i];
+        if moved_to == lock_offset || delivery.is_silent(i) {
+            continue;
+        }
+        let joint_stems: Vec<&[&[f32]]> = stems
+            .iter()
+            .copied()
+            .chain(copies.iter().map(|&(j, _)| stems[j]))
+            .chain(std::iter::once(stems[i]))
+            .collect();
+        let mut shifts = delivery.shifts_samples.clone();
+        shifts[i] = lock_offset;
+        shifts.extend(copies.iter().map(|&(_, shift)| shift));
+        shifts.push(moved_to);
+        let joint = Delivery {
+            stems: &joint_stems,
+            shifts_samples: shifts,
+            polarity: delivery.polarity,
+        };
+        let mut joint_model = spectral::fit_transfer(reference, &joint, segments);
+        let joint_readings = read_all(reader, &joint_model, count);
+        if classify::stem_in_mix(&joint_readings, i) && classify::stem_lag(&joint_readings, i) == 0
+        {
+            delivery.shifts_samples[i] = lock_offset;
+            align_shifts[i] = lock_offset;
+            copies.push((i, moved_to));
+            for ch in 0..joint_model.transfer.len() {
+                joint_model.transfer[ch].truncate(count);
+                joint_model.precision[ch].truncate(count);
+                joint_model.stem_power[ch].truncate(count);
+            }
+            model = joint_model;
+            readings = joint_readings;
+        }
+    }
+    (model, readings)
 }
 
 /// Residual and level figures of the delivery as aligned.

@@ -18,6 +18,16 @@
 //! from the fit's residual (`noise / w` per bin); a deviation counts only beyond
 //! [`SIGNIFICANCE`] standard errors, so what another stem's fault or missing material leaks
 //! into a stem's fit is not read as a fault of that stem.
+//!
+//! Least squares assumes the stem is exact and the reference carries the noise. A stem that
+//! carries its own error (a resampler's aliasing: material the reference does not hold) is
+//! read too low by its coherence with the reference (errors in variables); the H2 estimator
+//! `Σ|R|² / Σ conj(X)·R` over the same bins (here `Σ(|H|²·w + E) / |Σ conj(H)·w|`, `E` the
+//! fit's residual power) reads it too high by what the reference holds beyond the model.
+//! The true level lies between them (Bendat & Piersol, *Random Data*, §9.2), so each band and
+//! the gain carry that bracket too; a linear 96 → 48 → 96 kHz round trip reads −6…−8 dB at
+//! 2–10 kHz by least squares on a reverb return whose top band aliases down, and +0.0…+1.2 dB
+//! (its interpolator's true response) on the bracket's other end.
 
 use std::sync::Arc;
 
@@ -55,6 +65,9 @@ pub(crate) struct Band {
     pub valid: bool,
     /// Standard error of the band's mean gain (linear, same scale as the gain).
     pub error: f64,
+    /// `20·log10` of the band's errors-in-variables level (see [`Reading::gain_upper`]): what
+    /// the level is if everything the stem holds beyond the reference is the stem's own error.
+    pub upper_db: f64,
 }
 
 impl Band {
@@ -68,6 +81,30 @@ impl Band {
             0.0
         }
     }
+
+    /// The band's level bracket `[least squares, errors-in-variables]` widened by
+    /// [`SIGNIFICANCE`] standard errors, relative to the gain bracket `gains` (linear
+    /// magnitudes): 0 dB when they overlap (some reading puts the band at the stem's level),
+    /// else the gap between them, dB (positive: the band is above the gain).
+    pub fn bracketed_db(&self, gains: (f64, f64)) -> f64 {
+        let (a, b) = (
+            10f64.powf(self.level_db / 20.0),
+            10f64.powf(self.upper_db / 20.0),
+        );
+        let margin = SIGNIFICANCE * self.error;
+        let (lo, hi) = ((a.min(b) - margin).max(1e-12), a.max(b) + margin);
+        let (g_lo, g_hi) = (
+            gains.0.abs().min(gains.1.abs()).max(1e-12),
+            gains.0.abs().max(gains.1.abs()).max(1e-12),
+        );
+        if lo > g_hi {
+            20.0 * (lo / g_hi).log10()
+        } else if hi < g_lo {
+            20.0 * (hi / g_lo).log10()
+        } else {
+            0.0
+        }
+    }
 }
 
 /// What a stem's transfer function says, one channel.
@@ -77,6 +114,13 @@ pub(crate) struct Reading {
     pub gain: f64,
     /// Standard error of `gain`.
     pub gain_error: f64,
+    /// The low-frequency level read as errors-in-variables (`Σ|R|² / Σ conj(X)·R` over the
+    /// same bins, the "H2" estimator; Bendat & Piersol ch. 9): least squares (`gain`) reads a
+    /// stem that carries its own error (a resampler's aliasing, which the reference does not
+    /// hold) too low by its coherence with the reference, this reads it too high by what the
+    /// reference holds beyond the model; the stem's true level lies between them. Same sign
+    /// as `gain`.
+    pub gain_upper: f64,
     /// How far the stem, as aligned, lags the reference's copy of it, in samples
     /// (fractional; add its rounding to the stem's shift).
     pub lag_samples: f64,
@@ -85,11 +129,17 @@ pub(crate) struct Reading {
     /// Where the shape first deviates by [`CORNER_DB`] from the gain, Hz.
     pub corner_hz: Option<f64>,
     /// The deviation is a resampler's: flat below half the corner, at least
-    /// [`RESAMPLED_MIN_DB`] above it, corner in the top three quarters of the band.
+    /// [`RESAMPLED_MIN_DB`] above it, corner in the top three quarters of the band; read on
+    /// the least-squares levels, or on the level brackets (a stem whose aliasing biases its
+    /// least-squares levels down where it holds little of its own).
     pub resample_like: bool,
     /// Largest deviation of the shape from flat below the roll-off (or everywhere), in dB
     /// (signed: positive = boost).
     pub deviation_db: f64,
+    /// The same deviation read on the level brackets ([`Band::bracketed_db`]): what remains of
+    /// it when another stem's own error (a resampler's aliasing, noise in the model's inputs)
+    /// may have biased the least-squares levels, dB.
+    pub bracketed_deviation_db: f64,
     /// Third-octave bands of the shape.
     pub bands: Vec<Band>,
     /// Σ of the bin weights (0: the stem is silent).
@@ -136,9 +186,16 @@ impl Reader {
         std::f64::consts::TAU * k as f64 / self.len as f64
     }
 
-    /// Reads `transfer` weighted by `weights`, with the fit's residual `noise` (one value per
-    /// bin, DC to Nyquist).
-    pub fn read(&self, transfer: &[Complex<f64>], weights: &[f64], noise: &[f64]) -> Reading {
+    /// Reads `transfer` weighted by `weights`, with the fit's residual `noise` (per segment
+    /// and degree of freedom) and `residual` (summed over segments), one value per bin, DC to
+    /// Nyquist.
+    pub fn read(
+        &self,
+        transfer: &[Complex<f64>],
+        weights: &[f64],
+        noise: &[f64],
+        residual: &[f64],
+    ) -> Reading {
         let bins = transfer.len();
         let weight: f64 = weights.iter().sum();
         let quarter = bins / 2;
@@ -146,11 +203,13 @@ impl Reader {
             return Reading {
                 gain: 0.0,
                 gain_error: 0.0,
+                gain_upper: 0.0,
                 lag_samples: 0.0,
                 lag_error: f64::INFINITY,
                 corner_hz: None,
                 resample_like: false,
                 deviation_db: 0.0,
+                bracketed_deviation_db: 0.0,
                 bands: Vec::new(),
                 weight,
             };
@@ -199,58 +258,94 @@ impl Reader {
         // Gain from the lowest bins.
         let low_weight: f64 = weights[1..quarter.max(2)].iter().sum();
         let (mut sum_w, mut sum_g, mut sum_noise) = (0.0f64, 0.0f64, 0.0f64);
+        let (mut sum_explained, mut sum_cross) = (0.0f64, Complex::new(0.0, 0.0));
         for k in 1..bins {
             sum_w += weights[k];
             sum_g += weights[k] * shape[k].re;
             sum_noise += weights[k] * noise[k];
+            sum_explained += weights[k] * shape[k].norm_sqr() + residual[k];
+            sum_cross += shape[k].conj() * weights[k];
             if sum_w >= GAIN_WEIGHT_SHARE * low_weight {
                 break;
             }
         }
         let gain = if sum_w > 0.0 { sum_g / sum_w } else { 0.0 };
+        let gain_upper = if sum_cross.norm() > 0.0 {
+            gain.signum() * sum_explained / sum_cross.norm()
+        } else {
+            gain
+        };
         let gain_error = if sum_w > 0.0 {
             sum_noise.sqrt() / sum_w
         } else {
             0.0
         };
-        let bands = self.bands(&shape, weights, noise);
+        let bands = self.bands(&shape, weights, noise, residual);
         // Relative levels, a deviation within its error counted as none.
         let relative: Vec<(f64, f64)> = bands
             .iter()
             .filter(|b| b.valid)
             .map(|b| (b.centre_hz, b.significant_db(gain)))
             .collect();
-        let corner_hz = corner(&relative).map(|c| self.refine_corner(&shape, weights, gain, c));
         let nyquist_hz = 0.5 * self.sample_rate_hz;
-        let resample_like = corner_hz.is_some_and(|c| {
-            let flat_below = relative
+        let resampler = |relative: &[(f64, f64)], corner_hz: Option<f64>| {
+            corner_hz.is_some_and(|c| {
+                let flat_below = relative
+                    .iter()
+                    .filter(|(f, _)| *f < 0.5 * c)
+                    .all(|(_, db)| db.abs() < PASSBAND_FLAT_DB);
+                let deep = relative
+                    .iter()
+                    .filter(|(f, _)| *f >= c)
+                    .any(|(_, db)| db.abs() >= RESAMPLED_MIN_DB);
+                c >= RESAMPLED_MIN_CORNER * nyquist_hz && flat_below && deep
+            })
+        };
+        let mut corner_hz =
+            corner(&relative).map(|c| self.refine_corner(&shape, weights, None, gain, c));
+        let mut resample_like = resampler(&relative, corner_hz);
+        if !resample_like {
+            // The same reading on the level brackets: a stem whose own aliasing biases its
+            // least-squares levels down (where it holds little of its own material) is still
+            // flat to the corner when its errors-in-variables levels are.
+            let bracketed: Vec<(f64, f64)> = bands
                 .iter()
-                .filter(|(f, _)| *f < 0.5 * c)
-                .all(|(_, db)| db.abs() < PASSBAND_FLAT_DB);
-            let deep = relative
-                .iter()
-                .filter(|(f, _)| *f >= c)
-                .any(|(_, db)| db.abs() >= RESAMPLED_MIN_DB);
-            c >= RESAMPLED_MIN_CORNER * nyquist_hz && flat_below && deep
-        });
+                .filter(|b| b.valid)
+                .map(|b| (b.centre_hz, b.bracketed_db((gain, gain_upper))))
+                .collect();
+            let bracket_corner = corner(&bracketed)
+                .map(|c| self.refine_corner(&shape, weights, Some(residual), gain_upper, c));
+            if resampler(&bracketed, bracket_corner) {
+                resample_like = true;
+                corner_hz = bracket_corner;
+            }
+        }
         let limit_hz = if resample_like {
             corner_hz.map_or(f64::INFINITY, |c| 0.5 * c)
         } else {
             f64::INFINITY
         };
+        let largest = |m: f64, db: f64| if db.abs() > m.abs() { db } else { m };
         let deviation_db = relative
             .iter()
             .filter(|(f, _)| *f < limit_hz)
             .map(|&(_, db)| db)
-            .fold(0.0, |m: f64, db| if db.abs() > m.abs() { db } else { m });
+            .fold(0.0, largest);
+        let bracketed_deviation_db = bands
+            .iter()
+            .filter(|b| b.valid && b.centre_hz < limit_hz)
+            .map(|b| b.bracketed_db((gain, gain_upper)))
+            .fold(0.0, largest);
         Reading {
             gain,
             gain_error,
+            gain_upper,
             lag_samples: lag,
             lag_error,
             corner_hz,
             resample_like,
             deviation_db,
+            bracketed_deviation_db,
             bands,
             weight,
         }
@@ -258,11 +353,13 @@ impl Reader {
 
     /// The corner `coarse_hz` (read on third-octave bands) refined to the bin: within the
     /// octave around it, the first bin whose weighted mean shape over ±[`REFINE_HALF_BINS`]
-    /// deviates from `gain` by more than [`CORNER_DB`].
+    /// deviates from `gain` by more than [`CORNER_DB`] (the errors-in-variables mean when
+    /// the fit's `residual` is given).
     fn refine_corner(
         &self,
         shape: &[Complex<f64>],
         weights: &[f64],
+        residual: Option<&[f64]>,
         gain: f64,
         coarse_hz: f64,
     ) -> f64 {
@@ -278,9 +375,18 @@ impl Reader {
             if w <= 0.0 {
                 continue;
             }
-            let mean = range.map(|j| shape[j].norm() * weights[j]).sum::<f64>()
-                / w
-                / gain.abs().max(1e-12);
+            let level = match residual {
+                None => range.map(|j| shape[j].norm() * weights[j]).sum::<f64>() / w,
+                Some(residual) => {
+                    let cross: Complex<f64> =
+                        range.clone().map(|j| shape[j].conj() * weights[j]).sum();
+                    range
+                        .map(|j| shape[j].norm_sqr() * weights[j] + residual[j])
+                        .sum::<f64>()
+                        / cross.norm().max(1e-300)
+                }
+            };
+            let mean = level / gain.abs().max(1e-12);
             if mean > limit || mean < 1.0 / limit {
                 return k as f64 * bin_hz;
             }
@@ -288,10 +394,17 @@ impl Reader {
         coarse_hz
     }
 
-    /// Weighted mean of `shape` per third-octave band, with its standard error.
-    fn bands(&self, shape: &[Complex<f64>], weights: &[f64], noise: &[f64]) -> Vec<Band> {
+    /// Weighted mean of `shape` per third-octave band, with its standard error and its
+    /// errors-in-variables level.
+    fn bands(
+        &self,
+        shape: &[Complex<f64>],
+        weights: &[f64],
+        noise: &[f64],
+        residual: &[f64],
+    ) -> Vec<Band> {
         let bin_hz = self.sample_rate_hz / self.len as f64;
-        let raw: Vec<(f64, Complex<f64>, f64, f64)> = self
+        let raw: Vec<(f64, Complex<f64>, f64, f64, f64)> = self
             .edges
             .windows(2)
             .map(|e| {
@@ -299,6 +412,10 @@ impl Reader {
                 let w: f64 = weights[lo..hi].iter().sum();
                 let g: Complex<f64> = (lo..hi).map(|k| shape[k] * weights[k]).sum();
                 let variance: f64 = (lo..hi).map(|k| weights[k] * noise[k]).sum();
+                let total: f64 = (lo..hi)
+                    .map(|k| shape[k].norm_sqr() * weights[k] + residual[k])
+                    .sum();
+                let upper = total / g.norm().max(1e-300);
                 let centre_hz = (lo as f64 * (hi - 1).max(lo) as f64).sqrt() * bin_hz;
                 let mean_w = w / (hi - lo).max(1) as f64;
                 let (mean, error) = if w > 0.0 {
@@ -306,16 +423,17 @@ impl Reader {
                 } else {
                     (Complex::default(), f64::INFINITY)
                 };
-                (centre_hz, mean, mean_w, error)
+                (centre_hz, mean, mean_w, error, upper)
             })
             .collect();
         let strongest = raw.iter().map(|b| b.2).fold(0.0, f64::max);
         raw.iter()
-            .map(|&(centre_hz, g, mean_w, error)| Band {
+            .map(|&(centre_hz, g, mean_w, error, upper)| Band {
                 centre_hz,
                 level_db: 20.0 * g.norm().max(1e-12).log10(),
                 valid: mean_w > 0.0 && mean_w >= VALID_BAND_WEIGHT * strongest,
                 error,
+                upper_db: 20.0 * upper.clamp(1e-12, 1e12).log10(),
             })
             .collect()
     }
