@@ -507,8 +507,13 @@ fn readings_do_not_depend_on_block_sizes_and_reset_repeats_them() {
     // readings and the cause itself may not change.
     let same = |a: &LiveNullReadings, b: &LiveNullReadings| {
         let cause = |r: &LiveNullReadings| r.diagnosis.map(|d| (d.cause, d.subject, d.channel));
-        LiveNullReadings { diagnosis: None, ..*a } == LiveNullReadings { diagnosis: None, ..*b }
-            && cause(a) == cause(b)
+        LiveNullReadings {
+            diagnosis: None,
+            ..*a
+        } == LiveNullReadings {
+            diagnosis: None,
+            ..*b
+        } && cause(a) == cause(b)
     };
     let mut live = LiveNullTest::new(FS, 2, LiveNullSettings::default());
     let varied = feed(&mut live, &BLOCKS);
@@ -516,7 +521,10 @@ fn readings_do_not_depend_on_block_sizes_and_reset_repeats_them() {
     for sizes in [&[1][..], &[7], &[64], &[4096]] {
         let mut other = LiveNullTest::new(FS, 2, LiveNullSettings::default());
         let r = feed(&mut other, sizes);
-        assert!(same(&r, &varied), "blocks of {sizes:?}: {r:?} vs {varied:?}");
+        assert!(
+            same(&r, &varied),
+            "blocks of {sizes:?}: {r:?} vs {varied:?}"
+        );
     }
     live.reset();
     let again = feed(&mut live, &[4096]);

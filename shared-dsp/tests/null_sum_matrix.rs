@@ -4,6 +4,8 @@
 //! it). Every fault must be named with its subject (one stem, the whole sum, the reference's
 //! bus), cause and amount. Run with `--release` (or `--profile harness`).
 
+// The support module also serves the delivery matrix: this test uses part of it.
+#[allow(dead_code)]
 mod null_support;
 
 use null_support::bus::Bus;
@@ -98,8 +100,8 @@ fn run_set(kind: SetKind, seed: u64) -> (usize, usize, Vec<String>) {
         let r: Vec<&[f32]> = reference.iter().map(Vec::as_slice).collect();
         let c: Vec<&[f32]> = sum.iter().map(Vec::as_slice).collect();
         let report = analyze_sum(&r, &c, fs, &NullSettings::default());
-        let ok = report.verdict != Verdict::Pass
-            && report.diagnosis.is_some_and(|d| names(&fault, &d));
+        let ok =
+            report.verdict != Verdict::Pass && report.diagnosis.is_some_and(|d| names(&fault, &d));
         cases += 1;
         right += usize::from(ok);
         let line = format!(

@@ -11,7 +11,7 @@ use plugin_common::meters::PeakMeter;
 use serde::{Deserialize, Serialize};
 use shared_dsp::loudness::LoudnessReadings;
 use shared_dsp::meter_transport::ScalarMeter;
-use shared_dsp::null_test::{Cause, LiveDiagnosis, LiveNullReadings, LiveSubject, Verdict};
+use shared_dsp::null_test::{DiagnosisCell, LiveDiagnosis, LiveNullReadings, Verdict};
 use shared_dsp::targets::DeliveryTarget;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::Arc;
@@ -131,77 +131,8 @@ pub struct NullScalars {
     pub sum_level_diff_db: ScalarMeter,
     /// The sum is within ±0.1 dB RMS of the reference.
     pub sum_within_tolerance: AtomicBool,
-    /// The likely cause, encoded (see [`NullScalars::diagnosis`]).
-    diagnosis: EncodedDiagnosis,
-}
-
-/// A [`LiveDiagnosis`] as atomics: cause and subject codes, the cause's value, confidence.
-#[derive(Debug, Default)]
-struct EncodedDiagnosis {
-    /// 0 = none, else the cause's code (see `store`).
-    cause: AtomicU8,
-    /// Index into [`SUBJECTS`].
-    subject: AtomicU8,
-    /// dB of `Gained`, samples of `Offset`, 0 otherwise.
-    value: ScalarMeter,
-    /// 0..=1.
-    confidence: ScalarMeter,
-}
-
-/// Subjects in code order.
-const SUBJECTS: [LiveSubject; 3] = [
-    LiveSubject::OneStem,
-    LiveSubject::WholeSum,
-    LiveSubject::Reference,
-];
-
-impl EncodedDiagnosis {
-    /// Audio thread: stores `diagnosis` (or none).
-    fn store(&self, diagnosis: Option<LiveDiagnosis>) {
-        let Some(d) = diagnosis else {
-            self.cause.store(0, Ordering::Relaxed);
-            return;
-        };
-        let (code, value) = match d.cause {
-            Cause::Inverted => (1, 0.0),
-            Cause::Gained { db } => (2, db as f32),
-            Cause::Offset { samples } => (3, samples as f32),
-            Cause::Missing => (4, 0.0),
-            Cause::Resampled => (5, 0.0),
-            Cause::MasterProcessing => (6, 0.0),
-            Cause::Unexplained => (7, 0.0),
-        };
-        let subject = SUBJECTS.iter().position(|s| *s == d.subject).unwrap_or(0);
-        self.value.publish(value);
-        self.confidence.publish(d.confidence as f32);
-        self.subject.store(subject as u8, Ordering::Relaxed);
-        self.cause.store(code, Ordering::Relaxed);
-    }
-
-    /// The stored diagnosis.
-    fn load(&self) -> Option<LiveDiagnosis> {
-        let value = self.value.read();
-        let cause = match self.cause.load(Ordering::Relaxed) {
-            1 => Cause::Inverted,
-            2 => Cause::Gained {
-                db: f64::from(value),
-            },
-            3 => Cause::Offset {
-                samples: value as isize,
-            },
-            4 => Cause::Missing,
-            5 => Cause::Resampled,
-            6 => Cause::MasterProcessing,
-            7 => Cause::Unexplained,
-            _ => return None,
-        };
-        Some(LiveDiagnosis {
-            cause,
-            subject: SUBJECTS
-                [(self.subject.load(Ordering::Relaxed) as usize).min(SUBJECTS.len() - 1)],
-            confidence: f64::from(self.confidence.read()),
-        })
-    }
+    /// The likely cause (see [`NullScalars::diagnosis`]).
+    diagnosis: DiagnosisCell,
 }
 
 impl Default for NullScalars {
@@ -218,7 +149,7 @@ impl Default for NullScalars {
             live_residual_peak_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
             sum_level_diff_db: ScalarMeter::new(0.0),
             sum_within_tolerance: AtomicBool::new(false),
-            diagnosis: EncodedDiagnosis::default(),
+            diagnosis: DiagnosisCell::default(),
         }
     }
 }
@@ -248,12 +179,12 @@ impl NullScalars {
         self.sum_level_diff_db.publish(r.sum_level_diff_db as f32);
         self.sum_within_tolerance
             .store(r.sum_within_tolerance, Ordering::Relaxed);
-        self.diagnosis.store(r.diagnosis);
+        self.diagnosis.store(0, r.diagnosis);
     }
 
     /// The likely cause of a failing null (`None` while passing or not yet analysed).
     pub fn diagnosis(&self) -> Option<LiveDiagnosis> {
-        self.diagnosis.load()
+        self.diagnosis.load(0)
     }
 
     /// The saved form (`None` before anything was compared).
@@ -471,32 +402,6 @@ impl BusMeters {
 mod tests {
     use super::*;
     use shared_dsp::targets::target_by_id;
-
-    #[test]
-    fn every_diagnosis_survives_its_encoding() {
-        let encoded = EncodedDiagnosis::default();
-        assert_eq!(encoded.load(), None);
-        let causes = [
-            Cause::Inverted,
-            Cause::Gained { db: 0.5 },
-            Cause::Offset { samples: -30 },
-            Cause::Missing,
-            Cause::Resampled,
-            Cause::MasterProcessing,
-            Cause::Unexplained,
-        ];
-        for (cause, subject) in causes.into_iter().zip(SUBJECTS.into_iter().cycle()) {
-            let d = LiveDiagnosis {
-                cause,
-                subject,
-                confidence: 0.75,
-            };
-            encoded.store(Some(d));
-            assert_eq!(encoded.load(), Some(d));
-        }
-        encoded.store(None);
-        assert_eq!(encoded.load(), None);
-    }
 
     #[test]
     fn limiting_needed_is_the_material_plr_beyond_the_target_plr() {

@@ -45,6 +45,7 @@ use super::{Cause, LagPeak, NullSettings, Processing, Verdict};
 use crate::db::gain_to_db_f64;
 use crate::delay::DelayLine;
 use lock::LockSearch;
+pub use worker::DiagnosisCell;
 use worker::{AnalysisWorker, WindowFeeder};
 
 /// Length of the statistics frames (live ring and level bins), in milliseconds.
@@ -110,8 +111,9 @@ pub struct LiveDiagnosis {
     /// What it is about.
     pub subject: LiveSubject,
     /// How sure, 0..=1: an offset the share of the residual's spectra the offset model
-    /// explains; mix-bus dynamics the offline analysis's confidence; otherwise the broken part's
-    /// coherence share (the whole sum) or its complement (one stem among others).
+    /// explains; mix-bus dynamics the offline analysis's confidence; material not in the mix
+    /// how far the residual's coherence with the reference stays under the threshold;
+    /// otherwise that coherence (the share of the residual the reference explains linearly).
     pub confidence: f64,
     /// The one channel concerned (0 = left) when only one channel is affected.
     pub channel: Option<usize>,
@@ -145,11 +147,22 @@ impl fmt::Display for LiveDiagnosis {
             LiveSubject::WholeSum => "the whole sum",
             LiveSubject::Reference => "the reference",
         };
-        write!(
-            f,
-            "{subject}: {} (confidence {:.2})",
-            self.cause, self.confidence
-        )
+        write!(f, "{subject}: {}", self.cause)?;
+        if let Some(channel) = self.channel {
+            write!(f, ", channel {}", channel + 1)?;
+        }
+        if let Some(corner_hz) = self.corner_hz {
+            write!(f, ", corner {corner_hz:.0} Hz")?;
+        }
+        match self.processing {
+            Some(Processing::Dynamics) => write!(f, ", dynamics")?,
+            Some(Processing::Equalizer) => write!(f, ", EQ")?,
+            None => {}
+        }
+        if let Some(db) = self.deviation_db {
+            write!(f, " up to {db:+.1} dB")?;
+        }
+        write!(f, " (confidence {:.2})", self.confidence)
     }
 }
 

@@ -58,7 +58,9 @@ mod sum;
 mod transfer;
 mod xcorr;
 
-pub use live::{LiveDiagnosis, LiveNullReadings, LiveNullSettings, LiveNullTest, LiveSubject};
+pub use live::{
+    DiagnosisCell, LiveDiagnosis, LiveNullReadings, LiveNullSettings, LiveNullTest, LiveSubject,
+};
 pub use report::{Cause, Diagnosis, NullReport, Processing, Verdict};
 pub use sum::{analyze_sum, SumReport};
 pub use xcorr::{CrossCorrelator, LagPeak};

@@ -126,7 +126,11 @@ pub fn analyze_sum(
             residual_rms_rel_db,
             diagnosis: Some(LiveDiagnosis {
                 processing: Some(Processing::Dynamics),
-                ..LiveDiagnosis::plain(Cause::MasterProcessing, LiveSubject::Reference, d.confidence)
+                ..LiveDiagnosis::plain(
+                    Cause::MasterProcessing,
+                    LiveSubject::Reference,
+                    d.confidence,
+                )
             }),
         };
     }
@@ -198,7 +202,12 @@ fn refine_offset(reference: &[&[f32]], sum: &[&[f32]], lag: isize) -> isize {
     if lag.unsigned_abs() < REFINE_MIN_LAG_SAMPLES {
         return lag;
     }
-    let len = reference.iter().chain(sum).map(|c| c.len()).min().unwrap_or(0);
+    let len = reference
+        .iter()
+        .chain(sum)
+        .map(|c| c.len())
+        .min()
+        .unwrap_or(0);
     let mono = |n: usize, residual: bool| -> f64 {
         reference
             .iter()
@@ -263,8 +272,7 @@ impl ResidualSpectra {
         };
         for (ch, (x, c)) in reference.iter().zip(sum).enumerate() {
             for &start in &segments.starts {
-                for (pass, spectrum) in [&mut x_spectrum, &mut e_spectrum].into_iter().enumerate()
-                {
+                for (pass, spectrum) in [&mut x_spectrum, &mut e_spectrum].into_iter().enumerate() {
                     for (k, t) in time.iter_mut().enumerate() {
                         let i = start + k;
                         let xi = x[i] as f64;
@@ -411,12 +419,13 @@ impl ResidualSpectra {
                 f.offset_fit,
             ));
         }
-        let reading = Reader::new(self.len, sample_rate_hz).read(&transfer, &weights, &noise);
-        let confidence = if subject == LiveSubject::WholeSum {
-            share
-        } else {
-            1.0 - share
-        };
+        // No bracketing: `T` is read off the residual itself (no fitted model leaves a rest).
+        let unbracketed = vec![0.0; transfer.len()];
+        let reading =
+            Reader::new(self.len, sample_rate_hz).read(&transfer, &weights, &noise, &unbracketed);
+        // How much of the residual the reference explains linearly: the evidence the reading
+        // of `T` rests on.
+        let confidence = share;
         let plain = |cause| Some(LiveDiagnosis::plain(cause, subject, confidence));
         // Nothing below a corner high in the band and the top band missing: a sample-rate
         // round trip (a resampler is exact in its passband, so the rest of the stem leaves no
@@ -481,4 +490,3 @@ fn filtered(reading: &Reading, subject: LiveSubject, confidence: f64) -> LiveDia
         ..LiveDiagnosis::plain(cause, subject, confidence)
     }
 }
-

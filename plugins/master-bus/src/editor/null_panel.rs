@@ -6,7 +6,7 @@ use super::{fmt_level, fmt_signed, DIM};
 use crate::meters::{verdict_code, BusMeters};
 use egui::{Color32, RichText};
 use plugin_common::widgets::palette;
-use shared_dsp::null_test::{Cause, LiveDiagnosis, LiveSubject};
+use shared_dsp::null_test::{Cause, LiveDiagnosis, LiveSubject, Processing};
 use std::sync::atomic::Ordering;
 
 /// Residual peak at or below this passes, dBFS (shown in the legend; the analyzer decides).
@@ -144,10 +144,15 @@ fn advice(diagnosis: &LiveDiagnosis, rate_hz: f32) -> String {
             "The whole sum is inverted: check the polarity of the reference or the bus routing."
                 .to_owned()
         }
-        Cause::Inverted => {
-            "One stem is polarity-inverted: check the polarity switches (Stem Strip Ø L/R) and the stem's export."
-                .to_owned()
-        }
+        Cause::Inverted => match diagnosis.channel {
+            Some(channel) => format!(
+                "One channel ({}) of one stem is polarity-inverted: check that stem's Ø {} switch and its export.",
+                if channel == 0 { "left" } else { "right" },
+                if channel == 0 { "L" } else { "R" },
+            ),
+            None => "One stem is polarity-inverted: check the polarity switches (Stem Strip Ø L/R) and the stem's export."
+                .to_owned(),
+        },
         Cause::Offset { samples } => {
             let ms = if rate_hz > 0.0 {
                 format!(" ({:.2} ms)", 1000.0 * samples.unsigned_abs() as f32 / rate_hz)
@@ -168,16 +173,33 @@ fn advice(diagnosis: &LiveDiagnosis, rate_hz: f32) -> String {
             "One stem is {db:+.2} dB off: trim it (Stem Strip trim) by {:+.2} dB.",
             -db
         ),
+        Cause::MasterProcessing if diagnosis.processing == Some(Processing::Equalizer) => format!(
+            "An EQ left on the reference's mix bus (up to {:+.1} dB): bounce the reference with the mix-bus processing off.",
+            diagnosis.deviation_db.unwrap_or(0.0)
+        ),
         Cause::MasterProcessing => {
             "Processing left on the reference's mix bus (limiter, compressor or clipper): bounce the reference with the mix-bus processing off."
                 .to_owned()
         }
         Cause::Resampled => {
-            "A stem went through uneven sample-rate conversion (its top band is missing): re-export every stem at the session rate."
-                .to_owned()
+            let corner = diagnosis.corner_hz.map_or(String::new(), |hz| {
+                format!(" above {:.1} kHz", hz / 1000.0)
+            });
+            format!(
+                "A stem went through a sample-rate conversion (its top band{corner} is missing): re-export it at the session rate ({:.0} Hz) without resampling.",
+                rate_hz
+            )
         }
         Cause::Missing => {
             "A stem is missing from the sum (or silent): check every stem is routed to this bus."
+                .to_owned()
+        }
+        Cause::Unexplained if diagnosis.processing == Some(Processing::Equalizer) => format!(
+            "One stem is filtered (up to {:+.1} dB) against the mix: bypass the EQ on that stem (or re-export it without).",
+            diagnosis.deviation_db.unwrap_or(0.0)
+        ),
+        Cause::Unexplained if diagnosis.subject == LiveSubject::OneStem => {
+            "The sum holds material the reference lacks (a stem that is not in the mix): mute stems one by one to find it."
                 .to_owned()
         }
         Cause::Unexplained => {
@@ -192,11 +214,7 @@ mod tests {
     use super::*;
 
     fn diagnosis(cause: Cause, subject: LiveSubject) -> LiveDiagnosis {
-        LiveDiagnosis {
-            cause,
-            subject,
-            confidence: 0.9,
-        }
+        LiveDiagnosis::plain(cause, subject, 0.9)
     }
 
     #[test]
@@ -218,8 +236,40 @@ mod tests {
             48_000.0,
         );
         assert!(bus.contains("mix bus"), "{bus}");
-        let src = advice(&diagnosis(Cause::Resampled, LiveSubject::OneStem), 48_000.0);
+        let src = advice(
+            &LiveDiagnosis {
+                corner_hz: Some(20_000.0),
+                ..diagnosis(Cause::Resampled, LiveSubject::OneStem)
+            },
+            48_000.0,
+        );
         assert!(src.contains("sample-rate conversion"), "{src}");
+        assert!(
+            src.contains("above 20.0 kHz") && src.contains("48000 Hz"),
+            "{src}"
+        );
+        let channel = advice(
+            &LiveDiagnosis {
+                channel: Some(1),
+                ..diagnosis(Cause::Inverted, LiveSubject::OneStem)
+            },
+            48_000.0,
+        );
+        assert!(channel.contains("Ø R"), "{channel}");
+        let eq = advice(
+            &LiveDiagnosis {
+                processing: Some(Processing::Equalizer),
+                deviation_db: Some(2.0),
+                ..diagnosis(Cause::MasterProcessing, LiveSubject::Reference)
+            },
+            48_000.0,
+        );
+        assert!(eq.contains("EQ") && eq.contains("+2.0 dB"), "{eq}");
+        let extra = advice(
+            &diagnosis(Cause::Unexplained, LiveSubject::OneStem),
+            48_000.0,
+        );
+        assert!(extra.contains("not in the mix"), "{extra}");
     }
 
     #[test]

@@ -37,10 +37,11 @@ impl SumWindow {
     }
 }
 
-/// The last diagnosis as atomics (a sequence lock: odd while being written), tagged with the
-/// generation of the window it came from.
+/// A [`LiveDiagnosis`] as atomics, for one writer and any readers that must not block (the
+/// analysis thread and the audio thread; the audio thread and a GUI): a sequence lock, odd
+/// while being written, tagged with a generation (the analyzer's resets; 0 elsewhere).
 #[derive(Debug, Default)]
-pub(super) struct DiagnosisCell {
+pub struct DiagnosisCell {
     /// Sequence counter, odd while a write is in progress.
     sequence: AtomicU32,
     /// Generation of the window analysed.
@@ -92,7 +93,10 @@ impl DiagnosisCell {
             None => (0, 0.0),
             Some(Cause::Gained { db }) => (1, db),
             Some(Cause::Offset { samples }) => (2, samples as f64),
-            Some(c) => (3 + CAUSES.iter().position(|k| *k == c).unwrap_or(4) as u8, 0.0),
+            Some(c) => (
+                3 + CAUSES.iter().position(|k| *k == c).unwrap_or(4) as u8,
+                0.0,
+            ),
         };
         self.cause.store(code, Ordering::Relaxed);
         self.value.store(value.to_bits(), Ordering::Relaxed);
@@ -335,5 +339,47 @@ fn run(
             cell.store(window.generation, report.diagnosis);
         }
         cell.analysed.store(window.sequence, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_diagnosis_survives_the_cell() {
+        let cell = DiagnosisCell::default();
+        assert_eq!(cell.load(0), None);
+        let causes = [
+            Cause::Inverted,
+            Cause::Gained { db: 0.5 },
+            Cause::Offset { samples: -30 },
+            Cause::Missing,
+            Cause::Resampled,
+            Cause::MasterProcessing,
+            Cause::Unexplained,
+        ];
+        for (i, (cause, subject)) in causes
+            .into_iter()
+            .zip(SUBJECTS.into_iter().cycle())
+            .enumerate()
+        {
+            let d = LiveDiagnosis {
+                channel: (i % 2 == 1).then_some(1),
+                corner_hz: (i % 3 == 0).then_some(20_000.0),
+                processing: [
+                    None,
+                    Some(Processing::Dynamics),
+                    Some(Processing::Equalizer),
+                ][i % 3],
+                deviation_db: (i % 2 == 0).then_some(-1.5),
+                ..LiveDiagnosis::plain(cause, subject, 0.75)
+            };
+            cell.store(7, Some(d));
+            assert_eq!(cell.load(7), Some(d));
+            assert_eq!(cell.load(8), None, "another generation's");
+        }
+        cell.store(7, None);
+        assert_eq!(cell.load(7), None);
     }
 }
