@@ -60,6 +60,7 @@ mod xcorr;
 
 pub use live::{
     DiagnosisCell, LiveDiagnosis, LiveNullReadings, LiveNullSettings, LiveNullTest, LiveSubject,
+    ANALYSIS_WINDOW_MS,
 };
 pub use report::{Cause, Diagnosis, NullReport, Processing, Verdict};
 pub use sum::{analyze_sum, SumReport};
