@@ -343,12 +343,4 @@ impl ParamSpec {
         self.practice
             .is_some_and(|(lo, hi)| !(lo..=hi).contains(&plain))
     }
-
-    /// The float part, if this is a float parameter.
-    pub fn as_float(&self) -> Option<FloatSpec> {
-        match self.kind {
-            Kind::Float(f) => Some(f),
-            _ => None,
-        }
-    }
 }

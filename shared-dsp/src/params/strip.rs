@@ -10,7 +10,6 @@ use super::{ParamSpec as S, Values};
 use crate::compressor::CompressorSettings;
 use crate::gain::GainSettings;
 use crate::multiband::MultibandSettings;
-use crate::roles::Role;
 use crate::saturation::SaturationSettings;
 use crate::strip::{band_index, StripSettings};
 
@@ -240,9 +239,4 @@ pub fn strip_settings(v: &Values<StripParam>) -> StripSettings {
         ..s.saturation
     };
     s
-}
-
-/// The role `v` selects.
-pub fn role(v: &Values<StripParam>) -> Role {
-    v.choice::<Roles>(StripParam::Role)
 }
