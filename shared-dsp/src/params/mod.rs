@@ -135,3 +135,34 @@ impl<P: ParamIndex> Values<P> {
         values.get(index).copied().unwrap_or(values[0])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::master::MasterParam;
+    use super::strip::StripParam;
+    use super::*;
+
+    /// Ids are unique, defaults and practice ranges lie in the range, variants match entries.
+    fn check_table<P: ParamIndex>() {
+        for (index, (&param, spec)) in P::ALL.iter().zip(P::TABLE).enumerate() {
+            assert_eq!(param.index(), index, "{param:?}");
+            let same_id = P::TABLE.iter().filter(|s| s.id == spec.id).count();
+            assert_eq!(same_id, 1, "{} is not unique", spec.id);
+            let (min, max) = spec.plain_range();
+            assert!((min..=max).contains(&spec.default_plain()), "{}", spec.id);
+            if let Some((lo, hi)) = spec.practice {
+                assert!(min <= lo && lo < hi && hi <= max, "{}", spec.id);
+            }
+        }
+        assert_eq!(
+            Values::<P>::defaults().get(P::ALL[1]),
+            P::TABLE[1].default_plain()
+        );
+    }
+
+    #[test]
+    fn tables_are_consistent() {
+        check_table::<StripParam>();
+        check_table::<MasterParam>();
+    }
+}
