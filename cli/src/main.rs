@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use shared_dsp::null_test::NullSettings;
+use shared_dsp::params::master::MasterParam;
+use shared_dsp::params::strip::StripParam;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use stemwise_cli::progress::Progress;
@@ -68,6 +70,35 @@ impl StemOptions {
     fn progress(&self) -> Progress {
         Progress::new(!self.quiet && !self.json)
     }
+}
+
+/// `stemwise params`: the session keys from the parameter tables.
+fn run_params(json: bool) -> ExitCode {
+    use stemwise_cli::session::keys::{key_infos, KeyInfo};
+    let strip = key_infos::<StripParam>();
+    let master = key_infos::<MasterParam>();
+    if json {
+        let all = serde_json::json!({ "strip": strip, "master": master });
+        println!("{all}");
+        return ExitCode::SUCCESS;
+    }
+    let list = |title: &str, infos: &[KeyInfo]| {
+        println!("{title}");
+        for info in infos {
+            let note = if info.in_session {
+                ""
+            } else {
+                "  (not in sessions)"
+            };
+            println!(
+                "  {:<14} {}: {}; default {}{note}",
+                info.key, info.name, info.accepts, info.session_default
+            );
+        }
+    };
+    list("[stem.strip]", &strip);
+    list("[master]", &master);
+    ExitCode::SUCCESS
 }
 
 fn default_threads() -> usize {
@@ -176,6 +207,21 @@ mismatched stems, existing outputs).")]
         #[arg(long)]
         json: bool,
     },
+    /// Lists the session keys of `[stem.strip]` and `[master]`: the plugins' parameters.
+    ///
+    /// Every parameter of the Stem Strip and the Master Bus with its key (the plugin's
+    /// parameter id), name, what it accepts in a session file and its default; parameters a
+    /// session does not set (bypass, monitoring) are marked. One table declares them for the
+    /// plugins, the session files and this list.
+    #[command(after_help = "Examples:
+  stemwise params
+  stemwise params --json")]
+    Params {
+        /// Print one JSON object (`strip`, `master`: every parameter with its range, default,
+        /// choices and practice range, in the plugins' units) instead of the list.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -189,6 +235,7 @@ fn main() -> ExitCode {
             stems,
         } => run_render(&session, out, force, &stems),
         Command::Contribution { session, stems } => run_contribution(&session, &stems),
+        Command::Params { json } => run_params(json),
         Command::Demo {
             out,
             force,

@@ -1,5 +1,5 @@
 //! The master stage of a render: the full mix through the Master Bus chain, versions linked
-//! to it ([`MasterChain::process_block_linked`]), meters on a 100 ms grid, and two-pass
+//! to it ([`MasterChain::process_block_with_followers`]), meters on a 100 ms grid, and two-pass
 //! loudness targeting.
 
 use crate::progress::Progress;
@@ -123,7 +123,7 @@ pub fn render_master(
     let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
     chain.set_settings(*settings);
     chain.reset();
-    let mut link = chain.link(versions.len());
+    let mut version_state = chain.followers(versions.len());
     let latency = chain.latency_samples();
     let len = full.first().map_or(0, Vec::len);
     let padded = |audio: &[Vec<f32>]| -> Stereo {
@@ -157,7 +157,7 @@ pub fn render_master(
                 })
                 .collect();
             let mut refs: Vec<&mut [&mut [f32]]> = blocks.iter_mut().map(|b| &mut b[..]).collect();
-            chain.process_block_linked(&mut lead_block, &mut link, &mut refs);
+            chain.process_block_with_followers(&mut lead_block, &mut version_state, &mut refs);
             let r = chain.reduction();
             hop_comp_db = hop_comp_db.max(r.compressor_db);
             hop_lim_db = hop_lim_db.max(r.limiter_db);

@@ -28,6 +28,7 @@ pub mod meter_transport;
 pub mod multiband;
 pub mod null_test;
 pub mod oversampling;
+pub mod params;
 pub mod rate;
 pub mod resample;
 pub mod roles;

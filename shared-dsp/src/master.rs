@@ -66,8 +66,8 @@ use crate::limiter::{
     self, Limiter, LimiterSettings, AUTO_AVERAGE_FACTOR, AUTO_FAST_FACTOR, AUTO_SLOW_FACTOR,
 };
 
-mod link;
-pub use link::MasterLink;
+mod versions;
+pub use versions::VersionFollowers;
 
 /// Index of each EQ band in [`EqSettings::bands`] (the eighth band is unused and flat).
 pub mod band_index {

@@ -8,6 +8,8 @@
 //! | vocals     | ±1–2 dB    | 1.2–1.5:1 | ±2 dB  | 20–40     | 100–250    |
 //! | bass/keys  | ±1–3 dB    | 1.5–2:1   | ±2 dB  | 15–30     | 80–180     |
 
+use crate::params::choice::Roles;
+use crate::params::ChoiceList;
 use std::ops::RangeInclusive;
 
 /// What a stem carries.
@@ -36,19 +38,8 @@ pub enum Role {
     Other,
 }
 
-/// Every role, in selector order.
-pub const ROLES: [Role; 10] = [
-    Role::Drums,
-    Role::Bass,
-    Role::Keys,
-    Role::Vocals,
-    Role::Sub,
-    Role::Fx,
-    Role::Dialogue,
-    Role::Music,
-    Role::Effects,
-    Role::Other,
-];
+/// Every role, in selector order (the role choice list's order).
+pub const ROLES: &[Role] = Roles::CHOICES.values;
 
 /// One row of the practice table: the gentle ranges of a role.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,20 +80,9 @@ fn middle(range: &RangeInclusive<f32>) -> f32 {
 }
 
 impl Role {
-    /// Display name.
+    /// Display name (from the role selector's choice list, [`Roles`]).
     pub fn name(self) -> &'static str {
-        match self {
-            Role::Drums => "Drums",
-            Role::Bass => "Bass",
-            Role::Keys => "Keys / Instruments",
-            Role::Vocals => "Vocals",
-            Role::Sub => "Sub",
-            Role::Fx => "FX / Ambience",
-            Role::Dialogue => "Dialogue",
-            Role::Music => "Music",
-            Role::Effects => "Effects",
-            Role::Other => "Other",
-        }
+        Roles::CHOICES.names[Roles::index_of(self)]
     }
 
     /// The practice-table row of this role.

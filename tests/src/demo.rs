@@ -5,13 +5,13 @@
 //! # How the settings reach the plugins
 //!
 //! A session's `[stem.strip]` and `[master]` keys are the plugins' parameter string IDs
-//! (`cli/src/session/*.rs`). nice-plug's CLAP state is JSON keyed by those same IDs with plain
+//! (`shared_dsp::params`, read by `cli/src/session/keys.rs`). nice-plug's CLAP state is JSON keyed by those same IDs with plain
 //! values (`{"thresh": {"f32": -20.0}, "comp_on": {"bool": true}, "detector": {"string":
 //! "peak"}}`), so each instance gets its settings through `state.load`, the way a DAW recalls
 //! a project: no name table, and no precision lost. (Typed-in values would go through the
 //! parameter's text parser and CLAP's normalised 0…1 doubles; for skewed ranges such as
 //! frequencies that round trip is not exact to the last bit.) The only unit difference is
-//! [`PERCENT_KEYS`]: the session writes 0–100, the plugin stores 0…1.
+//! percentages: the session writes 0–100, the plugin stores 0…1 (the table's `Unit::Percent`).
 //!
 //! Every instance is then checked the other way round: its saved state, read as session keys
 //! and resolved by the CLI's own session code ([`StripParams::settings`],
@@ -33,28 +33,18 @@ use crate::checks::{first_bit_difference, max_abs_diff_from, Channels};
 use crate::plugin::state_json;
 use crate::PluginUnderTest;
 use anyhow::{bail, ensure, Context, Result};
-use serde::de::{DeserializeOwned, Deserializer, Error as _, Visitor};
 use serde_json::{Map, Value};
 use shared_dsp::master::MasterSettings;
+use shared_dsp::params::master::{master_settings, MasterParam};
+use shared_dsp::params::strip::{strip_settings, StripParam};
+use shared_dsp::params::{Kind, ParamIndex, Values};
 use std::path::{Path, PathBuf};
 use stemwise_cli::audio_file::{read_audio, write_wav, Audio, WavFormat};
 use stemwise_cli::progress::Progress;
 use stemwise_cli::render::{mix, REPORT_FILE};
-use stemwise_cli::session::master::MasterParams;
-use stemwise_cli::session::strip::StripParams;
+use stemwise_cli::session::keys::{param_of, read_table, session_keys, session_value};
 use stemwise_cli::session::{self, Session, FULL_VERSION};
 use stemwise_cli::stems::{load_stems, LoadOptions, RENDER_BLOCK};
-
-/// Session keys written in percent (0–100) whose plugin parameters store 0…1 (the session
-/// modules' "Percentages are 0–100"). A key missing here fails the settings check.
-pub const PERCENT_KEYS: [&str; 6] = [
-    "link",
-    "comp_mix",
-    "sat_mix",
-    "glue_link",
-    "glue_mix",
-    "lim_link",
-];
 
 /// The session file `stemwise demo` writes into its folder.
 pub const SESSION_FILE: &str = "session.toml";
@@ -210,7 +200,7 @@ pub fn render_parity_in_blocks(demo_dir: &Path, block_sizes: &[usize]) -> Result
     for ((stem, raw_stem), audio) in session.stems.iter().zip(raw_stems).zip(stems.audio) {
         let what = format!("stem \"{}\"", stem.name);
         let strip_keys = raw_stem.get("strip").and_then(toml::Value::as_table);
-        let mut values = session_values(strip_keys)?;
+        let mut values = session_values::<StripParam>(strip_keys)?;
         if let Some(role) = raw_stem.get("role").and_then(toml::Value::as_str) {
             // The role selector only tells the editor which defaults to offer.
             values.push(("role".to_owned(), Value::String(role.to_owned())));
@@ -218,11 +208,11 @@ pub fn render_parity_in_blocks(demo_dir: &Path, block_sizes: &[usize]) -> Result
         let mut strip = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2)?;
         num_params_checked += apply_session_values(&mut strip, &values)
             .and_then(|()| {
-                let (params, n) = session_params::<StripParams>(&mut strip)?;
+                let (values, n) = session_params::<StripParam>(&mut strip)?;
+                let settings = strip_settings(&values);
                 ensure!(
-                    params.settings() == stem.strip,
-                    "the plugin's settings {:?}\ndiffer from the CLI's {:?}",
-                    params.settings(),
+                    settings == stem.strip,
+                    "the plugin's settings {settings:?}\ndiffer from the CLI's {:?}",
                     stem.strip
                 );
                 Ok(n)
@@ -234,7 +224,8 @@ pub fn render_parity_in_blocks(demo_dir: &Path, block_sizes: &[usize]) -> Result
             .push(process_aligned(&mut strip, audio, block_sizes).with_context(|| what.clone())?);
     }
 
-    let mut master_values = session_values(raw.get("master").and_then(toml::Value::as_table))?;
+    let mut master_values =
+        session_values::<MasterParam>(raw.get("master").and_then(toml::Value::as_table))?;
     master_values.retain(|(key, _)| key != "in_gain");
     master_values.push(("in_gain".to_owned(), f32_value(master_input_db)));
     // What `stemwise render` masters with: the session's settings at the targeted input gain.
@@ -320,11 +311,11 @@ impl MasterRun<'_> {
         let mut bus = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2)?;
         let num_params_checked = apply_session_values(&mut bus, self.values)
             .and_then(|()| {
-                let (params, n) = session_params::<MasterParams>(&mut bus)?;
+                let (values, n) = session_params::<MasterParam>(&mut bus)?;
+                let settings = master_settings(&values);
                 ensure!(
-                    params.settings() == self.settings,
-                    "the plugin's settings {:?}\ndiffer from the CLI's {:?}",
-                    params.settings(),
+                    settings == self.settings,
+                    "the plugin's settings {settings:?}\ndiffer from the CLI's {:?}",
                     self.settings
                 );
                 Ok(n)
@@ -381,28 +372,25 @@ pub fn rendered_master_input_db(demo_dir: &Path) -> Result<f32> {
 }
 
 /// A session table's keys and values as plugin state values: numbers as the f32 the CLI
-/// reads (percentages divided by 100 in f32, as the CLI does), switches and choices as they
-/// are. The state's own variant (`f32`, `bool`, `string`) is chosen in [`apply_session_values`].
-fn session_values(table: Option<&toml::Table>) -> Result<Vec<(String, Value)>> {
+/// reads (percentages divided by 100 in f32, as the CLI does, through the same table),
+/// switches and choices as they are. The state's own variant (`f32`, `bool`, `string`) is
+/// chosen in [`apply_session_values`].
+fn session_values<P: ParamIndex>(table: Option<&toml::Table>) -> Result<Vec<(String, Value)>> {
     let Some(table) = table else {
         return Ok(Vec::new());
     };
+    let plain = read_table::<P>(table)?;
     table
-        .iter()
-        .map(|(key, value)| {
-            let number = |x: f32| {
-                if PERCENT_KEYS.contains(&key.as_str()) {
-                    f32_value(x / 100.0)
-                } else {
-                    f32_value(x)
-                }
-            };
-            let value = match value {
-                toml::Value::Float(x) => number(*x as f32),
-                toml::Value::Integer(n) => number(*n as f32),
-                toml::Value::Boolean(b) => Value::Bool(*b),
-                toml::Value::String(s) => Value::String(s.clone()),
-                other => bail!("{key} = {other}: not a parameter value"),
+        .keys()
+        .map(|key| {
+            let param = param_of::<P>(key).with_context(|| format!("unknown key {key}"))?;
+            let value = match param.spec().kind {
+                Kind::Float(_) => f32_value(plain.get(param)),
+                _ => match &table[key] {
+                    toml::Value::Boolean(b) => Value::Bool(*b),
+                    toml::Value::String(s) => Value::String(s.clone()),
+                    other => bail!("{key} = {other}: not a parameter value"),
+                },
             };
             Ok((key.clone(), value))
         })
@@ -459,65 +447,33 @@ fn encode_state(saved: &[u8], json: &Value) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The plugin's current parameters read back as the CLI's session parameters `T` (every
-/// field of `T` must be a plugin parameter; plugin-only parameters such as `bypass` are left
-/// out), and how many there are.
-fn session_params<T: DeserializeOwned>(plugin: &mut PluginUnderTest) -> Result<(T, usize)> {
+/// The plugin's saved state read as session keys (every key of table `P`, in session units)
+/// and resolved by the CLI's session code, with the number of keys read.
+fn session_params<P: ParamIndex>(plugin: &mut PluginUnderTest) -> Result<(Values<P>, usize)> {
     let json = plugin.saved_json()?;
     let params = json["params"]
         .as_object()
         .context("the plugin's state has no params object")?;
-    let mut table = Map::new();
-    for &key in field_names::<T>() {
+    let mut table = toml::Table::new();
+    for key in session_keys::<P>() {
         let slot = params
             .get(key)
             .and_then(Value::as_object)
             .and_then(|o| o.iter().next())
             .with_context(|| format!("the plugin has no parameter `{key}` (a session key)"))?;
+        let param = param_of::<P>(key).context("a session key of the table")?;
         let value = match slot {
             (kind, Value::Number(x)) if kind == "f32" => {
-                let x = x.as_f64().context("not a number")? as f32;
-                if PERCENT_KEYS.contains(&key) {
-                    f32_value(x * 100.0)
-                } else {
-                    f32_value(x)
-                }
+                let plain = x.as_f64().context("not a number")? as f32;
+                session_value(param.spec(), plain)
             }
-            (_, other) => other.clone(),
+            (_, Value::Bool(b)) => toml::Value::Boolean(*b),
+            (_, Value::String(s)) => toml::Value::String(s.clone()),
+            (kind, other) => bail!("`{key}`: a {kind} state value {other}"),
         };
         table.insert(key.to_owned(), value);
     }
-    let n = table.len();
-    Ok((serde_json::from_value(Value::Object(table))?, n))
-}
-
-/// The field names of a struct that derives `Deserialize` (its session keys), read from what
-/// its derived impl hands to `deserialize_struct`.
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    struct Names<'a>(&'a mut &'static [&'static str]);
-    impl<'de> Deserializer<'de> for Names<'_> {
-        type Error = serde::de::value::Error;
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-            Err(Self::Error::custom("not a struct"))
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _name: &'static str,
-            fields: &'static [&'static str],
-            _visitor: V,
-        ) -> Result<V::Value, Self::Error> {
-            *self.0 = fields;
-            Err(Self::Error::custom("field names read"))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-            identifier ignored_any
-        }
-    }
-    let mut fields: &'static [&'static str] = &[];
-    let _ = T::deserialize(Names(&mut fields));
-    fields
+    Ok((read_table::<P>(&table)?, table.len()))
 }
 
 /// Processes `audio` through an active plugin in blocks of `block_sizes` (cycled) and removes its

@@ -1,20 +1,26 @@
 //! Session files: the stems, their Stem Strip settings, the Master Bus settings, the delivery
 //! target, the versions and the deliverables of one master, in TOML
 //! (see `examples/session.toml` for every field). Unknown keys are errors, and every parse
-//! error names the file, line and column.
+//! error names the file, line and column. The `[stem.strip]` and `[master]` keys are read
+//! through the plugins' parameter tables ([`keys`]).
 
-pub mod master;
-pub mod strip;
+pub mod keys;
 
 use crate::deliver::Format;
 use anyhow::{bail, Context, Result};
+use keys::Section;
 use serde::Deserialize;
 use shared_dsp::master::MasterSettings;
+use shared_dsp::params::choice::Roles;
+use shared_dsp::params::master::{master_settings, MasterParam};
+use shared_dsp::params::strip::{strip_settings, StripParam};
+use shared_dsp::params::ChoiceList;
 use shared_dsp::roles::Role;
 use shared_dsp::strip::StripSettings;
 use shared_dsp::targets::{target_by_id, DeliveryTarget, TARGETS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 /// Name of the version every session has: all stems at unity.
 pub const FULL_VERSION: &str = "full";
@@ -30,9 +36,9 @@ pub struct SessionFile {
     /// Delivery target and loudness targeting.
     #[serde(default)]
     pub target: TargetParams,
-    /// Master Bus settings.
+    /// Master Bus parameters (`[master]`, see [`keys`]).
     #[serde(default)]
-    pub master: master::MasterParams,
+    pub master: Section,
     /// The stems (`[[stem]]` tables), at least one.
     #[serde(rename = "stem")]
     pub stems: Vec<StemEntry>,
@@ -73,51 +79,6 @@ impl Default for TargetParams {
     }
 }
 
-/// Role names as the Stem Strip's role selector IDs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum RoleName {
-    /// Drums.
-    Drums,
-    /// Bass.
-    Bass,
-    /// Keys / instruments.
-    Keys,
-    /// Vocals.
-    Vocals,
-    /// Sub.
-    Sub,
-    /// FX / ambience.
-    Fx,
-    /// Dialogue (gates dialogue-gated targets).
-    Dialogue,
-    /// Music.
-    Music,
-    /// Effects.
-    Effects,
-    /// Other.
-    #[default]
-    Other,
-}
-
-impl RoleName {
-    /// The shared-dsp role.
-    pub fn role(self) -> Role {
-        match self {
-            Self::Drums => Role::Drums,
-            Self::Bass => Role::Bass,
-            Self::Keys => Role::Keys,
-            Self::Vocals => Role::Vocals,
-            Self::Sub => Role::Sub,
-            Self::Fx => Role::Fx,
-            Self::Dialogue => Role::Dialogue,
-            Self::Music => Role::Music,
-            Self::Effects => Role::Effects,
-            Self::Other => Role::Other,
-        }
-    }
-}
-
 /// One `[[stem]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,12 +87,12 @@ pub struct StemEntry {
     pub name: String,
     /// Audio file (WAV, AIFF or FLAC), relative to the session file.
     pub path: PathBuf,
-    /// Role (the Stem Strip's role IDs).
+    /// Role: one of the Stem Strip's role ids (default `other`).
     #[serde(default)]
-    pub role: RoleName,
-    /// Stem Strip parameters (`[stem.strip]`).
+    pub role: Option<Spanned<String>>,
+    /// Stem Strip parameters (`[stem.strip]`, see [`keys`]).
     #[serde(default)]
-    pub strip: strip::StripParams,
+    pub strip: Section,
 }
 
 /// One `[[version]]`: which stems, at which gains.
@@ -222,7 +183,7 @@ pub struct Session {
 }
 
 /// Errors unless `lo <= value <= hi`, naming the key.
-pub(crate) fn check_range(key: &str, value: f32, lo: f32, hi: f32) -> Result<()> {
+fn check_range(key: &str, value: f32, lo: f32, hi: f32) -> Result<()> {
     if !(lo..=hi).contains(&value) {
         bail!("{key} = {value} is outside {lo}…{hi}");
     }
@@ -249,18 +210,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Session> {
             .unwrap_or_default();
         anyhow::anyhow!("{}: {place}{}", path.display(), e.message())
     })?;
-    resolve(path, file).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))
+    resolve(path, text, file).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))
 }
 
 /// 1-based line and column of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
     (line, col)
 }
 
-fn resolve(path: &Path, file: SessionFile) -> Result<Session> {
+fn resolve(path: &Path, text: &str, file: SessionFile) -> Result<Session> {
     let dir = path.parent().unwrap_or(Path::new("."));
     if file.stems.is_empty() {
         bail!("no [[stem]]: a session needs at least one stem");
@@ -276,18 +237,18 @@ fn resolve(path: &Path, file: SessionFile) -> Result<Session> {
         if stems.iter().any(|s: &Stem| s.name == entry.name) {
             bail!("two stems are called \"{}\"", entry.name);
         }
-        entry
-            .strip
-            .validate()
-            .with_context(|| format!("stem \"{}\": [stem.strip]", entry.name))?;
+        let what = || format!("stem \"{}\"", entry.name);
+        let role = resolve_role(entry.role.as_ref(), text).with_context(what)?;
+        let strip = keys::read_section::<StripParam>(&entry.strip, text)
+            .with_context(|| format!("{}: [stem.strip]", what()))?;
         stems.push(Stem {
             name: entry.name.clone(),
             path: dir.join(&entry.path),
-            role: entry.role.role(),
-            strip: entry.strip.settings(),
+            role,
+            strip: strip_settings(&strip),
         });
     }
-    file.master.validate().context("[master]")?;
+    let master = keys::read_section::<MasterParam>(&file.master, text).context("[master]")?;
     let target = resolve_target(&file.target).context("[target]")?;
     let mut versions = vec![Version {
         name: FULL_VERSION.to_owned(),
@@ -318,11 +279,26 @@ fn resolve(path: &Path, file: SessionFile) -> Result<Session> {
         sample_rate_hz: file.sample_rate_hz,
         target,
         normalize: file.target.normalize,
-        master: file.master.settings(),
+        master: master_settings(&master),
         stems,
         versions,
         formats: file.deliverables.formats.clone(),
         delivered_versions,
+    })
+}
+
+/// The role a `[[stem]]`'s `role` names (default: other).
+fn resolve_role(role: Option<&Spanned<String>>, text: &str) -> Result<Role> {
+    let Some(role) = role else {
+        return Ok(Role::Other);
+    };
+    Roles::from_id(role.get_ref()).with_context(|| {
+        let (line, col) = line_col(text, role.span().start);
+        format!(
+            "line {line}, column {col}: unknown role \"{}\" (one of {})",
+            role.get_ref(),
+            Roles::CHOICES.ids.join(", ")
+        )
     })
 }
 

@@ -1,74 +1,227 @@
-//! Parameter builders both plugins share, so that a dB, Hz, ms or % parameter reads, types
-//! and automates the same way on every Stemwise plugin.
+//! Host parameters built from the parameter tables of `shared_dsp::params`, so that a dB, Hz,
+//! ms or % parameter reads, types and automates the same way on every Stemwise plugin, and
+//! ids, names, ranges and defaults have one declaration.
 //!
 //! No parameter gets a nice-plug smoother: smoothing happens in shared-dsp (conventions §5).
 
+use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::*;
+use shared_dsp::params::{ChoiceList, FloatSpec, Kind, ParamSpec, Unit};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// EQ gain range either side of 0 dB (both plugins).
-pub const EQ_RANGE_DB: f32 = 6.0;
+pub use shared_dsp::params::strip::EQ_RANGE_DB;
 
-/// A dB parameter `min..max` with 0.01 dB steps.
-pub fn db_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.01)
-        .with_unit(" dB")
-        .with_value_to_string(formatters::v2s_f32_rounded(2))
+/// A host enum over the choice list `L` (nice-plug's [`Enum`] for a shared-dsp list).
+pub struct Pick<L: ChoiceList>(pub L::Value, PhantomData<L>);
+
+impl<L: ChoiceList> Pick<L> {
+    /// The choice standing for `value`.
+    pub fn of(value: L::Value) -> Self {
+        Self(value, PhantomData)
+    }
 }
 
-/// A frequency parameter on a logarithmic scale (typed as "80", "80 Hz" or "2.5 kHz").
-pub fn hz_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
+impl<L: ChoiceList> PartialEq for Pick<L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<L: ChoiceList> Clone for Pick<L> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<L: ChoiceList> Copy for Pick<L> {}
+
+impl<L: ChoiceList> Enum for Pick<L> {
+    fn variants() -> &'static [&'static str] {
+        L::CHOICES.names
+    }
+
+    fn ids() -> Option<&'static [&'static str]> {
+        Some(L::CHOICES.ids)
+    }
+
+    fn to_index(self) -> usize {
+        L::index_of(self.0)
+    }
+
+    fn from_index(index: usize) -> Self {
+        let values = L::CHOICES.values;
+        Self::of(values.get(index).copied().unwrap_or(values[0]))
+    }
+}
+
+/// A choice parameter over the list `L`.
+pub type ChoiceParam<L> = EnumParam<Pick<L>>;
+
+/// The shared-dsp value of a choice parameter.
+pub trait ChoiceValue<L: ChoiceList> {
+    /// The current choice.
+    fn choice(&self) -> L::Value;
+}
+
+impl<L: ChoiceList> ChoiceValue<L> for ChoiceParam<L> {
+    fn choice(&self) -> L::Value {
+        self.value().0
+    }
+}
+
+/// A field of a host parameter struct made of `LEN` consecutive table entries.
+pub trait FromTable: Sized {
+    /// Number of table entries (host parameters) it holds.
+    const LEN: usize;
+
+    /// Builds it from its `LEN` table entries.
+    fn build(specs: &[ParamSpec]) -> Self;
+
+    /// Appends its host parameters, in table order.
+    fn ptrs(&self, out: &mut Vec<ParamPtr>);
+
+    /// Writes its plain values (`LEN` of them, see `shared_dsp::params`) into `out`.
+    fn read(&self, out: &mut [f32]);
+}
+
+impl FromTable for FloatParam {
+    const LEN: usize = 1;
+
+    fn build(specs: &[ParamSpec]) -> Self {
+        let spec = &specs[0];
+        let Kind::Float(float) = spec.kind else {
+            panic!("{} is not a float parameter", spec.id)
+        };
+        float_param(spec.name, float)
+    }
+
+    fn ptrs(&self, out: &mut Vec<ParamPtr>) {
+        out.push(self.as_ptr());
+    }
+
+    fn read(&self, out: &mut [f32]) {
+        out[0] = self.value();
+    }
+}
+
+impl FromTable for BoolParam {
+    const LEN: usize = 1;
+
+    fn build(specs: &[ParamSpec]) -> Self {
+        let spec = &specs[0];
+        let Kind::Switch(switch) = spec.kind else {
+            panic!("{} is not a switch", spec.id)
+        };
+        let param = match switch.labels {
+            Some((off, on)) => labelled_switch(spec.name, switch.default, off, on),
+            None => BoolParam::new(spec.name, switch.default),
+        };
+        if switch.bypass {
+            param.make_bypass()
+        } else {
+            param
+        }
+    }
+
+    fn ptrs(&self, out: &mut Vec<ParamPtr>) {
+        out.push(self.as_ptr());
+    }
+
+    fn read(&self, out: &mut [f32]) {
+        out[0] = f32::from(u8::from(self.value()));
+    }
+}
+
+impl<L: ChoiceList> FromTable for ChoiceParam<L> {
+    const LEN: usize = 1;
+
+    fn build(specs: &[ParamSpec]) -> Self {
+        let spec = &specs[0];
+        let Kind::Choice(choice) = spec.kind else {
+            panic!("{} is not a choice parameter", spec.id)
+        };
+        assert!(
+            choice.ids == L::CHOICES.ids,
+            "{} chooses from another list",
+            spec.id
+        );
+        EnumParam::new(spec.name, Pick::from_index(choice.default))
+    }
+
+    fn ptrs(&self, out: &mut Vec<ParamPtr>) {
+        out.push(self.as_ptr());
+    }
+
+    fn read(&self, out: &mut [f32]) {
+        out[0] = self.value().to_index() as f32;
+    }
+}
+
+/// The nice-plug parameter for a float table entry: its range, skew, step, unit and text.
+fn float_param(name: &str, spec: FloatSpec) -> FloatParam {
+    let FloatSpec {
+        min,
+        max,
         default,
+        unit,
+        skew,
+        step,
+        off_at_min,
+    } = spec;
+    let range = if skew == 0.0 {
+        FloatRange::Linear { min, max }
+    } else {
         FloatRange::Skewed {
             min,
             max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
-    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
+            factor: FloatRange::skew_factor(skew),
+        }
+    };
+    let mut param = FloatParam::new(name, default, range).with_unit(unit.suffix());
+    if let Some(step) = step {
+        param = param.with_step_size(step);
+    }
+    param = match unit {
+        Unit::Db | Unit::Dbtp | Unit::Lufs | Unit::Q => {
+            param.with_value_to_string(formatters::v2s_f32_rounded(2))
+        }
+        Unit::Hz => param
+            .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
+            .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
+        Unit::Ms => param.with_value_to_string(formatters::v2s_f32_rounded(1)),
+        Unit::Percent => param
+            .with_value_to_string(formatters::v2s_f32_percentage(0))
+            .with_string_to_value(formatters::s2v_f32_percentage()),
+        Unit::Ratio => param
+            .with_value_to_string(Arc::new(|ratio| format!("{ratio:.2}:1")))
+            .with_string_to_value(Arc::new(parse_ratio)),
+    };
+    if off_at_min {
+        param = with_off_at_min(param, min);
+    }
+    param
 }
 
-/// A time parameter in ms on a logarithmic scale.
-pub fn ms_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-1.5),
-        },
-    )
-    .with_unit(" ms")
-    .with_value_to_string(formatters::v2s_f32_rounded(1))
-}
-
-/// A 0–100 % parameter stored as 0…1.
-pub fn percent_param(name: &str, default_t: f32) -> FloatParam {
-    FloatParam::new(name, default_t, FloatRange::Linear { min: 0.0, max: 1.0 })
-        .with_unit("%")
-        .with_value_to_string(formatters::v2s_f32_percentage(0))
-        .with_string_to_value(formatters::s2v_f32_percentage())
-}
-
-/// A compression ratio parameter `1..max_ratio`, finer at the gentle end, shown as "1.50:1".
-pub fn ratio_param(name: &str, default: f32, max_ratio: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min: 1.0,
-            max: max_ratio,
-            factor: FloatRange::skew_factor(-1.5),
-        },
-    )
-    .with_step_size(0.01)
-    .with_value_to_string(Arc::new(|ratio| format!("{ratio:.2}:1")))
-    .with_string_to_value(Arc::new(parse_ratio))
+/// `param` (a frequency) shown as "Off" at or below `off_hz` once rounded to the whole hertz
+/// it is shown in, and typed as "off" to get there.
+fn with_off_at_min(param: FloatParam, off_hz: f32) -> FloatParam {
+    let parse_hz = formatters::s2v_f32_hz_then_khz();
+    param
+        .with_value_to_string(Arc::new(move |hz: f32| {
+            if hz.round() <= off_hz {
+                "Off".to_owned()
+            } else {
+                format!("{hz:.0} Hz")
+            }
+        }))
+        .with_string_to_value(Arc::new(move |text: &str| {
+            if text.trim().eq_ignore_ascii_case("off") {
+                Some(off_hz)
+            } else {
+                parse_hz(text)
+            }
+        }))
 }
 
 /// Parses a typed or displayed ratio: "1.50:1", "1.5 : 1", "1.5".
@@ -80,7 +233,7 @@ fn parse_ratio(text: &str) -> Option<f32> {
 /// An on/off switch shown as `off_label` / `on_label` (e.g. "Normal" / "Inverted"). Both labels
 /// parse back to their state (any case), as do "On"/"Off", "true"/"false" and "1"/"0", so a host
 /// that restores or types the displayed text gets the state it showed.
-pub fn labelled_switch(
+fn labelled_switch(
     name: &str,
     default: bool,
     off_label: &'static str,
@@ -103,66 +256,110 @@ pub fn labelled_switch(
         }))
 }
 
-/// EQ phase mode choices (both plugins).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseChoice {
-    #[id = "min"]
-    #[name = "Minimum phase"]
-    Minimum,
-    #[id = "lin"]
-    #[name = "Linear phase"]
-    Linear,
-}
-
-impl PhaseChoice {
-    /// The shared-dsp phase mode.
-    pub fn phase_mode(self) -> shared_dsp::eq::settings::PhaseMode {
-        match self {
-            Self::Minimum => shared_dsp::eq::settings::PhaseMode::Minimum,
-            Self::Linear => shared_dsp::eq::settings::PhaseMode::Linear,
-        }
-    }
-}
-
-/// One EQ band's parameters (bell or shelf).
-#[derive(Params)]
+/// One EQ band's parameters (bell or shelf): three table entries, gain, frequency and Q.
 pub struct EqBandParams {
     /// Gain, dB (±[`EQ_RANGE_DB`]). Lane (b).
-    #[id = "gain"]
     pub gain_db: FloatParam,
     /// Frequency, Hz (20 Hz–20 kHz, logarithmic). Lane (b).
-    #[id = "freq"]
     pub freq_hz: FloatParam,
     /// Quality factor (0.3–4; for shelves it sets the knee's resonance, 0.707 = none).
     /// Lane (b).
-    #[id = "q"]
     pub q: FloatParam,
 }
 
-impl EqBandParams {
-    /// A band at 0 dB; parameter names start with `name` (hosts show names without groups).
-    pub fn new(name: &str, freq_hz: f32, q: f32) -> Self {
+impl FromTable for EqBandParams {
+    const LEN: usize = 3;
+
+    fn build(specs: &[ParamSpec]) -> Self {
         Self {
-            gain_db: db_param(&format!("{name} Gain"), 0.0, -EQ_RANGE_DB, EQ_RANGE_DB),
-            freq_hz: hz_param(&format!("{name} Frequency"), freq_hz, 20.0, 20_000.0),
-            q: FloatParam::new(
-                format!("{name} Q"),
-                q,
-                FloatRange::Skewed {
-                    min: 0.3,
-                    max: 4.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(0.01)
-            .with_value_to_string(formatters::v2s_f32_rounded(2)),
+            gain_db: FloatParam::build(&specs[0..]),
+            freq_hz: FloatParam::build(&specs[1..]),
+            q: FloatParam::build(&specs[2..]),
         }
     }
 
-    /// Copies gain, frequency and Q into a shared-dsp band (kind, slope, on/off unchanged).
-    pub fn apply_to(&self, band: &mut shared_dsp::eq::settings::BandSettings) {
-        band.gain_db = self.gain_db.value();
-        band.freq_hz = self.freq_hz.value();
-        band.q = self.q.value();
+    fn ptrs(&self, out: &mut Vec<ParamPtr>) {
+        out.extend([
+            self.gain_db.as_ptr(),
+            self.freq_hz.as_ptr(),
+            self.q.as_ptr(),
+        ]);
     }
+
+    fn read(&self, out: &mut [f32]) {
+        out[..3].copy_from_slice(&[self.gain_db.value(), self.freq_hz.value(), self.q.value()]);
+    }
+}
+
+/// Declares a plugin's host parameter struct over a `shared_dsp::params` table: each field is
+/// a [`FromTable`] type followed by the table entry it starts at, fields in table order. It
+/// implements `Params` (ids, groups and order from the table) and `values()` (the current
+/// values, allocation-free, for `strip_settings` / `master_settings`).
+///
+/// `from_table()` panics when a field does not start where the previous one ended or the
+/// fields do not cover the table, so a misplaced field fails the first test that builds it.
+#[macro_export]
+macro_rules! host_params {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident: $table:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty = $first:ident, )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// Every parameter at its table default.
+            ///
+            /// # Panics
+            /// When the fields do not follow the table (see `host_params!`).
+            pub fn from_table() -> Self {
+                use $crate::param_kit::FromTable;
+                use ::shared_dsp::params::ParamIndex;
+                let table = <$table as ParamIndex>::TABLE;
+                let mut next = 0;
+                let params = Self {
+                    $( $field: {
+                        let first = $table::$first as usize;
+                        assert_eq!(next, first, concat!(stringify!($field), " is out of table order"));
+                        next += <$ty as FromTable>::LEN;
+                        <$ty as FromTable>::build(&table[first..next])
+                    }, )*
+                };
+                assert_eq!(next, table.len(), "the fields do not cover the table");
+                params
+            }
+
+            /// The current values (allocation-free).
+            pub fn values(&self) -> ::shared_dsp::params::Values<$table> {
+                use $crate::param_kit::FromTable;
+                let mut values = ::shared_dsp::params::Values::defaults();
+                let plain = values.as_mut_slice();
+                $(
+                    let first = $table::$first as usize;
+                    <$ty as FromTable>::read(&self.$field, &mut plain[first..first + <$ty as FromTable>::LEN]);
+                )*
+                values
+            }
+        }
+
+        // SAFETY: the pointers point into `self`, which the wrapper keeps alive (in an `Arc`)
+        // as long as it uses them, as for derived `Params`.
+        unsafe impl ::nice_plug::params::Params for $name {
+            fn param_map(&self) -> Vec<(String, ::nice_plug::params::internals::ParamPtr, String)> {
+                use $crate::param_kit::FromTable;
+                let table = <$table as ::shared_dsp::params::ParamIndex>::TABLE;
+                let mut ptrs = Vec::with_capacity(table.len());
+                $( <$ty as FromTable>::ptrs(&self.$field, &mut ptrs); )*
+                table
+                    .iter()
+                    .zip(ptrs)
+                    .map(|(spec, ptr)| (spec.id.to_owned(), ptr, spec.group.to_owned()))
+                    .collect()
+            }
+        }
+    };
 }

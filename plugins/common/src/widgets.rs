@@ -4,6 +4,7 @@ use crate::meters::PeakDisplay;
 use egui::{Color32, Rect, Sense, Stroke, Ui, Vec2};
 use nice_plug::prelude::{BoolParam, Enum, EnumParam, Param, ParamSetter};
 use nice_plug_egui::widgets::ParamSlider;
+use shared_dsp::params::ParamSpec;
 
 /// Lowest level a meter bar shows, in dBFS.
 pub const METER_FLOOR_DB: f32 = -60.0;
@@ -255,17 +256,25 @@ pub fn initial_zoom() -> f32 {
         .unwrap_or(1.0)
 }
 
-/// A [`ParamSlider`] `width` wide with the practice range `practice` (plain values) shaded on
-/// its track and underlined, so the usual settings show at a glance. Returns the track's
-/// response (click the value to type one in).
+/// The range the GUI shades on `spec`'s slider: its table practice range (plain values).
+pub fn shaded_range(spec: &ParamSpec) -> Option<std::ops::RangeInclusive<f32>> {
+    spec.practice.map(|(lo, hi)| lo..=hi)
+}
+
+/// A [`ParamSlider`] `width` wide with the practice range of its table entry `spec`
+/// ([`shaded_range`]) shaded on its track and underlined, so the usual settings show at a
+/// glance. Returns the track's response (click the value to type one in).
 pub fn practice_slider<P: Param<Plain = f32>>(
     ui: &mut Ui,
     param: &P,
     setter: &ParamSetter,
     width: f32,
-    practice: std::ops::RangeInclusive<f32>,
+    spec: &ParamSpec,
 ) -> egui::Response {
     let response = ui.add(ParamSlider::for_param(param, setter).with_width(width));
+    let Some(practice) = shaded_range(spec) else {
+        return response;
+    };
     let rect = response.rect;
     let x_of = |plain: f32| rect.left() + param.preview_normalized(plain) * rect.width();
     let band = Rect::from_x_y_ranges(

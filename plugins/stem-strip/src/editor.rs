@@ -3,10 +3,7 @@
 //! reduction; saturation; meters.
 
 use crate::link::LinkShared;
-use crate::params::{
-    EqBandParams, ModeChoice, PhaseChoice, RoleChoice, StemStripParams, BELL_GENTLE_DB,
-    EQ_RANGE_DB, SHELF_GENTLE_DB,
-};
+use crate::params::{EqBandParams, StemStripParams, EQ_RANGE_DB};
 use crate::StripMeters;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
@@ -16,10 +13,15 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 use plugin_common::meters::PeakDisplay;
+use plugin_common::param_kit::{ChoiceValue, Pick};
 use plugin_common::presets;
 use plugin_common::widgets::{self, palette, set_param};
-use shared_dsp::eq::settings::EqSettings;
+use shared_dsp::eq::settings::{EqSettings, PhaseMode};
 use shared_dsp::eq::Eq;
+use shared_dsp::params::choice::Roles;
+use shared_dsp::params::strip::StripParam;
+use shared_dsp::params::ParamIndex;
+use shared_dsp::strip::CompressorMode;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -158,7 +160,7 @@ impl StripGui {
                 ));
             });
         });
-        let ranges = params.role.value().role().ranges();
+        let ranges = params.role.choice().ranges();
         ui.weak(format!(
             "{} practice: trim ±{:.0}–{:.0} dB, ratio {:.1}–{:.1}:1, EQ ±{:.0} dB, attack {:.0}–{:.0} ms, release {:.0}–{:.0} ms",
             ranges.row,
@@ -176,9 +178,9 @@ impl StripGui {
 
     /// Loads a role's gentle starting point: compressor ratio/attack/release, the offered
     /// high-pass frequency and saturation mix. Never touches trim, never switches a stage on.
-    fn load_role_defaults(&self, role: RoleChoice, setter: &ParamSetter) {
+    fn load_role_defaults(&self, role: Pick<Roles>, setter: &ParamSetter) {
         let params = &self.params;
-        let defaults = role.role().defaults();
+        let defaults = role.0.defaults();
         set_param(setter, &params.ratio, defaults.ratio);
         set_param(setter, &params.attack_ms, defaults.attack_ms);
         set_param(setter, &params.release_ms, defaults.release_ms);
@@ -212,18 +214,22 @@ impl StripGui {
             ui.strong("EQ");
             widgets::param_combo(ui, "phase", &params.eq_phase, setter);
         });
-        if params.eq_phase.value() == PhaseChoice::Linear {
+        if params.eq_phase.choice() == PhaseMode::Linear {
             ui.colored_label(
                 palette::WARN,
                 "Linear phase adds latency: stems on different phase modes drift in time unless the host compensates",
             );
         }
-        let gentle_db = params.role.value().role().ranges().eq_max_db;
+        let gentle_db = params.role.choice().ranges().eq_max_db;
         widgets::response_plot(ui, egui::vec2(380.0, 150.0), EQ_RANGE_DB, gentle_db, |f| {
             20.0 * eq.response(f).max(1e-6).log10()
         });
+        let practice = |param: StripParam| param.spec().practice.unwrap_or_default();
+        let (_, bell_db) = practice(StripParam::Bell1Gain);
+        let (_, shelf_db) = practice(StripParam::LowShelfGain);
+        let (q_lo, q_hi) = practice(StripParam::Bell1Q);
         ui.weak(format!(
-            "shaded: the role's gentle EQ range (±{gentle_db:.0} dB); warnings beyond bells ±{BELL_GENTLE_DB:.0} dB, shelves ±{SHELF_GENTLE_DB:.0} dB; Q 0.5–2"
+            "shaded: the role's gentle EQ range (±{gentle_db:.0} dB); warnings beyond bells ±{bell_db:.0} dB, shelves ±{shelf_db:.0} dB; Q {q_lo}–{q_hi}"
         ));
         egui::Grid::new("eq").num_columns(4).show(ui, |ui| {
             ui.label("");
@@ -235,10 +241,22 @@ impl StripGui {
             widgets::param_combo(ui, "hp_slope", &params.high_pass_slope, setter);
             ui.add(ParamSlider::for_param(&params.high_pass_hz, setter).with_width(90.0));
             ui.end_row();
-            band_row(ui, "Low shelf", &params.low_shelf, setter, false);
-            band_row(ui, "Bell 1", &params.bell_1, setter, true);
-            band_row(ui, "Bell 2", &params.bell_2, setter, true);
-            band_row(ui, "High shelf", &params.high_shelf, setter, false);
+            band_row(
+                ui,
+                "Low shelf",
+                &params.low_shelf,
+                setter,
+                StripParam::LowShelfGain,
+            );
+            band_row(ui, "Bell 1", &params.bell_1, setter, StripParam::Bell1Gain);
+            band_row(ui, "Bell 2", &params.bell_2, setter, StripParam::Bell2Gain);
+            band_row(
+                ui,
+                "High shelf",
+                &params.high_shelf,
+                setter,
+                StripParam::HighShelfGain,
+            );
         });
     }
 
@@ -260,7 +278,7 @@ impl StripGui {
             ui.monospace(format!("{:.1} dB", self.meters.reduction_db.read()));
         });
         egui::Grid::new("comp").num_columns(2).show(ui, |ui| {
-            if params.compressor_mode.value() == ModeChoice::Single {
+            if params.compressor_mode.choice() == CompressorMode::Single {
                 widgets::labelled_slider(ui, "Ratio", &params.ratio, setter);
                 widgets::labelled_slider(ui, "Threshold", &params.threshold_db, setter);
             }
@@ -272,7 +290,7 @@ impl StripGui {
             widgets::labelled_slider(ui, "Mix", &params.compressor_mix_t, setter);
             widgets::labelled_slider(ui, "Makeup", &params.makeup_db, setter);
         });
-        if params.compressor_mode.value() == ModeChoice::Multiband {
+        if params.compressor_mode.choice() == CompressorMode::Multiband {
             ui.separator();
             egui::Grid::new("bands").num_columns(2).show(ui, |ui| {
                 widgets::labelled_slider(ui, "Low | Mid", &params.crossover_low_hz, setter);
@@ -339,20 +357,16 @@ impl StripGui {
     }
 }
 
-/// One EQ band's row: name, gain (warned beyond the gentle range), frequency and Q.
+/// One EQ band's row: name, gain (warned beyond its practice range, from the table entry
+/// `gain`), frequency and Q.
 fn band_row(
     ui: &mut egui::Ui,
     name: &str,
     band: &EqBandParams,
     setter: &ParamSetter,
-    is_bell: bool,
+    gain: StripParam,
 ) {
-    let gentle_db = if is_bell {
-        BELL_GENTLE_DB
-    } else {
-        SHELF_GENTLE_DB
-    };
-    if band.gain_db.value().abs() > gentle_db {
+    if gain.spec().beyond_practice(band.gain_db.value()) {
         ui.colored_label(palette::WARN, name);
     } else {
         ui.label(name);

@@ -4,6 +4,7 @@
 use nice_plug::prelude::*;
 use plugin_common::activation::supported_config;
 use plugin_common::meters::PeakMeter;
+use plugin_common::param_kit::ChoiceValue;
 use session_link::{BlockEnergyMeter, StripState, TransportStamp};
 use shared_dsp::block::{for_each_chunk, with_shared};
 use shared_dsp::bypass::BypassMixer;
@@ -274,7 +275,7 @@ impl Chain {
             .fold(0.0f32, |m, s| m.max(s.abs()));
         let readings = self.output_loudness.readings();
         StripState {
-            role: params.role.value().role(),
+            role: params.role.choice(),
             num_channels: self.num_channels as u8,
             trim_db: params.trim_db.value(),
             output_db: params.output_db.value(),

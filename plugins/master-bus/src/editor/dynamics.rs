@@ -2,16 +2,21 @@
 //! shaded) and the true-peak limiter (ceiling presets, lookahead with the latency it costs).
 
 use crate::meters::BusMeters;
-use crate::params::{
-    CeilingChoice, MasterBusParams, GLUE_ATTACK_PRACTICE_MS, GLUE_RELEASE_PRACTICE_MS,
-};
+use crate::params::MasterBusParams;
 use nice_plug::prelude::*;
 use nice_plug_egui::widgets::ParamSlider;
+use plugin_common::param_kit::ChoiceValue;
 use plugin_common::widgets::{self, palette};
 use shared_dsp::compressor::CompressorSettings;
+use shared_dsp::params::choice::CeilingPreset;
+use shared_dsp::params::master::MasterParam;
+use shared_dsp::params::ParamIndex;
 
-/// Glue ratios that still glue (the warning starts above).
-const GLUE_RATIO_PRACTICE: std::ops::RangeInclusive<f32> = 1.0..=2.0;
+/// `lo–hi` of `param`'s practice range (its table entry).
+fn practice_text(param: MasterParam) -> String {
+    let (lo, hi) = param.spec().practice.unwrap_or_default();
+    format!("{lo}–{hi}")
+}
 /// Widest the sliders of both sections get.
 const MAX_SLIDER_WIDTH: f32 = 110.0;
 /// Narrowest they get.
@@ -154,9 +159,12 @@ fn glue(
                     &params.glue_ratio,
                     setter,
                     slider_width,
-                    GLUE_RATIO_PRACTICE,
+                    MasterParam::GlueRatio.spec(),
                 )
-                .on_hover_text("Glue: 1.2–2:1 (shaded)");
+                .on_hover_text(format!(
+                    "Glue: {}:1 (shaded)",
+                    practice_text(MasterParam::GlueRatio)
+                ));
                 ui.end_row();
                 slider_row(
                     ui,
@@ -172,9 +180,12 @@ fn glue(
                     &params.glue_attack_ms,
                     setter,
                     slider_width,
-                    GLUE_ATTACK_PRACTICE_MS,
+                    MasterParam::GlueAttack.spec(),
                 )
-                .on_hover_text("Bus practice 30–60 ms (shaded): lets the transients through");
+                .on_hover_text(format!(
+                    "Bus practice {} ms (shaded): lets the transients through",
+                    practice_text(MasterParam::GlueAttack)
+                ));
                 ui.end_row();
                 ui.label("Release");
                 widgets::practice_slider(
@@ -182,9 +193,12 @@ fn glue(
                     &params.glue_release_ms,
                     setter,
                     slider_width,
-                    GLUE_RELEASE_PRACTICE_MS,
+                    MasterParam::GlueRelease.spec(),
                 )
-                .on_hover_text("Bus practice 100–300 ms (shaded): breathes with the tempo");
+                .on_hover_text(format!(
+                    "Bus practice {} ms (shaded): breathes with the tempo",
+                    practice_text(MasterParam::GlueRelease)
+                ));
                 ui.end_row();
                 slider_row(
                     ui,
@@ -198,7 +212,12 @@ fn glue(
                 slider_row(ui, "Makeup", &params.glue_makeup_db, setter, slider_width);
             });
     });
-    ui.weak("shaded: bus practice (attack 30–60, release 100–300 ms, ratio ≤ 2:1)");
+    ui.weak(format!(
+        "shaded: bus practice (attack {}, release {} ms, ratio {}:1)",
+        practice_text(MasterParam::GlueAttack),
+        practice_text(MasterParam::GlueRelease),
+        practice_text(MasterParam::GlueRatio)
+    ));
 }
 
 /// The true-peak limiter.
@@ -234,7 +253,7 @@ fn limiter(
             ui.label("Ceiling");
             widgets::param_combo(ui, "ceiling_preset", &params.ceiling_preset, setter);
             ui.end_row();
-            let custom = params.ceiling_preset.value() == CeilingChoice::Custom;
+            let custom = params.ceiling_preset.choice() == CeilingPreset::Custom;
             ui.label("Custom");
             ui.add_enabled_ui(custom, |ui| {
                 ui.add(

@@ -2,13 +2,15 @@
 //! band controls (high-pass, low shelf, three bells, high shelf, low-pass) with the phase mode.
 
 use crate::meters::BusMeters;
-use crate::params::{MasterBusParams, PhaseChoice, BUS_EQ_PRACTICE_DB};
+use crate::params::MasterBusParams;
 use nice_plug::prelude::*;
 use nice_plug_egui::widgets::ParamSlider;
-use plugin_common::param_kit::{EqBandParams, EQ_RANGE_DB};
+use plugin_common::param_kit::{ChoiceValue, EqBandParams, EQ_RANGE_DB};
 use plugin_common::widgets::{self, palette};
-use shared_dsp::eq::settings::EqSettings;
+use shared_dsp::eq::settings::{EqSettings, PhaseMode};
 use shared_dsp::eq::Eq;
+use shared_dsp::params::master::MasterParam;
+use shared_dsp::params::ParamIndex;
 
 /// Vertical range of the curve either side of 0 dB (a little beyond the ±6 dB gain range, so
 /// the pass filters' slopes show where they start).
@@ -61,11 +63,13 @@ impl EqView {
             *shown = settings;
         }
         let eq = &*eq;
+        // Every shaping band's gain shares the bus practice range.
+        let (_, practice_db) = MasterParam::Bell1Gain.spec().practice.unwrap_or_default();
 
         ui.horizontal(|ui| {
             super::section_title(ui, "EQ");
             widgets::param_combo(ui, "eq_phase", &params.eq_phase, setter);
-            if params.eq_phase.value() == PhaseChoice::Linear {
+            if params.eq_phase.choice() == PhaseMode::Linear {
                 ui.colored_label(
                     palette::WARN,
                     "linear phase adds latency (fixed per session)",
@@ -74,14 +78,14 @@ impl EqView {
                 ui.weak("no latency");
             }
             ui.weak(format!(
-                "· shaded: bus practice ±{BUS_EQ_PRACTICE_DB:.0} dB (gain range ±{EQ_RANGE_DB:.0} dB)"
+                "· shaded: bus practice ±{practice_db:.0} dB (gain range ±{EQ_RANGE_DB:.0} dB)"
             ));
         });
         let side_by_side = ui.available_width() >= GRID_WIDTH + MIN_PLOT_WIDTH;
         let curve = |ui: &mut egui::Ui, size: egui::Vec2| {
             let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
             ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                widgets::response_plot(ui, size, PLOT_RANGE_DB, BUS_EQ_PRACTICE_DB, |f| {
+                widgets::response_plot(ui, size, PLOT_RANGE_DB, practice_db, |f| {
                     20.0 * eq.response(f).max(1e-6).log10()
                 });
             });
@@ -271,8 +275,8 @@ fn band_grid(ui: &mut egui::Ui, params: &MasterBusParams, setter: &ParamSetter) 
             ui.add(ParamSlider::for_param(&params.high_pass_hz, setter).with_width(FREQ_WIDTH));
             ui.end_row();
             let names = ["Low shelf", "Bell 1", "Bell 2", "Bell 3", "High shelf"];
-            for ((_, band), name) in params.shaping_bands().into_iter().zip(names) {
-                band_row(ui, name, band, setter);
+            for ((gain, band), name) in params.shaping_bands().into_iter().zip(names) {
+                band_row(ui, name, band, setter, gain);
             }
             widgets::param_toggle(ui, &params.low_pass_on, setter, palette::ACCENT);
             widgets::param_combo(ui, "lp_slope", &params.low_pass_slope, setter);
@@ -281,21 +285,21 @@ fn band_grid(ui: &mut egui::Ui, params: &MasterBusParams, setter: &ParamSetter) 
         });
 }
 
-/// One bell or shelf: name (amber beyond the bus practice range), gain with the practice
-/// range shaded, frequency and Q.
-fn band_row(ui: &mut egui::Ui, name: &str, band: &EqBandParams, setter: &ParamSetter) {
-    if band.gain_db.value().abs() > BUS_EQ_PRACTICE_DB {
+/// One bell or shelf: name (amber beyond the bus practice range of its gain's table entry
+/// `gain`), gain with the practice range shaded, frequency and Q.
+fn band_row(
+    ui: &mut egui::Ui,
+    name: &str,
+    band: &EqBandParams,
+    setter: &ParamSetter,
+    gain: MasterParam,
+) {
+    if gain.spec().beyond_practice(band.gain_db.value()) {
         ui.colored_label(palette::WARN, name);
     } else {
         ui.label(name);
     }
-    widgets::practice_slider(
-        ui,
-        &band.gain_db,
-        setter,
-        GAIN_WIDTH,
-        -BUS_EQ_PRACTICE_DB..=BUS_EQ_PRACTICE_DB,
-    );
+    widgets::practice_slider(ui, &band.gain_db, setter, GAIN_WIDTH, gain.spec());
     ui.add(ParamSlider::for_param(&band.freq_hz, setter).with_width(FREQ_WIDTH));
     ui.add(ParamSlider::for_param(&band.q, setter).with_width(Q_WIDTH));
     ui.end_row();

@@ -4,9 +4,10 @@
 
 use super::{fmt_level, DIM};
 use crate::meters::BusMeters;
-use crate::params::{MasterBusParams, TargetChoice, LIMITING_ADVICE_DB};
+use crate::params::{MasterBusParams, LIMITING_ADVICE_DB};
 use egui::Color32;
 use nice_plug::prelude::*;
+use plugin_common::param_kit::ChoiceValue;
 use plugin_common::widgets::{self, palette};
 use shared_dsp::targets::{DeliveryTarget, Normalization, TARGETS};
 
@@ -55,7 +56,7 @@ pub fn show(ui: &mut egui::Ui, params: &MasterBusParams, meters: &BusMeters, set
         ))
         .on_hover_text(target.name);
     });
-    if params.target.value() == TargetChoice::Custom {
+    if params.target.choice() == "custom" {
         egui::Grid::new("custom_target")
             .num_columns(2)
             .show(ui, |ui| {

@@ -42,10 +42,10 @@ struct Follower {
 
 /// Follower state and the scratch of the gain read-back, for one [`MasterChain`].
 ///
-/// Lifecycle: create with [`MasterChain::link`] right after the chain's `set_settings` and
+/// Lifecycle: create with [`MasterChain::followers`] right after the chain's `set_settings` and
 /// `reset` (the followers start from the same state as the chain); process with
-/// [`MasterChain::process_block_linked`]. Changing the chain's settings needs a new link.
-pub struct MasterLink {
+/// [`MasterChain::process_block_with_followers`]. Changing the chain's settings needs new followers.
+pub struct VersionFollowers {
     /// One per follower signal.
     followers: Vec<Follower>,
     /// Scratch: the lead before the current stage, per channel (`max_block` long).
@@ -60,8 +60,8 @@ pub struct MasterLink {
     last_limiter_gain: [f32; MAX_PATH_CHANNELS],
 }
 
-impl MasterLink {
-    /// Number of follower signals this link was made for.
+impl VersionFollowers {
+    /// Number of follower signals these followers were made for.
     pub fn num_followers(&self) -> usize {
         self.followers.len()
     }
@@ -70,7 +70,7 @@ impl MasterLink {
 impl MasterChain {
     /// Allocates follower state for `num_followers` signals at the chain's current settings
     /// and in its reset state (call right after `set_settings` + `reset`).
-    pub fn link(&self, num_followers: usize) -> MasterLink {
+    pub fn followers(&self, num_followers: usize) -> VersionFollowers {
         let n = self.num_channels;
         let rate = self.sample_rate_hz as f32;
         let gain = |gain_db| {
@@ -103,7 +103,7 @@ impl MasterChain {
                 }
             })
             .collect();
-        MasterLink {
+        VersionFollowers {
             followers,
             before: vec![vec![0.0; self.max_block]; n],
             lead_delay: delay(),
@@ -114,22 +114,22 @@ impl MasterChain {
     }
 
     /// Processes `lead` exactly as [`MasterChain::process_block`] does (bit for bit) and every
-    /// follower in `followers` (one per follower of `link`, each with the lead's channel count
+    /// follower in `followers` (one per follower of `state`, each with the lead's channel count
     /// and length) with the linear stages of its own and the lead's dynamic gains. Never
     /// allocates.
     ///
     /// # Panics
-    /// If the number of followers differs from the link's, or a follower's shape differs
+    /// If the number of followers differs from `state`'s, or a follower's shape differs
     /// from the lead's.
-    pub fn process_block_linked(
+    pub fn process_block_with_followers(
         &mut self,
         lead: &mut [&mut [f32]],
-        link: &mut MasterLink,
+        state: &mut VersionFollowers,
         followers: &mut [&mut [&mut [f32]]],
     ) {
         assert_eq!(
             followers.len(),
-            link.followers.len(),
+            state.followers.len(),
             "one signal per follower"
         );
         let num_channels = self.num_channels.min(lead.len());
@@ -145,17 +145,23 @@ impl MasterChain {
         while start < num_frames {
             let end = (start + self.max_block).min(num_frames);
             let mut chunk = sub_block(lead, num_channels, start, end);
-            self.process_chunk_linked(&mut chunk[..num_channels], link, followers, start, end);
+            self.process_chunk_with_followers(
+                &mut chunk[..num_channels],
+                state,
+                followers,
+                start,
+                end,
+            );
             start = end;
         }
     }
 
     /// One chunk of at most `max_block` frames: the stages of `process_chunk` in the same
     /// order, with the gains of the glue and limiter stages read back and handed on.
-    fn process_chunk_linked(
+    fn process_chunk_with_followers(
         &mut self,
         lead: &mut [&mut [f32]],
-        link: &mut MasterLink,
+        state: &mut VersionFollowers,
         followers: &mut [&mut [&mut [f32]]],
         start: usize,
         end: usize,
@@ -163,48 +169,48 @@ impl MasterChain {
         let n = lead.len();
         self.input.process_block(lead);
         self.eq.process_block(lead);
-        for (f, signal) in link.followers.iter_mut().zip(followers.iter_mut()) {
+        for (f, signal) in state.followers.iter_mut().zip(followers.iter_mut()) {
             let mut chunk = sub_block(signal, n, start, end);
             f.input.process_block(&mut chunk[..n]);
             f.eq.process_block(&mut chunk[..n]);
         }
 
-        copy_into(&mut link.before, lead);
+        copy_into(&mut state.before, lead);
         self.process_glue(lead);
         read_gains(
-            &link.before,
+            &state.before,
             lead,
-            &mut link.gains,
-            &mut link.last_glue_gain,
+            &mut state.gains,
+            &mut state.last_glue_gain,
         );
         for signal in followers.iter_mut() {
             let mut chunk = sub_block(signal, n, start, end);
-            apply_gains(&mut chunk[..n], &link.gains);
+            apply_gains(&mut chunk[..n], &state.gains);
         }
 
-        copy_into(&mut link.before, lead);
+        copy_into(&mut state.before, lead);
         self.limiter_switch.capture_dry(lead);
         self.limiter.process_block(lead);
         self.limiter_switch.mix(lead);
         {
             let len = end - start;
             let mut delayed: [&mut [f32]; MAX_PATH_CHANNELS] = [&mut [], &mut []];
-            for (slot, b) in delayed.iter_mut().zip(link.before.iter_mut()) {
+            for (slot, b) in delayed.iter_mut().zip(state.before.iter_mut()) {
                 *slot = &mut b[..len];
             }
-            link.lead_delay.process_block(&mut delayed[..n]);
+            state.lead_delay.process_block(&mut delayed[..n]);
         }
         read_gains(
-            &link.before,
+            &state.before,
             lead,
-            &mut link.gains,
-            &mut link.last_limiter_gain,
+            &mut state.gains,
+            &mut state.last_limiter_gain,
         );
         self.output.process_block(lead);
-        for (f, signal) in link.followers.iter_mut().zip(followers.iter_mut()) {
+        for (f, signal) in state.followers.iter_mut().zip(followers.iter_mut()) {
             let mut chunk = sub_block(signal, n, start, end);
             f.limiter_delay.process_block(&mut chunk[..n]);
-            apply_gains(&mut chunk[..n], &link.gains);
+            apply_gains(&mut chunk[..n], &state.gains);
             f.output.process_block(&mut chunk[..n]);
         }
     }

@@ -1,7 +1,7 @@
-//! Versions through one master (`MasterChain::process_block_linked`): the lead comes out bit
+//! Versions through one master (`MasterChain::process_block_with_followers`): the lead comes out bit
 //! for bit as from `process_block`, followers that partition the lead sum back to the lead's
 //! output within float rounding, a follower equal to the lead matches it, and nothing
-//! allocates. Run: `cargo test -p shared-dsp --profile harness --test master_link`.
+//! allocates. Run: `cargo test -p shared-dsp --profile harness --test master_versions`.
 
 use assert_no_alloc::{assert_no_alloc, AllocDisabler};
 use shared_dsp::eq::settings::PhaseMode;
@@ -78,7 +78,7 @@ fn lead_is_bit_exact_and_versions_sum_to_the_master() {
         assert_no_alloc(|| plain.process_block(&mut [l, r]));
 
         let mut linked = chain(settings);
-        let mut link = linked.link(3);
+        let mut link = linked.followers(3);
         let (mut lead, mut fa, mut fb, mut same) = (full.clone(), a, b, full.clone());
         for start in (0..LEN).step_by(700) {
             let end = (start + 700).min(LEN);
@@ -92,7 +92,7 @@ fn lead_is_bit_exact_and_versions_sum_to_the_master() {
                 &mut [&mut sl[start..end], &mut sr[start..end]],
             ];
             assert_no_alloc(|| {
-                linked.process_block_linked(
+                linked.process_block_with_followers(
                     &mut [&mut l[start..end], &mut r[start..end]],
                     &mut link,
                     &mut fol,
