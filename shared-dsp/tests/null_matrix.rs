@@ -11,7 +11,8 @@ mod null_support;
 use null_support::faults::{self, Fault};
 use null_support::stems::{self, SetKind, Stem};
 use null_support::{
-    describe, naive_residual_peak_dbfs, random_faults, random_resampler, run, score, Confusion,
+    describe, naive_residual_peak_dbfs, random_faults, random_resampler, run, run_sets, score, sum,
+    Confusion,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -50,16 +51,6 @@ fn quantise_24(stem: &Stem) -> Stem {
         .map(|c| {
             c.iter()
                 .map(|&s| ((s as f64 * scale).round() / scale) as f32)
-                .collect()
-        })
-        .collect()
-}
-
-fn sum(stems: &[Stem]) -> Stem {
-    (0..2)
-        .map(|ch| {
-            (0..stems[0][ch].len())
-                .map(|n| stems.iter().map(|s| s[ch][n]).sum())
                 .collect()
         })
         .collect()
@@ -194,13 +185,7 @@ fn breakage_matrix() {
         (SetKind::SpeechFx, 202),
         (SetKind::SparseAcoustic, 303),
     ];
-    let results: Vec<SetResult> = std::thread::scope(|scope| {
-        let handles: Vec<_> = sets
-            .iter()
-            .map(|&(kind, seed)| scope.spawn(move || run_set(kind, seed)))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let results = run_sets(&sets, run_set);
     let mut confusion = Confusion::default();
     let (mut cases, mut right, mut typical, mut typical_right) = (0, 0, 0, 0);
     let mut exact_ok = true;

@@ -11,7 +11,7 @@ mod null_support;
 use null_support::bus::Bus;
 use null_support::faults::{self, Fault};
 use null_support::stems::{self, SetKind, Stem};
-use null_support::{describe, naive_residual_peak_dbfs, random_faults};
+use null_support::{describe, naive_residual_peak_dbfs, random_faults, run_sets, sum};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use shared_dsp::null_test::{
@@ -24,17 +24,6 @@ const SECONDS: f64 = 4.0;
 const CASES_PER_SET: usize = 60;
 /// A drawn fault must leave a naive residual peak above this to count, dBFS.
 const MIN_VISIBLE_DBFS: f64 = -50.0;
-
-/// The sum of the delivered stems.
-fn sum(stems: &[Stem]) -> Stem {
-    (0..2)
-        .map(|ch| {
-            (0..stems[0][ch].len())
-                .map(|n| stems.iter().map(|s| s[ch][n]).sum())
-                .collect()
-        })
-        .collect()
-}
 
 /// True when `d` names `fault` with its subject, cause and amount.
 fn names(fault: &Fault, d: &LiveDiagnosis) -> bool {
@@ -125,13 +114,7 @@ fn sum_breakage_matrix() {
         (SetKind::SpeechFx, 22),
         (SetKind::SparseAcoustic, 33),
     ];
-    let results: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = sets
-            .iter()
-            .map(|&(kind, seed)| scope.spawn(move || run_set(kind, seed)))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let results = run_sets(&sets, run_set);
     let (mut cases, mut right) = (0, 0);
     for (c, r, misses) in &results {
         cases += c;

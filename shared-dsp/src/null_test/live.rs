@@ -364,12 +364,7 @@ impl LiveNullTest {
     /// are ignored; the shortest channel sets the frame count). Never allocates or blocks; the
     /// lock search runs in work units spread over the blocks after its capture.
     pub fn process_block(&mut self, reference: &[&[f32]], candidate: &[&[f32]]) {
-        let num_frames = reference
-            .iter()
-            .chain(candidate)
-            .map(|c| c.len())
-            .min()
-            .unwrap_or(0);
+        let num_frames = super::sum::common_len(reference, candidate);
         let mut start = 0;
         if self.lock.is_none() {
             start = self.capture(reference, candidate, num_frames);

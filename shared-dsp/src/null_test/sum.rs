@@ -157,7 +157,7 @@ pub fn analyze_sum(
 
 /// The offset fit over the longest power-of-two stretch at the end of the window (mono).
 fn fit_offset(reference: &[&[f32]], sum: &[&[f32]], sample_rate_hz: f64) -> Option<WindowFindings> {
-    let len = reference.iter().chain(sum).map(|c| c.len()).min()?;
+    let len = common_len(reference, sum);
     if len < 256 {
         return None;
     }
@@ -177,6 +177,16 @@ fn fit_offset(reference: &[&[f32]], sum: &[&[f32]], sample_rate_hz: f64) -> Opti
             return Some(findings);
         }
     }
+}
+
+/// Frames every channel of both signals holds (0 without channels).
+pub(super) fn common_len(reference: &[&[f32]], sum: &[&[f32]]) -> usize {
+    reference
+        .iter()
+        .chain(sum)
+        .map(|c| c.len())
+        .min()
+        .unwrap_or(0)
 }
 
 /// Largest |reference − sum|, Σ (reference − sum)² and Σ reference² over every channel.
@@ -202,12 +212,7 @@ fn refine_offset(reference: &[&[f32]], sum: &[&[f32]], lag: isize) -> isize {
     if lag.unsigned_abs() < REFINE_MIN_LAG_SAMPLES {
         return lag;
     }
-    let len = reference
-        .iter()
-        .chain(sum)
-        .map(|c| c.len())
-        .min()
-        .unwrap_or(0);
+    let len = common_len(reference, sum);
     let mono = |n: usize, residual: bool| -> f64 {
         reference
             .iter()
@@ -246,12 +251,7 @@ struct ResidualSpectra {
 impl ResidualSpectra {
     /// Measures `e = x − c` against `x` over the whole window.
     fn measure(reference: &[&[f32]], sum: &[&[f32]], sample_rate_hz: f64) -> Self {
-        let len = reference
-            .iter()
-            .chain(sum)
-            .map(|c| c.len())
-            .min()
-            .unwrap_or(0);
+        let len = common_len(reference, sum);
         let segments = Segments::new(0..len, sample_rate_hz);
         let n = segments.len;
         let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);

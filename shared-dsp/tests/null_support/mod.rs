@@ -17,6 +17,31 @@ use faults::{Class, Fault, Finding};
 use resamplers::Kind;
 use stems::Stem;
 
+/// The sum of `stems` (stereo, as long as the first).
+pub fn sum(stems: &[Stem]) -> Stem {
+    (0..2)
+        .map(|ch| {
+            (0..stems[0][ch].len())
+                .map(|n| stems.iter().map(|s| s[ch][n]).sum())
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `run` on the three stem sets (with their seeds), one thread each.
+pub fn run_sets<T: Send>(
+    sets: &[(stems::SetKind, u64)],
+    run: fn(stems::SetKind, u64) -> T,
+) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sets
+            .iter()
+            .map(|&(kind, seed)| scope.spawn(move || run(kind, seed)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 /// Runs the analyzer on a reference and delivered stems.
 pub fn run(reference: &Stem, delivery: &[Stem], fs: f64) -> NullReport {
     let reference: Vec<&[f32]> = reference.iter().map(Vec::as_slice).collect();
