@@ -108,6 +108,16 @@ fn run_set(kind: SetKind, seed: u64) -> (usize, usize, Vec<String>) {
 }
 
 #[test]
+fn empty_or_short_windows_pass_unexamined() {
+    let settings = NullSettings::default();
+    let short = vec![0.5f32; 100];
+    let report = analyze_sum(&[&short], &[&[]], 48_000.0, &settings);
+    assert_eq!((report.verdict, report.diagnosis), (Verdict::Pass, None));
+    let report = analyze_sum(&[], &[], 48_000.0, &settings);
+    assert_eq!((report.verdict, report.diagnosis), (Verdict::Pass, None));
+}
+
+#[test]
 fn sum_breakage_matrix() {
     let sets = [
         (SetKind::Band, 11),

@@ -11,11 +11,16 @@
 //!    `T = 1 − See / conj(Sex)`: the broken part's transfer function as delivered, read by the
 //!    same [`Reader`] as the offline analysis reads each stem's (offset as linear phase,
 //!    polarity and level at low frequencies, a resampler's roll-off with its corner, any other
-//!    shape an EQ). The squared coherence of `e` and `x`, `γ² = Pss / Pxx`, is the broken
-//!    part's share of the mix in each bin: ≈ 1 everywhere the residual lives when the whole
-//!    sum (or the reference's bus) is affected, less for one stem among others; ≈ 0 when the
-//!    residual is not in the reference at all (a stem that is not in the mix).
-//! 3. **One channel** of a stem inverted shows as a residual on one channel only.
+//!    shape an EQ; all of it confined to a top band high in the spectrum is a sample-rate
+//!    round trip, whose passband leaves nothing to read).
+//! 3. **The whole sum or one stem**: a fault of the whole sum (or an EQ on the reference's
+//!    bus) is one linear filter from the sum to the reference, so the sum-as-one-stem model of
+//!    step 1 leaves next to nothing of the residual; one stem's fault is a filter on a part
+//!    whose share of the mix changes over time, and the model leaves much of it. The whole
+//!    sum's `T` is then read by regressing `e` on `x` (`Sex / Sxx`, exact for it). The squared
+//!    coherence of `e` and `x` weighted by the residual's power is ≈ 0 when the residual is not
+//!    in the reference at all (a stem that is not in the mix).
+//! 4. **One channel** of a stem inverted shows as a residual on one channel only.
 //!
 //! From the sum alone "this stem is late by `d`" and "the other stems are early by `d`" leave
 //! the same residual; the lock follows the correlation's larger part, so `d` is relative to it.
@@ -72,6 +77,9 @@ const MAX_STEM_OFFSET_MS: f64 = 50.0;
 /// Offset search of the verdict's lock, either way, ms (the live window arrives aligned).
 const MAX_OFFSET_MS: f64 = 20.0;
 
+/// Shortest window analysed, frames.
+pub const MIN_FRAMES: usize = 1024;
+
 /// The result of [`analyze_sum`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SumReport {
@@ -84,13 +92,21 @@ pub struct SumReport {
 }
 
 /// Analyses a stem sum against the reference mix (both lists of channels of the same length,
-/// aligned to within [`MAX_OFFSET_MS`]). Allocates (runs off the audio thread).
+/// aligned to within [`MAX_OFFSET_MS`]). Allocates (runs off the audio thread). Fewer than
+/// [`MIN_FRAMES`] frames (or no channels) pass unexamined.
 pub fn analyze_sum(
     reference: &[&[f32]],
     sum: &[&[f32]],
     sample_rate_hz: f64,
     settings: &NullSettings,
 ) -> SumReport {
+    if reference.is_empty() || sum.is_empty() || common_len(reference, sum) < MIN_FRAMES {
+        return SumReport {
+            verdict: Verdict::Pass,
+            residual_rms_rel_db: f64::NEG_INFINITY,
+            diagnosis: None,
+        };
+    }
     let (peak, residual_energy, reference_energy) = residual_figures(reference, sum);
     let verdict = Verdict::from_residual_peak_dbfs(
         gain_to_db_f64(peak),
@@ -143,11 +159,11 @@ pub fn analyze_sum(
             .model_residual_rel_db
             .is_some_and(|m| m - whole.residual_rms_rel_db <= WHOLE_SUM_MAX_LEFT_DB);
     let spectra = ResidualSpectra::measure(reference, sum, sample_rate_hz);
-    let offset = fit_offset(reference, sum, sample_rate_hz);
-    let offset = offset.map(|f| WindowFindings {
-        offset_samples: refine_offset(reference, sum, f.offset_samples),
-        ..f
-    });
+    let fit = fit_offset(reference, sum, sample_rate_hz);
+    let offset = WindowFindings {
+        offset_samples: refine_offset(reference, sum, fit.offset_samples),
+        ..fit
+    };
     SumReport {
         verdict,
         residual_rms_rel_db,
@@ -156,11 +172,8 @@ pub fn analyze_sum(
 }
 
 /// The offset fit over the longest power-of-two stretch at the end of the window (mono).
-fn fit_offset(reference: &[&[f32]], sum: &[&[f32]], sample_rate_hz: f64) -> Option<WindowFindings> {
+fn fit_offset(reference: &[&[f32]], sum: &[&[f32]], sample_rate_hz: f64) -> WindowFindings {
     let len = common_len(reference, sum);
-    if len < 256 {
-        return None;
-    }
     let window_len = 1usize << len.ilog2();
     let max_lag = (MAX_STEM_OFFSET_MS * sample_rate_hz / 1000.0) as usize;
     let mut fit = TransferWindow::new(window_len, max_lag);
@@ -174,7 +187,7 @@ fn fit_offset(reference: &[&[f32]], sum: &[&[f32]], sample_rate_hz: f64) -> Opti
     }
     loop {
         if let Some(findings) = fit.step() {
-            return Some(findings);
+            return findings;
         }
     }
 }
@@ -382,7 +395,7 @@ impl ResidualSpectra {
     fn diagnose(
         &self,
         whole_sum: bool,
-        offset: Option<WindowFindings>,
+        offset: WindowFindings,
         sample_rate_hz: f64,
         settings: &NullSettings,
     ) -> Option<LiveDiagnosis> {
@@ -408,9 +421,8 @@ impl ResidualSpectra {
                 1.0 - share / not_in_mix,
             ));
         }
-        if let Some(f) = offset.filter(|f| {
-            f.offset_samples != 0 && f.offset_fit >= OFFSET_MIN_FIT && f.offset_fit > f.level_fit
-        }) {
+        let f = offset;
+        if f.offset_samples != 0 && f.offset_fit >= OFFSET_MIN_FIT && f.offset_fit > f.level_fit {
             return Some(LiveDiagnosis::plain(
                 Cause::Offset {
                     samples: f.offset_samples,
