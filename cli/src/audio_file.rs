@@ -1,19 +1,13 @@
 //! Reading and writing audio files for the offline tool.
 //!
 //! Reading decodes WAV, AIFF and FLAC (any PCM or float format symphonia supports) to planar
-//! `f32`. Writing produces WAV through `hound`, always via a temporary file in the target
-//! directory that is renamed into place, so an output is never left half-written and an
-//! existing file is never overwritten unless the caller asks for it.
+//! `f32` through [`AudioReader`]. Writing produces WAV through `hound`, always via a temporary
+//! file in the target directory that is renamed into place, so an output is never left
+//! half-written and an existing file is never overwritten unless the caller asks for it.
 
+use crate::audio_reader::AudioReader;
 use anyhow::{bail, Context, Result};
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use symphonia::core::codecs::audio::AudioDecoderOptions;
-use symphonia::core::errors::Error as DecodeError;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
 
 /// Decoded audio: one `Vec` per channel, all the same length.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,85 +44,25 @@ pub enum WavFormat {
     Float32,
 }
 
-/// Decodes a whole audio file. Errors name the file and the problem: missing, not audio,
-/// no audio track, corrupt data, or non-finite samples.
-pub fn read_audio(path: &Path) -> Result<Audio> {
-    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            stream,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| decode_error(path, e, "not a supported audio file (WAV, AIFF or FLAC)"))?;
-    let track = format
-        .default_track(TrackType::Audio)
-        .with_context(|| format!("{}: contains no audio track", path.display()))?;
-    let track_id = track.id;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .with_context(|| format!("{}: audio track has no codec parameters", path.display()))?;
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(params, &AudioDecoderOptions::default())
-        .map_err(|e| decode_error(path, e, "unsupported audio codec"))?;
+/// Frames per read when collecting a whole file.
+const READ_BLOCK_FRAMES: usize = 1 << 16;
 
-    let mut channels: Vec<Vec<f32>> = Vec::new();
-    let mut sample_rate_hz = 0;
-    let mut packet_planes: Vec<Vec<f32>> = Vec::new();
-    while let Some(packet) = format
-        .next_packet()
-        .map_err(|e| decode_error(path, e, "corrupt audio data"))?
-    {
-        if packet.track_id != track_id {
-            continue;
-        }
-        let decoded = decoder
-            .decode(&packet)
-            .map_err(|e| decode_error(path, e, "corrupt audio data"))?;
-        sample_rate_hz = decoded.spec().rate();
-        decoded.copy_to_vecs_planar(&mut packet_planes);
-        if channels.is_empty() {
-            channels = vec![Vec::new(); packet_planes.len()];
-        }
-        for (dst, src) in channels.iter_mut().zip(&packet_planes) {
+/// Decodes a whole audio file into memory (see [`AudioReader`] to stream it instead). Errors
+/// name the file and the problem: missing, not audio, no audio track, corrupt data, or
+/// non-finite samples.
+pub fn read_audio(path: &Path) -> Result<Audio> {
+    let mut reader = AudioReader::open(path)?;
+    let mut channels = vec![Vec::new(); reader.num_channels()];
+    let mut block = vec![Vec::with_capacity(READ_BLOCK_FRAMES); reader.num_channels()];
+    while reader.read_block(&mut block, READ_BLOCK_FRAMES)? > 0 {
+        for (dst, src) in channels.iter_mut().zip(&block) {
             dst.extend_from_slice(src);
         }
     }
-    if channels.is_empty() || channels[0].is_empty() {
-        bail!("{}: contains no audio samples", path.display());
-    }
-    check_finite(path, &channels)?;
     Ok(Audio {
-        sample_rate_hz,
+        sample_rate_hz: reader.sample_rate_hz(),
         channels,
     })
-}
-
-fn decode_error(path: &Path, err: DecodeError, what: &str) -> anyhow::Error {
-    anyhow::anyhow!("{}: {what} ({err})", path.display())
-}
-
-/// Rejects audio containing NaN or infinite samples, naming the first one.
-fn check_finite(path: &Path, channels: &[Vec<f32>]) -> Result<()> {
-    for (ch, samples) in channels.iter().enumerate() {
-        if let Some(frame) = samples.iter().position(|s| !s.is_finite()) {
-            let count = samples.iter().filter(|s| !s.is_finite()).count();
-            bail!(
-                "{}: {count} non-finite (NaN/Inf) samples in channel {}, first at frame {frame}",
-                path.display(),
-                ch + 1
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Writes `audio` as a WAV file at `path`, atomically: the data goes to a temporary file in

@@ -2,6 +2,7 @@
 //! on the same shared-dsp code as the plugins. `main.rs` is the command-line front end.
 
 pub mod audio_file;
+pub mod audio_reader;
 pub mod contribution;
 pub mod deliver;
 pub mod demo;
