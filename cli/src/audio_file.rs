@@ -1,12 +1,16 @@
 //! Reading and writing audio files for the offline tool.
 //!
 //! Reading decodes WAV, AIFF and FLAC (any PCM or float format symphonia supports) to planar
-//! `f32` through [`AudioReader`]. Writing produces WAV through `hound`, always via a temporary
-//! file in the target directory that is renamed into place, so an output is never left
-//! half-written and an existing file is never overwritten unless the caller asks for it.
+//! `f32` through [`AudioReader`]. Writing produces WAV through `hound` (RF64 through
+//! [`crate::rf64_writer`] when the audio is over 4 GB), always via a temporary file in the
+//! target directory that is renamed into place, so an output is never left half-written and an
+//! existing file is never overwritten unless the caller asks for it.
 
 use crate::audio_reader::AudioReader;
+use crate::rf64_writer::{needs_rf64, write_rf64_header, write_rf64_padding, Rf64Spec};
 use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Decoded audio: one `Vec` per channel, all the same length.
@@ -44,6 +48,25 @@ pub enum WavFormat {
     Float32,
 }
 
+impl WavFormat {
+    /// Bits per sample in the file.
+    pub fn bits_per_sample(self) -> u16 {
+        match self {
+            WavFormat::Int24 => 24,
+            WavFormat::Float32 => 32,
+        }
+    }
+}
+
+/// Container of a written WAV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WavContainer {
+    /// Plain RIFF WAV while the audio fits its 32-bit sizes, RF64 beyond.
+    Auto,
+    /// RF64 (EBU Tech 3306) whatever the size.
+    Rf64,
+}
+
 /// Frames per read when collecting a whole file.
 const READ_BLOCK_FRAMES: usize = 1 << 16;
 
@@ -68,7 +91,19 @@ pub fn read_audio(path: &Path) -> Result<Audio> {
 /// Writes `audio` as a WAV file at `path`, atomically: the data goes to a temporary file in
 /// the same directory, which is renamed over `path` only once complete. Refuses to replace an
 /// existing file unless `overwrite` is true.
+/// Files whose audio would not fit a plain RIFF WAV (4 GB) are written as RF64.
 pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool) -> Result<()> {
+    write_wav_in(path, audio, format, WavContainer::Auto, overwrite)
+}
+
+/// [`write_wav`] with the container chosen by the caller.
+pub fn write_wav_in(
+    path: &Path,
+    audio: &Audio,
+    format: WavFormat,
+    container: WavContainer,
+    overwrite: bool,
+) -> Result<()> {
     if !overwrite && path.exists() {
         bail!(
             "{}: already exists (use --force to overwrite)",
@@ -87,7 +122,15 @@ pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool)
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let temp = temp_path(path);
-    let result = write_wav_file(&temp, audio, format).and_then(|()| {
+    let data_bytes = audio.num_frames() as u64
+        * audio.channels.len() as u64
+        * u64::from(format.bits_per_sample() / 8);
+    let written = if container == WavContainer::Rf64 || needs_rf64(data_bytes) {
+        write_rf64_file(&temp, audio, format)
+    } else {
+        write_wav_file(&temp, audio, format)
+    };
+    let result = written.and_then(|()| {
         std::fs::rename(&temp, path)
             .with_context(|| format!("{}: cannot move finished file into place", path.display()))
     });
@@ -136,14 +179,14 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
-    let (bits_per_sample, sample_format) = match format {
-        WavFormat::Int24 => (24, hound::SampleFormat::Int),
-        WavFormat::Float32 => (32, hound::SampleFormat::Float),
+    let sample_format = match format {
+        WavFormat::Int24 => hound::SampleFormat::Int,
+        WavFormat::Float32 => hound::SampleFormat::Float,
     };
     let spec = hound::WavSpec {
         channels: audio.channels.len() as u16,
         sample_rate: audio.sample_rate_hz,
-        bits_per_sample,
+        bits_per_sample: format.bits_per_sample(),
         sample_format,
     };
     let context = || format!("{}: write failed", path.display());
@@ -159,6 +202,31 @@ fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
         }
     }
     writer.finalize().with_context(context)
+}
+
+fn write_rf64_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+    let spec = Rf64Spec {
+        num_channels: audio.channels.len() as u16,
+        sample_rate_hz: audio.sample_rate_hz,
+        bits_per_sample: format.bits_per_sample(),
+        is_float: format == WavFormat::Float32,
+    };
+    let num_frames = audio.num_frames() as u64;
+    let context = || format!("{}: write failed", path.display());
+    let mut out = BufWriter::new(File::create(path).with_context(context)?);
+    write_rf64_header(&mut out, spec, num_frames).with_context(context)?;
+    for frame in 0..audio.num_frames() {
+        for channel in &audio.channels {
+            let sample = channel[frame];
+            match format {
+                WavFormat::Int24 => out.write_all(&to_int24(sample).to_le_bytes()[..3]),
+                WavFormat::Float32 => out.write_all(&sample.to_le_bytes()),
+            }
+            .with_context(context)?;
+        }
+    }
+    write_rf64_padding(&mut out, spec, num_frames).with_context(context)?;
+    out.flush().with_context(context)
 }
 
 /// Full scale of 24-bit PCM.

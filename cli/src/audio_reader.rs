@@ -1,18 +1,20 @@
 //! Block-wise decoding of audio files, so a file of any length is read in bounded memory.
 //!
-//! [`AudioReader`] decodes WAV, AIFF and FLAC (any PCM or float format symphonia supports)
-//! one packet at a time and hands out planar `f32` blocks of whatever size the caller asks
-//! for. Only the current packet is held (a few thousand frames), so memory does not grow with
-//! the file's length. [`crate::audio_file::read_audio`] is this reader collecting every block.
+//! [`AudioReader`] decodes WAV (RIFF, and RF64/BW64 through [`crate::rf64`]), AIFF and FLAC
+//! (any PCM or float format symphonia supports) one packet at a time and hands out planar
+//! `f32` blocks of whatever size the caller asks for. Only the current packet is held (a few
+//! thousand frames), so memory does not grow with the file's length. [`crate::audio_file::read_audio`] is this reader collecting every block.
 
-use anyhow::{bail, Context, Result};
+use crate::rf64::{parse_layout, Rf64Source};
+use anyhow::{anyhow, bail, Context, Result};
 use std::fs::File;
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as DecodeError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
 /// A decoder positioned somewhere in one audio file.
@@ -35,16 +37,31 @@ pub struct AudioReader {
     frames_read: u64,
     /// Non-finite samples seen so far, per channel: (count, first frame).
     non_finite: Vec<(u64, Option<u64>)>,
-    /// The demuxer has reported the end of the file.
+    /// The demuxer has reported the end of the file, or `frame_limit` is reached.
     at_end: bool,
+    /// Frames in the file when the container says and the demuxer cannot be trusted to stop
+    /// there (RF64: see [`crate::rf64`]); set by `open`.
+    frame_limit: Option<u64>,
+    /// Frames decoded since `open`, handed out or not.
+    frames_decoded: u64,
 }
 
 impl AudioReader {
     /// Opens `path` and decodes its first packet. Errors name the file and the problem:
     /// missing, not audio, no audio track, unsupported codec, corrupt data or no samples.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-        let stream = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut file =
+            File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+        let layout = parse_layout(&mut file).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let frame_limit = layout.map(|l| l.num_frames());
+        let source: Box<dyn MediaSource> = match layout {
+            Some(layout) => Box::new(Rf64Source::new(file, layout)?),
+            None => {
+                file.rewind()?;
+                Box::new(file)
+            }
+        };
+        let stream = MediaSourceStream::new(source, Default::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
@@ -79,7 +96,9 @@ impl AudioReader {
             packet_pos_frames: 0,
             frames_read: 0,
             non_finite: Vec::new(),
-            at_end: false,
+            at_end: frame_limit == Some(0),
+            frame_limit,
+            frames_decoded: 0,
         };
         if !reader.next_packet()? {
             bail!("{}: contains no audio samples", path.display());
@@ -164,6 +183,15 @@ impl AudioReader {
             let num_channels = self.packet.len();
             self.sample_rate_hz = decoded.spec().rate();
             decoded.copy_to_vecs_planar(&mut self.packet);
+            let mut num_frames = decoded.frames() as u64;
+            if let Some(limit) = self.frame_limit {
+                num_frames = num_frames.min(limit - self.frames_decoded);
+                self.packet
+                    .iter_mut()
+                    .for_each(|p| p.truncate(num_frames as usize));
+                self.at_end = self.frames_decoded + num_frames == limit;
+            }
+            self.frames_decoded += num_frames;
             if num_channels != 0 && self.packet.len() != num_channels {
                 bail!(
                     "{}: channel count changes mid-stream ({num_channels} to {})",

@@ -12,5 +12,7 @@ pub mod null_test;
 pub mod parallel;
 pub mod progress;
 pub mod render;
+pub mod rf64;
+pub mod rf64_writer;
 pub mod session;
 pub mod stems;
