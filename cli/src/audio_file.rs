@@ -7,6 +7,7 @@
 //! existing file is never overwritten unless the caller asks for it.
 
 use crate::audio_reader::AudioReader;
+use crate::interrupt;
 use crate::rf64_writer::{needs_rf64, write_rf64_header, write_rf64_padding, Rf64Spec};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
@@ -89,8 +90,10 @@ pub fn read_audio(path: &Path) -> Result<Audio> {
 }
 
 /// Writes `audio` as a WAV file at `path`, atomically: the data goes to a temporary file in
-/// the same directory, which is renamed over `path` only once complete. Refuses to replace an
-/// existing file unless `overwrite` is true.
+/// the same directory, which is renamed over `path` only once complete (and is removed on an
+/// error or an interruption, see [`crate::interrupt`]). Refuses to replace an existing file
+/// unless `overwrite` is true.
+///
 /// Files whose audio would not fit a plain RIFF WAV (4 GB) are written as RF64.
 pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool) -> Result<()> {
     write_wav_in(path, audio, format, WavContainer::Auto, overwrite)
@@ -104,45 +107,41 @@ pub fn write_wav_in(
     container: WavContainer,
     overwrite: bool,
 ) -> Result<()> {
-    if !overwrite && path.exists() {
-        bail!(
-            "{}: already exists (use --force to overwrite)",
-            path.display()
-        );
-    }
     if audio.channels.is_empty() || audio.channels.iter().any(|c| c.len() != audio.num_frames()) {
         bail!(
             "{}: channels must be non-empty and equally long",
             path.display()
         );
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let temp = temp_path(path);
     let data_bytes = audio.num_frames() as u64
         * audio.channels.len() as u64
         * u64::from(format.bits_per_sample() / 8);
-    let written = if container == WavContainer::Rf64 || needs_rf64(data_bytes) {
-        write_rf64_file(&temp, audio, format)
-    } else {
-        write_wav_file(&temp, audio, format)
-    };
-    let result = written.and_then(|()| {
-        std::fs::rename(&temp, path)
-            .with_context(|| format!("{}: cannot move finished file into place", path.display()))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    write_atomically(path, overwrite, |file| {
+        if container == WavContainer::Rf64 || needs_rf64(data_bytes) {
+            write_rf64_file(file, path, audio, format)
+        } else {
+            write_wav_file(file, path, audio, format)
+        }
+    })
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename),
 /// refusing to replace an existing file unless `overwrite` is true.
 pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    write_atomically(path, overwrite, |mut file| {
+        file.write_all(bytes)
+            .with_context(|| format!("{}: write failed", path.display()))
+    })
+}
+
+/// Creates `path` atomically: `write` fills a temporary file in the same directory, renamed
+/// over `path` once `write` succeeded, removed if it failed or the process is interrupted.
+/// Refuses to replace an existing file unless `overwrite` is true.
+fn write_atomically(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(File) -> Result<()>,
+) -> Result<()> {
     if !overwrite && path.exists() {
         bail!(
             "{}: already exists (use --force to overwrite)",
@@ -155,16 +154,17 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let temp = temp_path(path);
-    let result = std::fs::write(&temp, bytes)
-        .with_context(|| format!("{}: write failed", path.display()))
-        .and_then(|()| {
-            std::fs::rename(&temp, path).with_context(|| {
-                format!("{}: cannot move finished file into place", path.display())
-            })
-        });
+    let (registration, file) = interrupt::create_guarded(&temp, || {
+        File::create(&temp).with_context(|| format!("{}: cannot create", temp.display()))
+    })?;
+    let result = write(file).and_then(|()| {
+        interrupt::uninterrupted(|| std::fs::rename(&temp, path))
+            .with_context(|| format!("{}: cannot move finished file into place", path.display()))
+    });
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
+    drop(registration);
     result
 }
 
@@ -178,7 +178,8 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(temp_name)
 }
 
-fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+/// Writes `audio` as plain RIFF WAV into `file` (`path` names it in errors).
+fn write_wav_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
     let sample_format = match format {
         WavFormat::Int24 => hound::SampleFormat::Int,
         WavFormat::Float32 => hound::SampleFormat::Float,
@@ -190,7 +191,7 @@ fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
         sample_format,
     };
     let context = || format!("{}: write failed", path.display());
-    let mut writer = hound::WavWriter::create(path, spec).with_context(context)?;
+    let mut writer = hound::WavWriter::new(BufWriter::new(file), spec).with_context(context)?;
     for frame in 0..audio.num_frames() {
         for channel in &audio.channels {
             let sample = channel[frame];
@@ -204,7 +205,8 @@ fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
     writer.finalize().with_context(context)
 }
 
-fn write_rf64_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+/// Writes `audio` as RF64 into `file` (`path` names it in errors).
+fn write_rf64_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
     let spec = Rf64Spec {
         num_channels: audio.channels.len() as u16,
         sample_rate_hz: audio.sample_rate_hz,
@@ -213,7 +215,7 @@ fn write_rf64_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> 
     };
     let num_frames = audio.num_frames() as u64;
     let context = || format!("{}: write failed", path.display());
-    let mut out = BufWriter::new(File::create(path).with_context(context)?);
+    let mut out = BufWriter::new(file);
     write_rf64_header(&mut out, spec, num_frames).with_context(context)?;
     for frame in 0..audio.num_frames() {
         for channel in &audio.channels {
