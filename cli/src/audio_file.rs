@@ -1,19 +1,18 @@
 //! Reading and writing audio files for the offline tool.
 //!
 //! Reading decodes WAV, AIFF and FLAC (any PCM or float format symphonia supports) to planar
-//! `f32`. Writing produces WAV through `hound`, always via a temporary file in the target
-//! directory that is renamed into place, so an output is never left half-written and an
+//! `f32` through [`AudioReader`]. Writing produces WAV through `hound` (RF64 through
+//! [`crate::rf64_writer`] when the audio is over 4 GB), always via a temporary file in the
+//! target directory that is renamed into place, so an output is never left half-written and an
 //! existing file is never overwritten unless the caller asks for it.
 
+use crate::audio_reader::AudioReader;
+use crate::interrupt;
+use crate::rf64_writer::{needs_rf64, write_rf64_header, write_rf64_padding, Rf64Spec};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use symphonia::core::codecs::audio::AudioDecoderOptions;
-use symphonia::core::errors::Error as DecodeError;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
 
 /// Decoded audio: one `Vec` per channel, all the same length.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,122 +49,99 @@ pub enum WavFormat {
     Float32,
 }
 
-/// Decodes a whole audio file. Errors name the file and the problem: missing, not audio,
-/// no audio track, corrupt data, or non-finite samples.
-pub fn read_audio(path: &Path) -> Result<Audio> {
-    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
+impl WavFormat {
+    /// Bits per sample in the file.
+    pub fn bits_per_sample(self) -> u16 {
+        match self {
+            WavFormat::Int24 => 24,
+            WavFormat::Float32 => 32,
+        }
     }
-    let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            stream,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| decode_error(path, e, "not a supported audio file (WAV, AIFF or FLAC)"))?;
-    let track = format
-        .default_track(TrackType::Audio)
-        .with_context(|| format!("{}: contains no audio track", path.display()))?;
-    let track_id = track.id;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .with_context(|| format!("{}: audio track has no codec parameters", path.display()))?;
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(params, &AudioDecoderOptions::default())
-        .map_err(|e| decode_error(path, e, "unsupported audio codec"))?;
+}
 
-    let mut channels: Vec<Vec<f32>> = Vec::new();
-    let mut sample_rate_hz = 0;
-    let mut packet_planes: Vec<Vec<f32>> = Vec::new();
-    while let Some(packet) = format
-        .next_packet()
-        .map_err(|e| decode_error(path, e, "corrupt audio data"))?
-    {
-        if packet.track_id != track_id {
-            continue;
-        }
-        let decoded = decoder
-            .decode(&packet)
-            .map_err(|e| decode_error(path, e, "corrupt audio data"))?;
-        sample_rate_hz = decoded.spec().rate();
-        decoded.copy_to_vecs_planar(&mut packet_planes);
-        if channels.is_empty() {
-            channels = vec![Vec::new(); packet_planes.len()];
-        }
-        for (dst, src) in channels.iter_mut().zip(&packet_planes) {
+/// Container of a written WAV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WavContainer {
+    /// Plain RIFF WAV while the audio fits its 32-bit sizes, RF64 beyond.
+    Auto,
+    /// RF64 (EBU Tech 3306) whatever the size.
+    Rf64,
+}
+
+/// Frames per read when collecting a whole file.
+const READ_BLOCK_FRAMES: usize = 1 << 16;
+
+/// Decodes a whole audio file into memory (see [`AudioReader`] to stream it instead). Errors
+/// name the file and the problem: missing, not audio, no audio track, corrupt data, or
+/// non-finite samples.
+pub fn read_audio(path: &Path) -> Result<Audio> {
+    let mut reader = AudioReader::open(path)?;
+    let mut channels = vec![Vec::new(); reader.num_channels()];
+    let mut block = vec![Vec::with_capacity(READ_BLOCK_FRAMES); reader.num_channels()];
+    while reader.read_block(&mut block, READ_BLOCK_FRAMES)? > 0 {
+        for (dst, src) in channels.iter_mut().zip(&block) {
             dst.extend_from_slice(src);
         }
     }
-    if channels.is_empty() || channels[0].is_empty() {
-        bail!("{}: contains no audio samples", path.display());
-    }
-    check_finite(path, &channels)?;
     Ok(Audio {
-        sample_rate_hz,
+        sample_rate_hz: reader.sample_rate_hz(),
         channels,
     })
 }
 
-fn decode_error(path: &Path, err: DecodeError, what: &str) -> anyhow::Error {
-    anyhow::anyhow!("{}: {what} ({err})", path.display())
-}
-
-/// Rejects audio containing NaN or infinite samples, naming the first one.
-fn check_finite(path: &Path, channels: &[Vec<f32>]) -> Result<()> {
-    for (ch, samples) in channels.iter().enumerate() {
-        if let Some(frame) = samples.iter().position(|s| !s.is_finite()) {
-            let count = samples.iter().filter(|s| !s.is_finite()).count();
-            bail!(
-                "{}: {count} non-finite (NaN/Inf) samples in channel {}, first at frame {frame}",
-                path.display(),
-                ch + 1
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Writes `audio` as a WAV file at `path`, atomically: the data goes to a temporary file in
-/// the same directory, which is renamed over `path` only once complete. Refuses to replace an
-/// existing file unless `overwrite` is true.
+/// the same directory, which is renamed over `path` only once complete (and is removed on an
+/// error or an interruption, see [`crate::interrupt`]). Refuses to replace an existing file
+/// unless `overwrite` is true.
+///
+/// Files whose audio would not fit a plain RIFF WAV (4 GB) are written as RF64.
 pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat, overwrite: bool) -> Result<()> {
-    if !overwrite && path.exists() {
-        bail!(
-            "{}: already exists (use --force to overwrite)",
-            path.display()
-        );
-    }
+    write_wav_in(path, audio, format, WavContainer::Auto, overwrite)
+}
+
+/// [`write_wav`] with the container chosen by the caller.
+pub fn write_wav_in(
+    path: &Path,
+    audio: &Audio,
+    format: WavFormat,
+    container: WavContainer,
+    overwrite: bool,
+) -> Result<()> {
     if audio.channels.is_empty() || audio.channels.iter().any(|c| c.len() != audio.num_frames()) {
         bail!(
             "{}: channels must be non-empty and equally long",
             path.display()
         );
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let temp = temp_path(path);
-    let result = write_wav_file(&temp, audio, format).and_then(|()| {
-        std::fs::rename(&temp, path)
-            .with_context(|| format!("{}: cannot move finished file into place", path.display()))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    let data_bytes = audio.num_frames() as u64
+        * audio.channels.len() as u64
+        * u64::from(format.bits_per_sample() / 8);
+    write_atomically(path, overwrite, |file| {
+        if container == WavContainer::Rf64 || needs_rf64(data_bytes) {
+            write_rf64_file(file, path, audio, format)
+        } else {
+            write_wav_file(file, path, audio, format)
+        }
+    })
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename),
 /// refusing to replace an existing file unless `overwrite` is true.
 pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    write_atomically(path, overwrite, |mut file| {
+        file.write_all(bytes)
+            .with_context(|| format!("{}: write failed", path.display()))
+    })
+}
+
+/// Creates `path` atomically: `write` fills a temporary file in the same directory, renamed
+/// over `path` once `write` succeeded, removed if it failed or the process is interrupted.
+/// Refuses to replace an existing file unless `overwrite` is true.
+fn write_atomically(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(File) -> Result<()>,
+) -> Result<()> {
     if !overwrite && path.exists() {
         bail!(
             "{}: already exists (use --force to overwrite)",
@@ -178,16 +154,17 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let temp = temp_path(path);
-    let result = std::fs::write(&temp, bytes)
-        .with_context(|| format!("{}: write failed", path.display()))
-        .and_then(|()| {
-            std::fs::rename(&temp, path).with_context(|| {
-                format!("{}: cannot move finished file into place", path.display())
-            })
-        });
+    let (registration, file) = interrupt::create_guarded(&temp, || {
+        File::create(&temp).with_context(|| format!("{}: cannot create", temp.display()))
+    })?;
+    let result = write(file).and_then(|()| {
+        interrupt::uninterrupted(|| std::fs::rename(&temp, path))
+            .with_context(|| format!("{}: cannot move finished file into place", path.display()))
+    });
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
+    drop(registration);
     result
 }
 
@@ -201,19 +178,20 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(temp_name)
 }
 
-fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
-    let (bits_per_sample, sample_format) = match format {
-        WavFormat::Int24 => (24, hound::SampleFormat::Int),
-        WavFormat::Float32 => (32, hound::SampleFormat::Float),
+/// Writes `audio` as plain RIFF WAV into `file` (`path` names it in errors).
+fn write_wav_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+    let sample_format = match format {
+        WavFormat::Int24 => hound::SampleFormat::Int,
+        WavFormat::Float32 => hound::SampleFormat::Float,
     };
     let spec = hound::WavSpec {
         channels: audio.channels.len() as u16,
         sample_rate: audio.sample_rate_hz,
-        bits_per_sample,
+        bits_per_sample: format.bits_per_sample(),
         sample_format,
     };
     let context = || format!("{}: write failed", path.display());
-    let mut writer = hound::WavWriter::create(path, spec).with_context(context)?;
+    let mut writer = hound::WavWriter::new(BufWriter::new(file), spec).with_context(context)?;
     for frame in 0..audio.num_frames() {
         for channel in &audio.channels {
             let sample = channel[frame];
@@ -225,6 +203,32 @@ fn write_wav_file(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
         }
     }
     writer.finalize().with_context(context)
+}
+
+/// Writes `audio` as RF64 into `file` (`path` names it in errors).
+fn write_rf64_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+    let spec = Rf64Spec {
+        num_channels: audio.channels.len() as u16,
+        sample_rate_hz: audio.sample_rate_hz,
+        bits_per_sample: format.bits_per_sample(),
+        is_float: format == WavFormat::Float32,
+    };
+    let num_frames = audio.num_frames() as u64;
+    let context = || format!("{}: write failed", path.display());
+    let mut out = BufWriter::new(file);
+    write_rf64_header(&mut out, spec, num_frames).with_context(context)?;
+    for frame in 0..audio.num_frames() {
+        for channel in &audio.channels {
+            let sample = channel[frame];
+            match format {
+                WavFormat::Int24 => out.write_all(&to_int24(sample).to_le_bytes()[..3]),
+                WavFormat::Float32 => out.write_all(&sample.to_le_bytes()),
+            }
+            .with_context(context)?;
+        }
+    }
+    write_rf64_padding(&mut out, spec, num_frames).with_context(context)?;
+    out.flush().with_context(context)
 }
 
 /// Full scale of 24-bit PCM.

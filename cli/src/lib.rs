@@ -2,14 +2,19 @@
 //! on the same shared-dsp code as the plugins. `main.rs` is the command-line front end.
 
 pub mod audio_file;
+pub mod audio_reader;
 pub mod contribution;
 pub mod deliver;
 pub mod demo;
+pub mod interrupt;
 pub mod mastering;
 pub mod measure;
 pub mod null_test;
 pub mod parallel;
 pub mod progress;
 pub mod render;
+pub mod rf64;
+pub mod rf64_writer;
 pub mod session;
+pub mod staging;
 pub mod stems;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use stemwise_cli::progress::Progress;
 use stemwise_cli::render::{self, RenderOptions};
 use stemwise_cli::stems::LoadOptions;
-use stemwise_cli::{contribution, demo, measure, null_test, session, stems};
+use stemwise_cli::{contribution, demo, interrupt, measure, null_test, session, stems};
 
 /// Exit status for unreadable or invalid input.
 const EXIT_BAD_INPUT: u8 = 3;
@@ -225,6 +225,9 @@ mismatched stems, existing outputs).")]
 }
 
 fn main() -> ExitCode {
+    if let Err(error) = interrupt::install() {
+        eprintln!("stemwise: {error:#}; Ctrl-C will not remove temporary files");
+    }
     match Cli::parse().command {
         Command::Measure { files, json } => run_measure(&files, json),
         Command::NullTest { mix, stems, json } => run_null_test(&mix, &stems, json),

@@ -1,7 +1,8 @@
 //! `stemwise measure`: loudness, range and peaks of audio files, with the gain each delivery
 //! target would apply.
 
-use crate::audio_file::{read_audio, Audio};
+use crate::audio_file::Audio;
+use crate::audio_reader::AudioReader;
 use anyhow::{bail, Result};
 use serde::Serialize;
 use shared_dsp::loudness::{LoudnessMeter, MAX_CHANNELS};
@@ -59,25 +60,26 @@ fn defined(level: f32) -> Option<f32> {
     level.is_finite().then_some(level)
 }
 
-/// Measures decoded audio.
-pub fn measure_audio(file: &str, audio: &Audio) -> Result<Measurement> {
-    let num_channels = audio.channels.len();
+/// A meter for a file at `rate_hz` with `num_channels` channels, or why it cannot be measured.
+fn new_meter(file: &str, rate_hz: u32, num_channels: usize) -> Result<LoudnessMeter> {
     if !(1..=MAX_CHANNELS).contains(&num_channels) {
         bail!("{file}: {num_channels} channels; the meter takes 1 to {MAX_CHANNELS}");
     }
-    let rate_hz = f64::from(audio.sample_rate_hz);
+    let rate_hz = f64::from(rate_hz);
     if !(8_000.0..=384_000.0).contains(&rate_hz) {
         bail!("{file}: sample rate {rate_hz} Hz is outside 8 kHz to 384 kHz");
     }
-    let mut meter = LoudnessMeter::new(rate_hz, BLOCK_FRAMES, num_channels);
-    let channels = audio.slices();
-    let mut block: Vec<&[f32]> = Vec::with_capacity(num_channels);
-    for start in (0..audio.num_frames()).step_by(BLOCK_FRAMES) {
-        let end = (start + BLOCK_FRAMES).min(audio.num_frames());
-        block.clear();
-        block.extend(channels.iter().map(|c| &c[start..end]));
-        meter.process_block(&block);
-    }
+    Ok(LoudnessMeter::new(rate_hz, BLOCK_FRAMES, num_channels))
+}
+
+/// The measurement of `num_frames` frames that went through `meter`.
+fn measurement(
+    file: &str,
+    sample_rate_hz: u32,
+    num_channels: usize,
+    num_frames: u64,
+    meter: &LoudnessMeter,
+) -> Measurement {
     let r = meter.readings();
     let targets = TARGETS
         .iter()
@@ -88,11 +90,11 @@ pub fn measure_audio(file: &str, audio: &Audio) -> Result<Measurement> {
             true_peak_ok: t.true_peak_ok(r.max_true_peak_dbtp),
         })
         .collect();
-    Ok(Measurement {
+    Measurement {
         file: file.to_owned(),
-        sample_rate_hz: audio.sample_rate_hz,
+        sample_rate_hz,
         num_channels,
-        duration_s: audio.duration_s(),
+        duration_s: num_frames as f64 / f64::from(sample_rate_hz),
         integrated_lufs: defined(r.integrated_lufs),
         lra_lu: r.lra_lu,
         max_short_term_lufs: defined(r.max_short_term_lufs),
@@ -101,13 +103,52 @@ pub fn measure_audio(file: &str, audio: &Audio) -> Result<Measurement> {
         sample_peak_dbfs: defined(r.max_sample_peak_dbfs),
         plr_lu: defined(r.plr_lu),
         targets,
-    })
+    }
 }
 
-/// Reads and measures one file.
+/// Measures audio already in memory (the reference the streaming [`measure_file`] is tested
+/// against).
+pub fn measure_audio(file: &str, audio: &Audio) -> Result<Measurement> {
+    let num_channels = audio.channels.len();
+    let mut meter = new_meter(file, audio.sample_rate_hz, num_channels)?;
+    let channels = audio.slices();
+    let mut block: Vec<&[f32]> = Vec::with_capacity(num_channels);
+    for start in (0..audio.num_frames()).step_by(BLOCK_FRAMES) {
+        let end = (start + BLOCK_FRAMES).min(audio.num_frames());
+        block.clear();
+        block.extend(channels.iter().map(|c| &c[start..end]));
+        meter.process_block(&block);
+    }
+    let num_frames = audio.num_frames() as u64;
+    Ok(measurement(
+        file,
+        audio.sample_rate_hz,
+        num_channels,
+        num_frames,
+        &meter,
+    ))
+}
+
+/// Measures one file, streaming it through the meter block by block: memory stays a few
+/// hundred kilobytes whatever the file's length.
 pub fn measure_file(path: &Path) -> Result<Measurement> {
-    let audio = read_audio(path)?;
-    measure_audio(&path.display().to_string(), &audio)
+    let file = path.display().to_string();
+    let mut reader = AudioReader::open(path)?;
+    let (rate_hz, num_channels) = (reader.sample_rate_hz(), reader.num_channels());
+    let mut meter = new_meter(&file, rate_hz, num_channels)?;
+    let mut block = vec![Vec::with_capacity(BLOCK_FRAMES); num_channels];
+    while reader.read_block(&mut block, BLOCK_FRAMES)? > 0 {
+        let slices: [&[f32]; MAX_CHANNELS] =
+            std::array::from_fn(|c| block.get(c).map_or(&[][..], Vec::as_slice));
+        meter.process_block(&slices[..num_channels]);
+    }
+    Ok(measurement(
+        &file,
+        rate_hz,
+        num_channels,
+        reader.frames_read(),
+        &meter,
+    ))
 }
 
 /// A level for the table, `-inf` when undefined.

@@ -10,6 +10,7 @@ use crate::mastering::{
 use crate::parallel::parallel_map;
 use crate::progress::Progress;
 use crate::session::Session;
+use crate::staging::Staging;
 use crate::stems::{load_stems, process_strips, LoadOptions, Stereo};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -137,13 +138,20 @@ pub struct RenderOutcome {
     pub reduction: ReductionTrace,
 }
 
+/// The file name of the deliverable of `version` in `format`.
+fn deliverable_name(version: &str, format: Format) -> String {
+    format!("{version}-{}.wav", format.id())
+}
+
 /// The output file of `version` in `format`.
 pub fn deliverable_path(out_dir: &Path, version: &str, format: Format) -> PathBuf {
-    out_dir.join(format!("{version}-{}.wav", format.id()))
+    out_dir.join(deliverable_name(version, format))
 }
 
 /// Renders `session` into `options.out_dir`. Refuses to start if any output exists (unless
-/// `force`), so nothing is overwritten by surprise; every file goes through a temporary file.
+/// `force`), so nothing is overwritten by surprise. Every file is written into a staging
+/// folder and all are moved into place at the end ([`Staging`]): an error or an interruption
+/// leaves no output at all.
 pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcome> {
     let planned = planned_outputs(session, &options.out_dir);
     if options.write_files && !options.force {
@@ -160,6 +168,10 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
             );
         }
     }
+    let staging = options
+        .write_files
+        .then(|| Staging::new(&options.out_dir))
+        .transpose()?;
     let progress = options.progress;
     let stems = load_stems(session, options.load, progress)?;
     let rate = stems.sample_rate_hz;
@@ -228,8 +240,9 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         && loudness.readings.integrated_lufs.is_finite();
     let write = |v: usize, format: Format, audio: &Audio| -> Result<PathBuf> {
         let path = deliverable_path(&options.out_dir, &session.versions[v].name, format);
-        if options.write_files {
-            write_wav(&path, audio, format.wav_format(), options.force)?;
+        if let Some(staging) = &staging {
+            let staged = staging.path(&deliverable_name(&session.versions[v].name, format));
+            write_wav(&staged, audio, format.wav_format(), false)?;
         }
         Ok(path)
     };
@@ -338,13 +351,10 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         version_sums,
         warnings,
     };
-    if options.write_files {
+    if let Some(staging) = staging {
         let json = serde_json::to_string_pretty(&report).context("report to JSON")?;
-        write_file(
-            &options.out_dir.join(REPORT_FILE),
-            json.as_bytes(),
-            options.force,
-        )?;
+        write_file(&staging.path(REPORT_FILE), json.as_bytes(), false)?;
+        staging.publish(options.force)?;
     }
     Ok(RenderOutcome {
         report,

@@ -1,0 +1,94 @@
+//! Writing RF64 WAV files (EBU Tech 3306, <https://tech.ebu.ch/docs/tech/tech3306v1_1.pdf>)
+//! for deliverables whose audio does not fit the 32-bit sizes of a plain RIFF WAV.
+//!
+//! The layout: `RF64`, size `0xFFFF_FFFF`, `WAVE`; a `ds64` chunk with the 64-bit file size,
+//! data size and frame count (no table: no other chunk is over 4 GB); the same
+//! WAVEFORMATEXTENSIBLE `fmt ` chunk `hound` writes; `data` with size `0xFFFF_FFFF`; the
+//! interleaved little-endian samples and, for an odd data size, the RIFF pad byte.
+
+use std::io::{self, Write};
+
+/// Bytes before the audio: `RF64` header (12), `ds64` (8 + 28), `fmt ` (8 + 40), `data` header
+/// (8).
+pub const RF64_HEADER_BYTES: u64 = 12 + 36 + 48 + 8;
+
+/// Bytes before the audio in the plain RIFF WAV `hound` writes (WAVEFORMATEXTENSIBLE, the
+/// larger of its two `fmt ` forms).
+const RIFF_HEADER_BYTES: u64 = 12 + 48 + 8;
+
+/// Whether `data_bytes` of audio need RF64: the RIFF size field (file size minus 8) would not
+/// fit in 32 bits.
+pub fn needs_rf64(data_bytes: u64) -> bool {
+    RIFF_HEADER_BYTES - 8 + data_bytes + (data_bytes & 1) > u64::from(u32::MAX)
+}
+
+/// The sample format of an RF64 file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rf64Spec {
+    /// Number of channels.
+    pub num_channels: u16,
+    /// Sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Bits per sample: 24 for integer PCM, 32 for IEEE float.
+    pub bits_per_sample: u16,
+    /// Samples are IEEE float (else integer PCM).
+    pub is_float: bool,
+}
+
+/// KSDATAFORMAT_SUBTYPE_PCM and KSDATAFORMAT_SUBTYPE_IEEE_FLOAT (mmreg.h): the format tag in
+/// the first two bytes, then the fixed GUID tail.
+fn subformat_guid(is_float: bool) -> [u8; 16] {
+    let tag = if is_float { 3 } else { 1 };
+    [
+        tag, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B,
+        0x71,
+    ]
+}
+
+/// Writes the header of an RF64 file holding `num_frames` frames of `spec`; the caller then
+/// writes the interleaved samples and [`write_rf64_padding`].
+pub fn write_rf64_header(out: &mut impl Write, spec: Rf64Spec, num_frames: u64) -> io::Result<()> {
+    let bytes_per_sample = u64::from(spec.bits_per_sample / 8);
+    let block_align = bytes_per_sample * u64::from(spec.num_channels);
+    let data_bytes = num_frames * block_align;
+    let riff_bytes = RF64_HEADER_BYTES - 8 + data_bytes + (data_bytes & 1);
+    let mut header = Vec::with_capacity(RF64_HEADER_BYTES as usize);
+    header.extend_from_slice(b"RF64");
+    header.extend_from_slice(&u32::MAX.to_le_bytes());
+    header.extend_from_slice(b"WAVE");
+    header.extend_from_slice(b"ds64");
+    header.extend_from_slice(&28u32.to_le_bytes());
+    header.extend_from_slice(&riff_bytes.to_le_bytes());
+    header.extend_from_slice(&data_bytes.to_le_bytes());
+    header.extend_from_slice(&num_frames.to_le_bytes());
+    header.extend_from_slice(&0u32.to_le_bytes());
+    header.extend_from_slice(b"fmt ");
+    header.extend_from_slice(&40u32.to_le_bytes());
+    header.extend_from_slice(&0xFFFEu16.to_le_bytes());
+    header.extend_from_slice(&spec.num_channels.to_le_bytes());
+    header.extend_from_slice(&spec.sample_rate_hz.to_le_bytes());
+    let bytes_per_second = u64::from(spec.sample_rate_hz) * block_align;
+    header.extend_from_slice(&(bytes_per_second as u32).to_le_bytes());
+    header.extend_from_slice(&(block_align as u16).to_le_bytes());
+    header.extend_from_slice(&spec.bits_per_sample.to_le_bytes());
+    header.extend_from_slice(&22u16.to_le_bytes());
+    header.extend_from_slice(&spec.bits_per_sample.to_le_bytes());
+    let channel_mask = (1u32 << spec.num_channels.min(18)) - 1;
+    header.extend_from_slice(&channel_mask.to_le_bytes());
+    header.extend_from_slice(&subformat_guid(spec.is_float));
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&u32::MAX.to_le_bytes());
+    debug_assert_eq!(header.len() as u64, RF64_HEADER_BYTES);
+    out.write_all(&header)
+}
+
+/// Writes the pad byte RIFF requires after a chunk of odd size, if `spec` and `num_frames`
+/// make the data chunk odd.
+pub fn write_rf64_padding(out: &mut impl Write, spec: Rf64Spec, num_frames: u64) -> io::Result<()> {
+    let data_bytes =
+        num_frames * u64::from(spec.bits_per_sample / 8) * u64::from(spec.num_channels);
+    if data_bytes & 1 == 1 {
+        out.write_all(&[0])?;
+    }
+    Ok(())
+}

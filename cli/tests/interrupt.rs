@@ -1,0 +1,146 @@
+//! Ctrl-C and SIGTERM stop `stemwise render` and leave the output folder without any file: no
+//! temporary file, no partial deliverable, no incomplete set. The signal is sent to the
+//! running binary at two moments: while it processes (its staging folder exists, still empty)
+//! and while it writes the deliverables (the staging folder holds files).
+
+use shared_dsp::signals::{pink_noise, sine};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use stemwise_cli::audio_file::{write_wav, Audio, WavFormat};
+
+const RATE: u32 = 48_000;
+/// Seconds per stem: long enough that writing the deliverables takes a while.
+const SECONDS: usize = 150;
+
+const SESSION: &str = r#"
+[target]
+id = "spotify"
+
+[master]
+lim_on = true
+
+[[stem]]
+name = "drums"
+path = "stems/drums.wav"
+role = "drums"
+[stem.strip]
+comp_on = true
+
+[[stem]]
+name = "bass"
+path = "stems/bass.wav"
+role = "bass"
+
+[[version]]
+name = "no-bass"
+mute = ["bass"]
+"#;
+
+/// Writes the stems and the session into `dir`; returns the session file.
+fn write_session(dir: &Path) -> PathBuf {
+    let n = SECONDS * RATE as usize;
+    let stems = [
+        ("drums", vec![pink_noise(1, 0.3, n), pink_noise(2, 0.3, n)]),
+        ("bass", {
+            let bass = sine(55.0, 0.4, f64::from(RATE), n, 0.0);
+            vec![bass.clone(), bass]
+        }),
+    ];
+    for (name, channels) in stems {
+        let audio = Audio {
+            sample_rate_hz: RATE,
+            channels,
+        };
+        let path = dir.join(format!("stems/{name}.wav"));
+        write_wav(&path, &audio, WavFormat::Float32, false).unwrap();
+    }
+    let session = dir.join("session.toml");
+    std::fs::write(&session, SESSION).unwrap();
+    session
+}
+
+/// Every entry under `dir`, recursively (none if `dir` does not exist).
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    read.flat_map(|e| {
+        let path = e.unwrap().path();
+        let mut below = entries(&path);
+        below.insert(0, path);
+        below
+    })
+    .collect()
+}
+
+/// The render's staging folder in `out`, if it exists yet.
+fn staging_folder(out: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(out).ok()?.find_map(|e| {
+        let path = e.ok()?.path();
+        let name = path.file_name()?.to_string_lossy().into_owned();
+        name.starts_with(".stemwise-staging-").then_some(path)
+    })
+}
+
+/// Polls until `ready(out)` holds, then sends `signal` to `child`. Panics if the render ends
+/// first (the moment was missed: the test proves nothing then).
+fn signal_when(child: &mut Child, out: &Path, signal: i32, ready: impl Fn(&Path) -> bool) {
+    while !ready(out) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("render ended ({status}) before the signal could be sent");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: `kill` only sends a signal to our own, not yet reaped, child.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+}
+
+/// Runs `stemwise render` on `session` into `out`, sends `signal` once `ready(out)`, and checks
+/// the exit status (128 + signal), the message and that `out` holds no file at all.
+fn interrupt_render(session: &Path, out: &Path, signal: i32, ready: impl Fn(&Path) -> bool) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stemwise"))
+        .arg("render")
+        .arg(session)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    signal_when(&mut child, out, signal, ready);
+    let sent = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    println!(
+        "signal {signal}: render exited {:.0} ms after it",
+        sent.elapsed().as_secs_f64() * 1000.0
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(128 + signal), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let left = entries(out);
+    assert!(left.is_empty(), "left in the output folder: {left:?}");
+}
+
+#[test]
+fn an_interrupted_render_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = write_session(dir.path());
+
+    // SIGTERM while processing: the staging folder exists and is still empty.
+    let out = dir.path().join("out-term");
+    interrupt_render(&session, &out, libc::SIGTERM, |out| {
+        staging_folder(out).is_some_and(|s| entries(&s).is_empty())
+    });
+
+    // Ctrl-C while writing the deliverables: the staging folder holds a file.
+    let out = dir.path().join("out-int");
+    interrupt_render(&session, &out, libc::SIGINT, |out| {
+        staging_folder(out).is_some_and(|s| !entries(&s).is_empty())
+    });
+
+    let stems = entries(&dir.path().join("stems"));
+    assert_eq!(stems.len(), 2, "the stems are untouched: {stems:?}");
+}
