@@ -279,8 +279,8 @@ fn run_live(reference: &Stem, candidate: &Stem, block: usize) -> LiveNullTest {
         let r = [&reference[0][start..end], &reference[1][start..end]];
         let c = [&candidate[0][start..end], &candidate[1][start..end]];
         assert_no_alloc::assert_no_alloc(|| live.process_block(&r, &c));
+        assert!(live.wait_for_analysis(std::time::Duration::from_secs(120)));
     }
-    assert!(live.wait_for_analysis(std::time::Duration::from_secs(120)));
     live
 }
 

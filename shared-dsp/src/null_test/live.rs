@@ -202,26 +202,49 @@ pub struct LiveNullReadings {
     pub diagnosis: Option<LiveDiagnosis>,
 }
 
-/// Whole-song accumulators since lock.
+/// Most channels compared (the sums are kept per channel, see [`Totals`]).
+pub const MAX_CHANNELS: usize = 8;
+/// Frames compared per chunk (the aligned chunk is held in scratch allocated in `new`).
+const CHUNK_FRAMES: usize = 256;
+
+/// Whole-song accumulators since lock, per channel: each channel's sums are added sample by
+/// sample in order, however the host cuts its blocks, so the readings do not depend on them.
 #[derive(Debug, Clone, Copy, Default)]
 struct Totals {
-    /// Σ e².
-    residual_energy: f64,
-    /// Σ x².
-    reference_energy: f64,
-    /// Σ c² (aligned candidate).
-    candidate_energy: f64,
+    /// Σ e² per channel.
+    residual: [f64; MAX_CHANNELS],
+    /// Σ x² per channel.
+    reference: [f64; MAX_CHANNELS],
+    /// Σ c² (aligned candidate) per channel.
+    candidate: [f64; MAX_CHANNELS],
     /// max |e|.
     residual_peak: f64,
     /// Compared sample frames.
     num_frames: u64,
 }
 
+impl Totals {
+    /// Σ e² over every channel.
+    fn residual_energy(&self) -> f64 {
+        self.residual.iter().sum()
+    }
+
+    /// Σ x² over every channel.
+    fn reference_energy(&self) -> f64 {
+        self.reference.iter().sum()
+    }
+
+    /// Σ c² over every channel.
+    fn candidate_energy(&self) -> f64 {
+        self.candidate.iter().sum()
+    }
+}
+
 /// The current 10 ms frame's partial sums.
 #[derive(Debug, Clone, Copy, Default)]
 struct Frame {
-    /// Σ e² so far.
-    residual_energy: f64,
+    /// Σ e² so far, per channel.
+    residual: [f64; MAX_CHANNELS],
     /// max |e| so far.
     residual_peak: f64,
     /// Sample frames so far.
@@ -263,6 +286,10 @@ pub struct LiveNullTest {
     live_pos: usize,
     /// Frames in the ring (up to `NUM_LIVE_FRAMES`).
     live_filled: usize,
+    /// The aligned reference of the chunk being compared, `CHUNK_FRAMES` per channel.
+    aligned_reference: Vec<f32>,
+    /// The aligned candidate of the chunk being compared, `CHUNK_FRAMES` per channel.
+    aligned_candidate: Vec<f32>,
     /// Fills the analysis windows (`None` when no analysis thread could be started).
     feeder: Option<WindowFeeder>,
     /// Counts resets and new locks: an analysis of an older window is not shown.
@@ -272,13 +299,15 @@ pub struct LiveNullTest {
 }
 
 impl LiveNullTest {
-    /// Allocates every buffer for `num_channels` at `sample_rate_hz` and starts the analysis
-    /// thread (not for the audio thread: call from initialisation).
+    /// Allocates every buffer for `num_channels` (at most [`MAX_CHANNELS`] are compared) at
+    /// `sample_rate_hz` and starts the analysis thread (not for the audio thread: call from
+    /// initialisation).
     pub fn new(sample_rate_hz: f64, num_channels: usize, settings: LiveNullSettings) -> Self {
         let ms = |v: f64| (v * sample_rate_hz / 1000.0).round() as usize;
         let max_lag = ms(settings.max_offset_ms);
         let lock_search = LockSearch::new(max_lag, ms(settings.min_window_ms));
         let window_frames = ms(ANALYSIS_WINDOW_MS).clamp(1024, MAX_ANALYSIS_FRAMES);
+        let num_channels = num_channels.min(MAX_CHANNELS);
         let (worker, feeder) = AnalysisWorker::start(
             num_channels,
             window_frames,
@@ -307,6 +336,8 @@ impl LiveNullTest {
             live_peak: [0.0; NUM_LIVE_FRAMES],
             live_pos: 0,
             live_filled: 0,
+            aligned_reference: vec![0.0; num_channels.min(MAX_CHANNELS) * CHUNK_FRAMES],
+            aligned_candidate: vec![0.0; num_channels.min(MAX_CHANNELS) * CHUNK_FRAMES],
             feeder,
             generation: 0,
             worker,
@@ -340,7 +371,9 @@ impl LiveNullTest {
     }
 
     /// Waits (up to `timeout`) until the analysis thread has analysed the last window handed
-    /// over; true when it has. For offline use and tests, never on the audio thread.
+    /// over; true when it has. For offline use and tests, never on the audio thread. (Fed
+    /// faster than real time without waiting, the thread takes the newest window handed over
+    /// and may skip one; in real time a window lasts 4 s and its analysis about 33 ms.)
     pub fn wait_for_analysis(&self, timeout: std::time::Duration) -> bool {
         let Some(feeder) = &self.feeder else {
             return true;
@@ -437,60 +470,110 @@ impl LiveNullTest {
         self.clear_statistics();
     }
 
-    /// Compares frames `range` of the block (after lock).
+    /// Compares frames `range` of the block (after lock), chunk by chunk: the delay lines align
+    /// a chunk as block copies, then each channel's sums run over it.
     fn accumulate(
         &mut self,
         reference: &[&[f32]],
         candidate: &[&[f32]],
         range: std::ops::Range<usize>,
     ) {
-        // The running sums live in locals (registers) and go back at frame ends and at the
-        // end of the block: same order of additions, so the same bits as summing in place.
-        let (mut t, mut f) = (self.totals, self.frame);
-        for n in range {
-            let settled = self.settle_samples == 0;
-            let channels = reference.iter().zip(candidate).take(self.num_channels);
-            for (ch, (r, c)) in channels.enumerate() {
-                let x = self.reference_delay.tick(ch, finite(r[n]));
-                let c = self.candidate_delay.tick(ch, finite(c[n]));
-                if settled {
-                    if let Some(feeder) = &mut self.feeder {
-                        feeder.push(ch, x, c);
-                    }
-                    let (x, c) = (x as f64, c as f64);
-                    let e = x - c;
-                    t.residual_energy += e * e;
-                    t.reference_energy += x * x;
-                    t.candidate_energy += c * c;
-                    f.residual_energy += e * e;
-                    f.residual_peak = f.residual_peak.max(e.abs());
+        let num_channels = self.num_channels.min(reference.len()).min(candidate.len());
+        let mut start = range.start;
+        while start < range.end {
+            let len = (range.end - start).min(CHUNK_FRAMES);
+            self.align_chunk(reference, candidate, num_channels, start..start + len);
+            let settling = self.settle_samples.min(len);
+            self.settle_samples -= settling;
+            let mut k = settling;
+            while k < len {
+                let m = (len - k).min(self.frame_samples - self.frame.num_frames);
+                self.compare(num_channels, k..k + m);
+                self.totals.num_frames += m as u64;
+                self.frame.num_frames += m;
+                if self.frame.num_frames == self.frame_samples {
+                    self.end_frame();
                 }
+                k += m;
             }
-            self.reference_delay.advance();
-            self.candidate_delay.advance();
-            if !settled {
-                self.settle_samples -= 1;
-                continue;
-            }
-            if let Some(feeder) = &mut self.feeder {
-                feeder.end_frame(self.generation);
-            }
-            t.num_frames += 1;
-            f.num_frames += 1;
-            if f.num_frames == self.frame_samples {
-                (self.totals, self.frame) = (t, f);
-                self.end_frame();
-                (t, f) = (self.totals, self.frame);
-            }
+            start += len;
         }
-        (self.totals, self.frame) = (t, f);
+    }
+
+    /// Copies frames `range` of both inputs (non-finite samples as 0) into the chunk scratch
+    /// and delays them into alignment.
+    fn align_chunk(
+        &mut self,
+        reference: &[&[f32]],
+        candidate: &[&[f32]],
+        num_channels: usize,
+        range: std::ops::Range<usize>,
+    ) {
+        let len = range.len();
+        for (delay, inputs, scratch) in [
+            (
+                &mut self.reference_delay,
+                reference,
+                &mut self.aligned_reference,
+            ),
+            (
+                &mut self.candidate_delay,
+                candidate,
+                &mut self.aligned_candidate,
+            ),
+        ] {
+            let mut parts: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for ((part, chunk), input) in parts
+                .iter_mut()
+                .zip(scratch.chunks_mut(CHUNK_FRAMES))
+                .zip(inputs)
+                .take(num_channels)
+            {
+                for (y, &x) in chunk.iter_mut().zip(&input[range.clone()]) {
+                    *y = finite(x);
+                }
+                *part = &mut chunk[..len];
+            }
+            delay.process_block(&mut parts[..num_channels]);
+        }
+    }
+
+    /// Adds frames `range` of the aligned chunk to the sums and to the analysis window.
+    fn compare(&mut self, num_channels: usize, range: std::ops::Range<usize>) {
+        let (mut xs, mut cs): ([&[f32]; MAX_CHANNELS], [&[f32]; MAX_CHANNELS]) = Default::default();
+        for ch in 0..num_channels {
+            let offset = ch * CHUNK_FRAMES;
+            let (x, c) = (
+                &self.aligned_reference[offset + range.start..offset + range.end],
+                &self.aligned_candidate[offset + range.start..offset + range.end],
+            );
+            let (t, f) = (&mut self.totals, &mut self.frame);
+            let (mut residual, mut reference, mut candidate) =
+                (t.residual[ch], t.reference[ch], t.candidate[ch]);
+            let (mut frame_residual, mut peak) = (f.residual[ch], f.residual_peak);
+            for (&x, &c) in x.iter().zip(c) {
+                let (x, c) = (x as f64, c as f64);
+                let e = x - c;
+                residual += e * e;
+                reference += x * x;
+                candidate += c * c;
+                frame_residual += e * e;
+                peak = peak.max(e.abs());
+            }
+            (t.residual[ch], t.reference[ch], t.candidate[ch]) = (residual, reference, candidate);
+            (f.residual[ch], f.residual_peak) = (frame_residual, peak);
+            (xs[ch], cs[ch]) = (x, c);
+        }
+        if let Some(feeder) = &mut self.feeder {
+            feeder.extend(&xs[..num_channels], &cs[..num_channels], self.generation);
+        }
     }
 
     /// Closes a statistics frame: live ring and peak.
     fn end_frame(&mut self) {
         let f = self.frame;
         self.totals.residual_peak = self.totals.residual_peak.max(f.residual_peak);
-        self.live_energy[self.live_pos] = f.residual_energy;
+        self.live_energy[self.live_pos] = f.residual.iter().sum();
         self.live_peak[self.live_pos] = f.residual_peak;
         self.live_pos = (self.live_pos + 1) % NUM_LIVE_FRAMES;
         self.live_filled = (self.live_filled + 1).min(NUM_LIVE_FRAMES);
@@ -517,8 +600,13 @@ impl LiveNullTest {
             .live_peak
             .iter()
             .fold(self.frame.residual_peak, |m, &p| m.max(p));
-        let sum_level_diff_db = if t.reference_energy > 0.0 || t.candidate_energy > 0.0 {
-            10.0 * (t.candidate_energy.max(1e-30) / t.reference_energy.max(1e-30)).log10()
+        let (residual_energy, reference_energy, candidate_energy) = (
+            t.residual_energy(),
+            t.reference_energy(),
+            t.candidate_energy(),
+        );
+        let sum_level_diff_db = if reference_energy > 0.0 || candidate_energy > 0.0 {
+            10.0 * (candidate_energy.max(1e-30) / reference_energy.max(1e-30)).log10()
         } else {
             0.0
         };
@@ -527,10 +615,10 @@ impl LiveNullTest {
             offset_samples: self.lock.map_or(0, |(o, _)| o),
             lock_correlation: self.lock.map_or(0.0, |(_, c)| c),
             num_compared_frames: t.num_frames,
-            residual_rms_dbfs: gain_to_db_f64((t.residual_energy / values).sqrt()),
+            residual_rms_dbfs: gain_to_db_f64((residual_energy / values).sqrt()),
             residual_peak_dbfs,
             residual_rms_rel_db: gain_to_db_f64(
-                (t.residual_energy / t.reference_energy.max(1e-30)).sqrt(),
+                (residual_energy / reference_energy.max(1e-30)).sqrt(),
             ),
             live_residual_rms_dbfs: gain_to_db_f64((live_energy / live_values).sqrt()),
             live_residual_peak_dbfs: gain_to_db_f64(live_peak),

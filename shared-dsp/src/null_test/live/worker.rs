@@ -210,35 +210,35 @@ impl WindowFeeder {
         self.handed
     }
 
-    /// Stores one channel's aligned sample pair of the current frame (see [`Self::end_frame`]).
-    #[inline]
-    pub fn push(&mut self, channel: usize, reference: f32, sum: f32) {
-        let window = self.input.input_buffer_mut();
-        if let (Some(r), Some(s)) = (
-            window.reference.get_mut(channel),
-            window.sum.get_mut(channel),
-        ) {
-            r[self.filled] = reference;
-            s[self.filled] = sum;
+    /// Adds aligned frames (`reference[ch]`, `sum[ch]`, all as long) to the window; each
+    /// window filled is handed over (tagged with `generation`) and the analysis thread woken.
+    /// Never allocates or blocks.
+    pub fn extend(&mut self, reference: &[&[f32]], sum: &[&[f32]], generation: u32) {
+        let len = reference.first().map_or(0, |c| c.len());
+        let mut done = 0;
+        while done < len {
+            let take = (self.capacity - self.filled).min(len - done);
+            let window = self.input.input_buffer_mut();
+            for (target, source) in window
+                .reference
+                .iter_mut()
+                .zip(reference)
+                .chain(window.sum.iter_mut().zip(sum))
+            {
+                target[self.filled..self.filled + take].copy_from_slice(&source[done..done + take]);
+            }
+            self.filled += take;
+            done += take;
+            if self.filled == self.capacity {
+                self.handed = self.handed.wrapping_add(1);
+                let window = self.input.input_buffer_mut();
+                window.generation = generation;
+                window.sequence = self.handed;
+                self.input.publish();
+                self.filled = 0;
+                self.thread.unpark();
+            }
         }
-    }
-
-    /// Ends the current frame; a full window is handed over (tagged with `generation`) and the
-    /// analysis thread woken: returns true then. Never allocates or blocks.
-    #[inline]
-    pub fn end_frame(&mut self, generation: u32) -> bool {
-        self.filled += 1;
-        if self.filled < self.capacity {
-            return false;
-        }
-        self.handed = self.handed.wrapping_add(1);
-        let window = self.input.input_buffer_mut();
-        window.generation = generation;
-        window.sequence = self.handed;
-        self.input.publish();
-        self.filled = 0;
-        self.thread.unpark();
-        true
     }
 }
 
