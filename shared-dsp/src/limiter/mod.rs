@@ -26,12 +26,15 @@
 //! material whose samples stay more than ~9 dB below the ceiling skips the estimate.
 
 pub mod gain_path;
+mod lanes;
+pub mod meter;
 pub mod peak;
 
 use crate::db::{db_to_gain, gain_to_db};
 use crate::smoother::LinearSmoother;
 use gain_path::{one_pole_coef, GainCoefficients, GainPath};
-use peak::{larger, PeakHistory, PeakKernel, TAPS};
+use lanes::larger;
+use peak::{PeakHistory, PeakKernel, TAPS};
 
 /// Lowest ceiling, in dBTP.
 pub const MIN_CEILING_DB: f32 = -6.0;
@@ -195,7 +198,7 @@ impl Limiter {
                 auto_release: false,
             },
             ceiling_gain: 1.0,
-            kernel: PeakKernel::new(),
+            kernel: PeakKernel::new(sample_rate_hz),
             histories: vec![PeakHistory::new(max_block); num_channels],
             paths: vec![GainPath::new(capacity_samples); num_channels],
             delay: BlockDelay::new(num_channels, capacity_samples, max_block),
@@ -214,6 +217,7 @@ impl Limiter {
         let sample_rate_hz = crate::rate::clamp_hz_f32(sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;
         self.drive.set_sample_rate(sample_rate_hz);
+        self.kernel.set_sample_rate(sample_rate_hz);
         self.coefs = self.coefficients(&self.settings);
         self.apply_structure();
     }
