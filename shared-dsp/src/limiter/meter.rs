@@ -20,7 +20,7 @@
 //! and differences of the window. The limiter's window `w` (oldest first, 64 frames) reads the
 //! interval between `w[31]` and `w[32]`, so the meter's newest sample there is `w[31 + T/2]`.
 
-use super::lanes::{Coefficient, Lanes, LANES};
+use crate::lanes::{Coefficient, Lanes, LANES};
 use std::f64::consts::PI;
 
 /// Length of the meter's interpolation filter over all phases (libebur128's 49 taps, the last
@@ -130,7 +130,7 @@ impl MeterKernel {
     /// sample itself is read by the 16× kernel's phase 0). `window` holds at least
     /// `63 + N` samples.
     #[inline(always)]
-    pub(super) fn estimate_lanes<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
+    pub(crate) fn estimate_lanes<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
         let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
         match self.factor {
             4 => {

@@ -26,14 +26,13 @@
 //! material whose samples stay more than ~9 dB below the ceiling skips the estimate.
 
 pub mod gain_path;
-mod lanes;
 pub mod meter;
 pub mod peak;
 
 use crate::db::{db_to_gain, gain_to_db};
 use crate::smoother::LinearSmoother;
 use gain_path::{one_pole_coef, GainCoefficients, GainPath};
-use lanes::larger;
+use crate::lanes::larger;
 use peak::{PeakHistory, PeakKernel, TAPS};
 
 /// Lowest ceiling, in dBTP.

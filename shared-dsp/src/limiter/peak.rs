@@ -41,7 +41,7 @@
 //! phases, margin included); it skips the correlations and reports "no reduction", which is
 //! what the correlations would have reported. Quiet material costs almost nothing.
 
-use super::lanes::{larger, Coefficient, Lanes, LANES};
+use crate::lanes::{avx_available, larger, Coefficient, Lanes, LANES};
 use super::meter::MeterKernel;
 use crate::kaiser::bessel_i0;
 
@@ -286,18 +286,6 @@ impl PeakKernel {
             return;
         }
         self.segment_gains_lanes::<PORTABLE_LANES>(samples, ceiling_gain, required);
-    }
-}
-
-/// Whether the CPU supports AVX (always false off x86-64).
-fn avx_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 
