@@ -76,7 +76,6 @@ pub(crate) fn larger(a: f32, b: f32) -> f32 {
     }
 }
 
-
 /// Whether the CPU supports AVX (always false off x86-64); checked once by the processors'
 /// constructors, which then call their `#[target_feature(enable = "avx")]` copies.
 pub(crate) fn avx_available() -> bool {

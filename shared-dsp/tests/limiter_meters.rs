@@ -34,7 +34,10 @@ fn ebur128_readings(left: &[f32], right: &[f32], fs: u32) -> (f64, f64) {
     let peak = (0..2)
         .map(|ch| meter.true_peak(ch).expect("true peak"))
         .fold(0.0f64, f64::max);
-    (20.0 * peak.log10(), meter.loudness_global().expect("loudness"))
+    (
+        20.0 * peak.log10(),
+        meter.loudness_global().expect("loudness"),
+    )
 }
 
 /// Worst readings over one rate: (ebur128 dBTP, 16× dBTP, mean programme loudness LUFS).
@@ -85,7 +88,10 @@ fn ceiling_holds_on_the_bs1770_meter_and_at_16x() {
              programme {lufs:.3} LUFS",
             fs / 1000.0
         );
-        assert!(meter_db <= f64::from(CEILING_DB), "{fs} Hz: ebur128 reads {meter_db}");
+        assert!(
+            meter_db <= f64::from(CEILING_DB),
+            "{fs} Hz: ebur128 reads {meter_db}"
+        );
         assert!(oracle_db <= CEILING_DB, "{fs} Hz: 16x reads {oracle_db}");
     }
 }

@@ -55,7 +55,11 @@ pub fn meter_filter(factor: usize) -> [f32; METER_FILTER_TAPS] {
         let hann = 0.5 * (1.0 - (2.0 * PI * j / window).cos());
         let m = j - window / 2.0;
         let x = m * PI / factor as f64;
-        (if m.abs() > 1e-6 { hann * x.sin() / x } else { hann }) as f32
+        (if m.abs() > 1e-6 {
+            hann * x.sin() / x
+        } else {
+            hann
+        }) as f32
     })
 }
 
@@ -201,7 +205,10 @@ mod tests {
             for start in 0..200 {
                 let folded = kernel.estimate_lanes::<4>(&input[start..]).0[0];
                 let exact = direct(factor, &input[start..]);
-                assert!((folded - exact).abs() <= 1e-5 * exact.max(1.0), "{folded} {exact}");
+                assert!(
+                    (folded - exact).abs() <= 1e-5 * exact.max(1.0),
+                    "{folded} {exact}"
+                );
             }
         }
     }
@@ -213,7 +220,10 @@ mod tests {
             let taps = METER_FILTER_TAPS / factor;
             let phase0: Vec<f32> = (0..taps).map(|t| filter[factor * t]).collect();
             assert_eq!(phase0[taps / 2], 1.0);
-            assert!(phase0.iter().enumerate().all(|(t, &c)| t == taps / 2 || c.abs() < 1e-7));
+            assert!(phase0
+                .iter()
+                .enumerate()
+                .all(|(t, &c)| t == taps / 2 || c.abs() < 1e-7));
         }
         assert_eq!(meter_factor(44_100.0), 4);
         assert_eq!(meter_factor(96_000.0), 2);

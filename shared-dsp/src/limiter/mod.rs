@@ -30,9 +30,9 @@ pub mod meter;
 pub mod peak;
 
 use crate::db::{db_to_gain, gain_to_db};
+use crate::lanes::larger;
 use crate::smoother::LinearSmoother;
 use gain_path::{one_pole_coef, GainCoefficients, GainPath};
-use crate::lanes::larger;
 use peak::{PeakHistory, PeakKernel, TAPS};
 
 /// Lowest ceiling, in dBTP.

@@ -41,9 +41,9 @@
 //! phases, margin included); it skips the correlations and reports "no reduction", which is
 //! what the correlations would have reported. Quiet material costs almost nothing.
 
-use crate::lanes::{avx_available, larger, Coefficient, Lanes, LANES};
 use super::meter::MeterKernel;
 use crate::kaiser::bessel_i0;
+use crate::lanes::{avx_available, larger, Coefficient, Lanes, LANES};
 
 /// Oversampling factor of the estimate (the grid of the 16× oracle meter).
 pub const OVERSAMPLING: usize = 16;

@@ -18,7 +18,8 @@ fn saw(freq_hz: f64, t_s: f64, fs: f64) -> f64 {
 /// `seconds` of stereo programme at `fs`; `seed` picks tempo, key, chord and noise.
 pub fn song(seed: u64, fs: f64, seconds: f64) -> (Vec<f32>, Vec<f32>) {
     let mut rng = Rng::new(seed);
-    let mut uniform = |lo: f64, hi: f64| lo + (hi - lo) * 0.5 * (f64::from(rng.next_bipolar()) + 1.0);
+    let mut uniform =
+        |lo: f64, hi: f64| lo + (hi - lo) * 0.5 * (f64::from(rng.next_bipolar()) + 1.0);
     let beat_s = 60.0 / uniform(90.0, 140.0);
     let root_hz = uniform(41.0, 62.0);
     let chord_hz = [4.0, 5.04, 5.99].map(|r| root_hz * r * uniform(0.99, 1.01));
@@ -47,14 +48,21 @@ pub fn song(seed: u64, fs: f64, seconds: f64) -> (Vec<f32>, Vec<f32>) {
         let hat = hat_level * (white - last_white) * (-since_eighth_s / 0.03).exp();
         last_white = white;
         // Bass on the root, octave jump on beat 3.
-        let bass_hz = if bar_beat == 2 { 2.0 * root_hz } else { root_hz };
+        let bass_hz = if bar_beat == 2 {
+            2.0 * root_hz
+        } else {
+            root_hz
+        };
         let bass = 0.25 * saw(bass_hz, t, fs) * (1.0 - 0.5 * since_beat_s / beat_s);
         let chord: [f64; 3] = std::array::from_fn(|k| 0.12 * saw(chord_hz[k], t, fs));
         let drums = 0.9 * kick + 0.5 * snare;
         left.push(drums + bass + chord[0] + 0.7 * chord[1] + 0.8 * hat);
         right.push(drums + bass + 0.7 * chord[1] + chord[2] + 0.6 * hat);
     }
-    let peak = left.iter().chain(&right).fold(0.0f64, |m, x| m.max(x.abs()));
+    let peak = left
+        .iter()
+        .chain(&right)
+        .fold(0.0f64, |m, x| m.max(x.abs()));
     let normalise = |v: Vec<f64>| v.into_iter().map(|x| (x / peak) as f32).collect();
     (normalise(left), normalise(right))
 }

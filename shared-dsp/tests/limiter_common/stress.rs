@@ -76,4 +76,3 @@ pub fn stress_set(fs: f64) -> Vec<(String, Vec<f32>, Vec<f32>)> {
     set.push(("transients".into(), drums(9), drums(10)));
     set
 }
-
