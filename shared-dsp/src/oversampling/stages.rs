@@ -30,9 +30,13 @@ impl<const P: usize> FoldedPhase<P> {
     /// multiplied by `scale` (a power of two, so the scaling is exact). Allocates.
     ///
     /// # Panics
-    /// If `taps` is not `4P − 1` long.
+    /// If `taps` is not `4P − 1` long or `P` is odd.
     pub(super) fn new(taps: &[f64], scale: f64) -> Self {
         let half_order = 2 * P - 1;
+        assert!(
+            P.is_multiple_of(2),
+            "tap pairs alternate between two accumulators"
+        );
         assert_eq!(taps.len(), 2 * half_order + 1, "half-band length");
         let pairs = std::array::from_fn(|i| Coefficient([(scale * taps[2 * i]) as f32; LANES]));
         Self { pairs, half_order }
@@ -46,13 +50,25 @@ impl<const P: usize> FoldedPhase<P> {
         let m = 2 * P - 1;
         let mut n = 0;
         while n < len {
-            let window = &input[n..n + 2 * P - 1 + N];
-            let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
+            let window = &input[n..n + m + N];
+            let lanes = |start: usize| {
+                debug_assert!(start <= m);
+                // SAFETY: `start ≤ m` (tap pair indices), so `start + N ≤ m + N = window.len()`:
+                // the `N` floats read lie inside `window`; `[f32; N]` has no invalid values and
+                // the read is unaligned.
+                Lanes::<N>(unsafe {
+                    window
+                        .as_ptr()
+                        .add(start)
+                        .cast::<[f32; N]>()
+                        .read_unaligned()
+                })
+            };
             let mut acc = [Lanes::<N>::splat(0.0); 2];
-            for (i, pair) in self.pairs.chunks(2).enumerate() {
-                for (j, (c, a)) in pair.iter().zip(&mut acc).enumerate() {
+            for i in 0..P / 2 {
+                for (j, a) in acc.iter_mut().enumerate() {
                     let k = 2 * i + j;
-                    *a = a.add(c.lanes().mul(lanes(m - k).add(lanes(k))));
+                    *a = a.add(self.pairs[k].lanes().mul(lanes(m - k).add(lanes(k))));
                 }
             }
             out[n..n + N].copy_from_slice(&acc[0].add(acc[1]).0);
