@@ -31,6 +31,9 @@
 //! a second time with AVX enabled and chosen at run time (identical operations in identical
 //! order, so bit-identical results; half the instructions of SSE2).
 //!
+//! The interpolated phases of the BS.1770-4 meter ([`super::meter`]) over the same interval join
+//! the 15 above: the estimate is the larger of both readings.
+//!
 //! The estimate of one frame is the largest `|y|` between `TAPS/2` and `TAPS/2 - 1` frames
 //! ago (16 points, phase 0 included). The interpolated phases are scaled up by
 //! [`INTERPOLATION_MARGIN_DB`]; phase 0 (the sample) is not, and needs no margin: the meter
