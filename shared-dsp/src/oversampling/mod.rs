@@ -4,7 +4,7 @@
 //! tap is ½), run polyphase: upsampling computes one dot product per input sample and copies a
 //! delayed input for the other phase; downsampling computes one dot product per output sample.
 //! Each stage runs over a whole block at a time with its symmetric taps folded and vectorised
-//! (AVX chosen at run time, portable path bit-identical): see [`stages`]. Saturation at 4×
+//! (AVX chosen at run time, portable path bit-identical): see `stages.rs`. Saturation at 4×
 //! costs about 390 instructions per stereo frame (`benches/callgrind.sh saturation4x`).
 //! Design: windowed ideal half-band `h[k] = sin(πk/2)/(πk)`, Kaiser window with
 //! `β = 0.1102·(A − 8.7)` for a stop-band attenuation of `A` dB (Kaiser's formula,
