@@ -2,7 +2,8 @@
 //! reads at or below the ceiling both on the 16× oracle meter of `shared_dsp::true_peak` and
 //! on the BS.1770-4 meter distributors use (the `ebur128` crate: libebur128's 4× interpolator
 //! below 96 kHz, 2× at 96 kHz), on the stress set and on song-like programme at 44.1, 48 and
-//! 96 kHz. Prints the worst reading of each meter per rate and the integrated loudness of the
+//! 96 kHz, at the default settings and at the two corner settings of `limiter_overs` (shortest
+//! lookahead with fastest release and no link; auto release with half link). Prints the worst reading of each meter per rate and the integrated loudness of the
 //! programme, the figure to compare when the detector changes (loudness cost in LU).
 //! Run: `cargo test -p shared-dsp --profile harness --test limiter_meters -- --nocapture`.
 
@@ -74,18 +75,18 @@ fn worst_at(fs: f64, settings: LimiterSettings) -> (f64, f32, f64) {
     (worst_meter, worst_16x, programme_lufs)
 }
 
-#[test]
-fn ceiling_holds_on_the_bs1770_meter_and_at_16x() {
+/// Checks both meters at every rate for `settings` (ceiling −1 dBTP, drive +12 dB).
+fn assert_ceiling_holds(settings: LimiterSettings) {
     let settings = LimiterSettings {
         ceiling_db: CEILING_DB,
         drive_db: DRIVE_DB,
-        ..LimiterSettings::default()
+        ..settings
     };
     for fs in [44_100.0, 48_000.0, 96_000.0] {
         let (meter_db, oracle_db, lufs) = worst_at(fs, settings);
         println!(
             "{:.1} kHz: worst ebur128 TP {meter_db:+.4} dBTP, worst 16x TP {oracle_db:+.4} dBTP, \
-             programme {lufs:.3} LUFS",
+             programme {lufs:.3} LUFS ({settings:?})",
             fs / 1000.0
         );
         assert!(
@@ -94,4 +95,30 @@ fn ceiling_holds_on_the_bs1770_meter_and_at_16x() {
         );
         assert!(oracle_db <= CEILING_DB, "{fs} Hz: 16x reads {oracle_db}");
     }
+}
+
+#[test]
+fn ceiling_holds_on_the_bs1770_meter_and_at_16x() {
+    assert_ceiling_holds(LimiterSettings::default());
+}
+
+#[test]
+fn ceiling_holds_on_both_meters_at_the_shortest_lookahead_and_fastest_release() {
+    assert_ceiling_holds(LimiterSettings {
+        lookahead_ms: 0.5,
+        release_ms: 1.0,
+        stereo_link_t: 0.0,
+        ..LimiterSettings::default()
+    });
+}
+
+#[test]
+fn ceiling_holds_on_both_meters_with_auto_release_and_half_link() {
+    assert_ceiling_holds(LimiterSettings {
+        lookahead_ms: 1.5,
+        release_ms: 50.0,
+        auto_release: true,
+        stereo_link_t: 0.5,
+        ..LimiterSettings::default()
+    });
 }
