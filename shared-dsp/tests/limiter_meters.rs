@@ -1,7 +1,8 @@
 //! A ceiling every QC meter agrees with: at +12 dB of drive into −1 dBTP, the limiter's output
 //! reads at or below the ceiling both on the 16× oracle meter of `shared_dsp::true_peak` and
 //! on the BS.1770-4 meter distributors use (the `ebur128` crate: libebur128's 4× interpolator
-//! below 96 kHz, 2× at 96 kHz), on the stress set and on song-like programme at 44.1, 48 and
+//! below 96 kHz, 2× at 96 kHz) and this crate's own BS.1770-4 meter (the plugins' meters,
+//! `stemwise measure`), on the stress set and on song-like programme at 44.1, 48 and
 //! 96 kHz, at the default settings and at the two corner settings of `limiter_overs` (shortest
 //! lookahead with fastest release and no link; auto release with half link). Prints the worst reading of each meter per rate and the integrated loudness of the
 //! programme, the figure to compare when the detector changes (loudness cost in LU).
@@ -15,7 +16,7 @@ use limiter_common::programme::song;
 use limiter_common::stress::stress_set;
 use limiter_common::{limiter, run_stereo, with_tail};
 use shared_dsp::limiter::LimiterSettings;
-use shared_dsp::true_peak::measure_true_peak_db;
+use shared_dsp::true_peak::{bs1770_oversampling, measure_true_peak_db};
 
 #[global_allocator]
 static A: AllocDisabler = AllocDisabler;
@@ -41,8 +42,9 @@ fn ebur128_readings(left: &[f32], right: &[f32], fs: u32) -> (f64, f64) {
     )
 }
 
-/// Worst readings over one rate: (ebur128 dBTP, 16× dBTP, mean programme loudness LUFS).
-fn worst_at(fs: f64, settings: LimiterSettings) -> (f64, f32, f64) {
+/// Worst readings over one rate: (ebur128 dBTP, 16× dBTP, this crate's BS.1770-4 meter
+/// dBTP, mean programme loudness LUFS).
+fn worst_at(fs: f64, settings: LimiterSettings) -> (f64, f32, f32, f64) {
     let mut lim = limiter(fs as f32, settings);
     let tail = lim.latency_samples() + 64;
     let mut cases: Vec<(String, Vec<f32>, Vec<f32>)> = stress_set(fs);
@@ -51,6 +53,7 @@ fn worst_at(fs: f64, settings: LimiterSettings) -> (f64, f32, f64) {
         cases.push((format!("song {seed}"), l, r));
     }
     let (mut worst_meter, mut worst_16x) = (f64::NEG_INFINITY, f32::NEG_INFINITY);
+    let mut worst_house = f32::NEG_INFINITY;
     let mut programme_lufs = 0.0;
     for (name, left, right) in &cases {
         lim.reset();
@@ -62,6 +65,8 @@ fn worst_at(fs: f64, settings: LimiterSettings) -> (f64, f32, f64) {
         );
         let (meter_db, lufs) = ebur128_readings(&l, &r, fs as u32);
         let oracle_db = measure_true_peak_db(&[&l, &r], fs, 16);
+        let house_db = measure_true_peak_db(&[&l, &r], fs, bs1770_oversampling(fs));
+        worst_house = worst_house.max(house_db);
         if name.starts_with("song") {
             programme_lufs += lufs / 3.0;
             println!("{fs} Hz {name}: {lufs:.3} LUFS, ebur128 {meter_db:+.4} dBTP, 16x {oracle_db:+.4} dBTP");
@@ -72,7 +77,7 @@ fn worst_at(fs: f64, settings: LimiterSettings) -> (f64, f32, f64) {
         worst_meter = worst_meter.max(meter_db);
         worst_16x = worst_16x.max(oracle_db);
     }
-    (worst_meter, worst_16x, programme_lufs)
+    (worst_meter, worst_16x, worst_house, programme_lufs)
 }
 
 /// Checks both meters at every rate for `settings` (ceiling −1 dBTP, drive +12 dB).
@@ -83,11 +88,16 @@ fn assert_ceiling_holds(settings: LimiterSettings) {
         ..settings
     };
     for fs in [44_100.0, 48_000.0, 96_000.0] {
-        let (meter_db, oracle_db, lufs) = worst_at(fs, settings);
+        let (meter_db, oracle_db, house_db, lufs) = worst_at(fs, settings);
         println!(
             "{:.1} kHz: worst ebur128 TP {meter_db:+.4} dBTP, worst 16x TP {oracle_db:+.4} dBTP, \
-             programme {lufs:.3} LUFS ({settings:?})",
+             worst shared-dsp meter TP {house_db:+.4} dBTP, programme {lufs:.3} LUFS \
+             ({settings:?})",
             fs / 1000.0
+        );
+        assert!(
+            house_db <= CEILING_DB,
+            "{fs} Hz: shared-dsp meter reads {house_db}"
         );
         assert!(
             meter_db <= f64::from(CEILING_DB),

@@ -1,26 +1,32 @@
-//! The BS.1770-4 meter's interpolator, evaluated by the limiter's side chain next to the 16×
-//! oracle kernel of [`super::peak`], so the limiter also reads what the meters that
-//! distributors and clients use read: libebur128, the `ebur128` crate and ffmpeg's `ebur128`
-//! filter all interpolate with the same 48-tap Hann-windowed sinc
-//! (<https://github.com/jiixyj/libebur128/blob/master/ebur128/ebur128.c>, `interp_create`):
-//! 4× (12 taps per phase) below 96 kHz, 2× (24 taps per phase) below 192 kHz, none above.
+//! The BS.1770-4 meters' interpolators, evaluated by the limiter's side chain next to the 16×
+//! oracle kernel of [`super::peak`], so the limiter also reads what the meters that judge a
+//! master read:
+//! - libebur128's (also the `ebur128` crate's and ffmpeg's `ebur128` filter), which
+//!   distributors and clients use: a 48-tap Hann-windowed sinc
+//!   (<https://github.com/jiixyj/libebur128/blob/master/ebur128/ebur128.c>, `interp_create`),
+//!   4× (12 taps per phase) below 96 kHz, 2× (24 taps per phase) below 192 kHz, none above;
+//! - this crate's own meter grade ([`crate::true_peak`], the plugins' meters and
+//!   `stemwise measure`): 12 taps per phase, Kaiser β = 4, at the same factors.
 //!
-//! That filter is short: near Nyquist its interpolated phases read up to a few tenths of a dB
-//! above the band-limited true peak the 16× kernel measures (its passband is not flat and its
-//! images are not suppressed), so a limiter that only holds the 16× reading lets those meters
-//! see an over. The limiter takes the larger of both readings.
+//! Both filters are short: near Nyquist their interpolated phases read up to a few tenths of a
+//! dB above the band-limited true peak the 16× kernel measures (their pass bands are not flat
+//! and their images are not suppressed), and they differ from each other, so a limiter that
+//! only holds the 16× reading lets those meters see an over. The limiter takes the largest of
+//! the readings.
 //!
 //! # Folding
-//! The meter's coefficients are `c[j] = hann(j) · sinc((j - 24) / F)`, `j = 0..48`, not
-//! normalised (exactly the crate's formula, rounded to f32 as the crate does). Output phase
-//! `p` of the frame whose newest input is `x[n]` is `Σ_t c[F·t + p] · x[n - t]`, the signal at
-//! `n - T/2 + p/F` (`T = 48 / F` taps per phase); phase 0 is the sample `x[n - T/2]` itself.
-//! Phases `p` and `F - p` use the same taps in reverse order, so as in [`super::peak`] the
-//! pair `max(|y_p|, |y_(F-p)|)` is `|E| + |O|` of half-length correlations over the pair sums
-//! and differences of the window. The limiter's window `w` (oldest first, 64 frames) reads the
-//! interval between `w[31]` and `w[32]`, so the meter's newest sample there is `w[31 + T/2]`.
+//! libebur128's coefficients are `c[j] = hann(j) · sinc((j - 24) / F)`, `j = 0..48`, not
+//! normalised (exactly the crate's formula, rounded to f32 as the crate does); output phase
+//! `p` of the frame whose newest input is `x[n]` is `Σ_t c[F·t + p] · x[n - t]`. Both meters
+//! put phase `p` at `n - T/2 + p/F` (`T` taps per phase); phase 0 is the sample `x[n - T/2]`
+//! itself. With `a_p[t]` the tap of phase `p` on `x[n - t]`, phases `p` and `F - p` use the
+//! same taps in reverse order (`a_(F-p)[t] = a_p[T-1-t]`), so as in [`super::peak`] the pair
+//! `max(|y_p|, |y_(F-p)|)` is `|E| + |O|` of half-length correlations over the pair sums and
+//! differences of the window. The limiter's window `w` (oldest first, 64 frames) reads the
+//! interval between `w[31]` and `w[32]`, so a meter's newest sample there is `w[31 + T/2]`.
 
 use crate::lanes::{Coefficient, Lanes, LANES};
+use crate::true_peak::{bs1770_oversampling, meter_grade_phases, METER_TAPS_PER_PHASE};
 use std::f64::consts::PI;
 
 /// Length of the meter's interpolation filter over all phases (libebur128's 49 taps, the last
@@ -29,21 +35,18 @@ pub const METER_FILTER_TAPS: usize = 48;
 /// Window index of the sample at the start of the interval a limiter estimate covers
 /// (`TAPS/2 - 1` of the 16× kernel).
 const INTERVAL_START: usize = 31;
-/// Tap pairs of the 4× filter (12 taps per phase).
-const PAIRS_4X: usize = METER_FILTER_TAPS / 4 / 2;
-/// Tap pairs of the 2× filter (24 taps per phase).
-const PAIRS_2X: usize = METER_FILTER_TAPS / 2 / 2;
+/// Tap pairs per phase of libebur128's 4× filter (12 taps per phase).
+const EBUR_PAIRS_4X: usize = METER_FILTER_TAPS / 4 / 2;
+/// Tap pairs per phase of libebur128's 2× filter (24 taps per phase).
+const EBUR_PAIRS_2X: usize = METER_FILTER_TAPS / 2 / 2;
+/// Tap pairs per phase of this crate's meter grade (any factor).
+const HOUSE_PAIRS: usize = METER_TAPS_PER_PHASE / 2;
 
-/// Oversampling factor of the BS.1770-4 meter at `sample_rate_hz` as libebur128 chooses it:
-/// 4 below 96 kHz, 2 below 192 kHz, 1 (sample peak only) above.
+/// Oversampling factor of the BS.1770-4 meter at `sample_rate_hz` as libebur128 chooses it
+/// (4 below 96 kHz, 2 below 192 kHz, 1 = sample peak only above): the crate's one definition,
+/// [`bs1770_oversampling`].
 pub fn meter_factor(sample_rate_hz: f32) -> usize {
-    if sample_rate_hz < 96_000.0 {
-        4
-    } else if sample_rate_hz < 192_000.0 {
-        2
-    } else {
-        1
-    }
+    bs1770_oversampling(f64::from(sample_rate_hz))
 }
 
 /// The meter's filter for factor `factor` (2 or 4), exactly as the `ebur128` crate computes
@@ -63,52 +66,123 @@ pub fn meter_filter(factor: usize) -> [f32; METER_FILTER_TAPS] {
     })
 }
 
-/// Even (`(a_k + a_(T-1-k)) / 2`) and odd (`(a_k - a_(T-1-k)) / 2`) parts of phase `p` of the
-/// meter filter for `factor`, tap pair `k` (`a_t = c[factor·t + p]`).
-fn folded(filter: &[f32; METER_FILTER_TAPS], factor: usize, p: usize, k: usize) -> (f32, f32) {
-    let taps = METER_FILTER_TAPS / factor;
-    let near = f64::from(filter[factor * k + p]);
-    let far = f64::from(filter[factor * (taps - 1 - k) + p]);
-    ((0.5 * (near + far)) as f32, (0.5 * (near - far)) as f32)
+/// One meter's interpolator at factor 4 or 2, folded, with `PAIRS` tap pairs per phase
+/// (fixed design data).
+#[derive(Clone)]
+struct FoldedMeter<const PAIRS: usize> {
+    /// `even[k][i]`: even part `(a_p[k] + a_p[T-1-k]) / 2` of phase `p = i + 1` at tap pair
+    /// `k` (phases 1 and 2 at 4×; phase 1, the half-sample phase, at 2×).
+    even: [[Coefficient; 2]; PAIRS],
+    /// `odd[k]`: odd part `(a_1[k] - a_1[T-1-k]) / 2` of phase 1 (4× only; zero at 2×).
+    odd: [Coefficient; PAIRS],
 }
 
-/// The folded, pre-broadcast meter interpolators (both factors designed once by `new`; the
-/// one in use follows the sample rate).
+impl<const PAIRS: usize> FoldedMeter<PAIRS> {
+    /// Folds the phases `tap(p, t)` (the tap of phase `p` on the sample `t` frames before the
+    /// newest, `t = 0..2·PAIRS`) of a factor-`factor` interpolator.
+    fn new(factor: usize, tap: impl Fn(usize, usize) -> f32) -> Self {
+        let taps = 2 * PAIRS;
+        let part = |p: usize, k: usize, sign: f64| {
+            if p >= factor || (sign < 0.0 && 2 * p == factor) {
+                return Coefficient::default();
+            }
+            let (near, far) = (f64::from(tap(p, k)), f64::from(tap(p, taps - 1 - k)));
+            Coefficient([(0.5 * (near + sign * far)) as f32; LANES])
+        };
+        Self {
+            even: std::array::from_fn(|k| std::array::from_fn(|i| part(i + 1, k, 1.0))),
+            odd: std::array::from_fn(|k| part(1, k, -1.0)),
+        }
+    }
+
+    /// Largest sum of absolute taps over the interpolated phases, from the folded tables.
+    fn abs_sum_bound(&self) -> f64 {
+        let value = |c: &Coefficient| f64::from(c.0[0]);
+        let mut phase_1 = 0.0;
+        let mut phase_2 = 0.0;
+        for (even, odd) in self.even.iter().zip(&self.odd) {
+            let (e1, e2, o1) = (value(&even[0]), value(&even[1]), value(odd));
+            phase_1 += (e1 + o1).abs() + (e1 - o1).abs();
+            phase_2 += 2.0 * e2.abs();
+        }
+        phase_1.max(phase_2)
+    }
+
+    /// Largest `|y|` of the 4× phases 1..3 in the interval the limiter window covers.
+    #[inline(always)]
+    fn estimate_4x<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
+        let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
+        let (newest, oldest) = (INTERVAL_START + PAIRS, INTERVAL_START + 1 - PAIRS);
+        let mut even = [Lanes::<N>::splat(0.0); 2];
+        let mut odd = Lanes::<N>::splat(0.0);
+        for (k, (row, o)) in self.even.iter().zip(&self.odd).enumerate() {
+            let (near, far) = (lanes(newest - k), lanes(oldest + k));
+            let (sum, diff) = (near.add(far), near.sub(far));
+            even[0] = even[0].add(row[0].lanes().mul(sum));
+            even[1] = even[1].add(row[1].lanes().mul(sum));
+            odd = odd.add(o.lanes().mul(diff));
+        }
+        even[0].abs().add(odd.abs()).max(even[1].abs())
+    }
+
+    /// `|y|` of the 2× half-sample phase in the interval the limiter window covers.
+    #[inline(always)]
+    fn estimate_2x<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
+        let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
+        let (newest, oldest) = (INTERVAL_START + PAIRS, INTERVAL_START + 1 - PAIRS);
+        let mut half = Lanes::<N>::splat(0.0);
+        for (k, row) in self.even.iter().enumerate() {
+            let sum = lanes(newest - k).add(lanes(oldest + k));
+            half = half.add(row[0].lanes().mul(sum));
+        }
+        half.abs()
+    }
+}
+
+/// The folded meter interpolators (every factor designed once by `new`; the pair in use
+/// follows the sample rate).
 #[derive(Clone)]
 pub struct MeterKernel {
-    /// 4×: `even_4x[k][p-1]`, even parts of phases 1 and 2 at tap pair `k`.
-    even_4x: [[Coefficient; 2]; PAIRS_4X],
-    /// 4×: odd part of phase 1 at tap pair `k` (phase 2 is symmetric).
-    odd_4x: [Coefficient; PAIRS_4X],
-    /// 2×: the half-sample phase at tap pair `k` (symmetric).
-    even_2x: [Coefficient; PAIRS_2X],
-    /// Oversampling factor of the meter at the current rate (4, 2 or 1); set by `new` and
+    /// libebur128 at 4×.
+    ebur_4x: FoldedMeter<EBUR_PAIRS_4X>,
+    /// libebur128 at 2×.
+    ebur_2x: FoldedMeter<EBUR_PAIRS_2X>,
+    /// This crate's meter grade at 4×.
+    house_4x: FoldedMeter<HOUSE_PAIRS>,
+    /// This crate's meter grade at 2×.
+    house_2x: FoldedMeter<HOUSE_PAIRS>,
+    /// Oversampling factor of the meters at the current rate (4, 2 or 1); set by `new` and
     /// `set_sample_rate`.
     factor: usize,
 }
 
 impl MeterKernel {
-    /// Designs both factors and selects the one libebur128 uses at `sample_rate_hz`.
+    /// Designs every table and selects the factor the meters use at `sample_rate_hz`.
+    /// Allocates (temporarily, for the design).
     pub fn new(sample_rate_hz: f32) -> Self {
-        let four = meter_filter(4);
-        let two = meter_filter(2);
-        let broadcast = |c: f32| Coefficient([c; LANES]);
+        let ebur = |factor: usize| {
+            let c = meter_filter(factor);
+            move |p: usize, t: usize| c[factor * t + p]
+        };
+        let house = |factor: usize| {
+            let phases = meter_grade_phases(factor);
+            move |p: usize, t: usize| phases[p - 1][METER_TAPS_PER_PHASE - 1 - t]
+        };
         Self {
-            even_4x: std::array::from_fn(|k| {
-                std::array::from_fn(|p| broadcast(folded(&four, 4, p + 1, k).0))
-            }),
-            odd_4x: std::array::from_fn(|k| broadcast(folded(&four, 4, 1, k).1)),
-            even_2x: std::array::from_fn(|k| broadcast(folded(&two, 2, 1, k).0)),
+            ebur_4x: FoldedMeter::new(4, ebur(4)),
+            ebur_2x: FoldedMeter::new(2, ebur(2)),
+            house_4x: FoldedMeter::new(4, house(4)),
+            house_2x: FoldedMeter::new(2, house(2)),
             factor: meter_factor(sample_rate_hz),
         }
     }
 
-    /// Follows the meter's choice of factor at `sample_rate_hz`. Never allocates.
+    /// Follows the meters' choice of factor at `sample_rate_hz`. Never allocates.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
         self.factor = meter_factor(sample_rate_hz);
     }
 
-    /// Oversampling factor of the meter at the current rate (4, 2 or 1).
+    /// Oversampling factor of the meters at the current rate (4, 2 or 1).
     pub fn factor(&self) -> usize {
         self.factor
     }
@@ -116,51 +190,34 @@ impl MeterKernel {
     /// Largest sum of absolute taps over the interpolated phases of the current factor (1.0
     /// without interpolation): `estimate ≤ bound · max |window|`.
     pub fn abs_sum_bound(&self) -> f64 {
-        if self.factor == 1 {
-            return 1.0;
+        match self.factor {
+            4 => self
+                .ebur_4x
+                .abs_sum_bound()
+                .max(self.house_4x.abs_sum_bound()),
+            2 => self
+                .ebur_2x
+                .abs_sum_bound()
+                .max(self.house_2x.abs_sum_bound()),
+            _ => 1.0,
         }
-        let filter = meter_filter(self.factor);
-        (1..self.factor)
-            .map(|p| {
-                (0..METER_FILTER_TAPS / self.factor)
-                    .map(|t| f64::from(filter[self.factor * t + p]).abs())
-                    .sum::<f64>()
-            })
-            .fold(1.0, f64::max)
     }
 
-    /// Largest `|y|` over the meter's interpolated phases in the interval the limiter window
+    /// Largest `|y|` over both meters' interpolated phases in the interval the limiter window
     /// `window` (oldest first) covers, for `N` consecutive frames; zero at factor 1 (the
-    /// sample itself is read by the 16× kernel's phase 0). `window` holds at least
-    /// `63 + N` samples.
+    /// sample itself is read by the 16× kernel's phase 0). `window` holds at least `63 + N`
+    /// samples.
     #[inline(always)]
     pub(crate) fn estimate_lanes<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
-        let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
         match self.factor {
-            4 => {
-                let newest = INTERVAL_START + PAIRS_4X;
-                let oldest = INTERVAL_START + 1 - PAIRS_4X;
-                let mut even = [Lanes::<N>::splat(0.0); 2];
-                let mut odd = Lanes::<N>::splat(0.0);
-                for (k, (row, o)) in self.even_4x.iter().zip(&self.odd_4x).enumerate() {
-                    let (near, far) = (lanes(newest - k), lanes(oldest + k));
-                    let (sum, diff) = (near.add(far), near.sub(far));
-                    even[0] = even[0].add(row[0].lanes().mul(sum));
-                    even[1] = even[1].add(row[1].lanes().mul(sum));
-                    odd = odd.add(o.lanes().mul(diff));
-                }
-                even[0].abs().add(odd.abs()).max(even[1].abs())
-            }
-            2 => {
-                let newest = INTERVAL_START + PAIRS_2X;
-                let oldest = INTERVAL_START + 1 - PAIRS_2X;
-                let mut half = Lanes::<N>::splat(0.0);
-                for (k, c) in self.even_2x.iter().enumerate() {
-                    let sum = lanes(newest - k).add(lanes(oldest + k));
-                    half = half.add(c.lanes().mul(sum));
-                }
-                half.abs()
-            }
+            4 => self
+                .ebur_4x
+                .estimate_4x(window)
+                .max(self.house_4x.estimate_4x(window)),
+            2 => self
+                .ebur_2x
+                .estimate_2x(window)
+                .max(self.house_2x.estimate_2x(window)),
             _ => Lanes::splat(0.0),
         }
     }
@@ -180,18 +237,24 @@ mod tests {
     use super::*;
     use crate::signals::white_noise;
 
-    /// The meter's interpolated phases computed directly from the unfolded filter, as the
-    /// `ebur128` crate does: the largest `|y|` in the interval `window[31]..window[32]`.
+    /// Both meters' interpolated phases computed directly from the unfolded filters, as the
+    /// meters do: the largest `|y|` in the interval `window[31]..window[32]`.
     fn direct(factor: usize, window: &[f32]) -> f32 {
-        let filter = meter_filter(factor);
-        let taps = METER_FILTER_TAPS / factor;
-        let newest = INTERVAL_START + taps / 2;
+        let ebur = meter_filter(factor);
+        let ebur_taps = METER_FILTER_TAPS / factor;
+        let house = meter_grade_phases(factor);
+        let house_taps = METER_TAPS_PER_PHASE;
         (1..factor)
             .map(|p| {
-                (0..taps)
-                    .map(|t| filter[factor * t + p] * window[newest - t])
-                    .sum::<f32>()
-                    .abs()
+                let ebur_newest = INTERVAL_START + ebur_taps / 2;
+                let ebur_y: f32 = (0..ebur_taps)
+                    .map(|t| ebur[factor * t + p] * window[ebur_newest - t])
+                    .sum();
+                let house_oldest = INTERVAL_START + 1 - house_taps / 2;
+                let house_y: f32 = (0..house_taps)
+                    .map(|k| house[p - 1][k] * window[house_oldest + k])
+                    .sum();
+                ebur_y.abs().max(house_y.abs())
             })
             .fold(0.0, f32::max)
     }

@@ -21,10 +21,11 @@
 //! rate. A signal whose estimated true peak stays at or below the ceiling passes with gain
 //! exactly 1.0: the output is the input, delayed, bit for bit.
 //!
-//! The estimate also reads the BS.1770-4 meter's own interpolator ([`meter`]: libebur128's 4×
-//! below 96 kHz, 2× below 192 kHz) and takes the larger reading, so the meters distributors use
-//! agree with the ceiling too (`tests/limiter_meters.rs`); that costs loudness only where such a
-//! meter reads above the 16× grid (0.002–0.003 LU on song-like programme at +12 dB drive).
+//! The estimate also reads the BS.1770-4 meters' own interpolators ([`meter`]: libebur128's,
+//! which distributors use, and this crate's, which the plugins and `stemwise measure` use; 4×
+//! below 96 kHz, 2× below 192 kHz) and takes the largest reading, so every meter agrees with
+//! the ceiling (`tests/limiter_meters.rs`). That costs loudness only where such a meter reads
+//! above the 16× grid (0.002–0.006 LU on song-like programme at +12 dB drive).
 //!
 //! Cost: about 770 instructions per stereo frame under callgrind while limiting
 //! (`benches/callgrind.sh limiter`, AVX code path), about half of it the 16-phase estimate;
