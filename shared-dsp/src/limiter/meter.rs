@@ -108,21 +108,26 @@ impl<const PAIRS: usize> FoldedMeter<PAIRS> {
         phase_1.max(phase_2)
     }
 
-    /// Largest `|y|` of the 4× phases 1..3 in the interval the limiter window covers.
+    /// Largest `|y|` of the 4× phases 1..3 of this interpolator and of `other` (same
+    /// geometry, so they share the pair sums and differences of the window) in the interval
+    /// the limiter window covers.
     #[inline(always)]
-    fn estimate_4x<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
+    fn estimate_4x_with<const N: usize>(&self, other: &Self, window: &[f32]) -> Lanes<N> {
         let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
         let (newest, oldest) = (INTERVAL_START + PAIRS, INTERVAL_START + 1 - PAIRS);
-        let mut even = [Lanes::<N>::splat(0.0); 2];
-        let mut odd = Lanes::<N>::splat(0.0);
-        for (k, (row, o)) in self.even.iter().zip(&self.odd).enumerate() {
+        let mut even = [[Lanes::<N>::splat(0.0); 2]; 2];
+        let mut odd = [Lanes::<N>::splat(0.0); 2];
+        for k in 0..PAIRS {
             let (near, far) = (lanes(newest - k), lanes(oldest + k));
             let (sum, diff) = (near.add(far), near.sub(far));
-            even[0] = even[0].add(row[0].lanes().mul(sum));
-            even[1] = even[1].add(row[1].lanes().mul(sum));
-            odd = odd.add(o.lanes().mul(diff));
+            for ((table, e), o) in [self, other].iter().zip(&mut even).zip(&mut odd) {
+                e[0] = e[0].add(table.even[k][0].lanes().mul(sum));
+                e[1] = e[1].add(table.even[k][1].lanes().mul(sum));
+                *o = o.add(table.odd[k].lanes().mul(diff));
+            }
         }
-        even[0].abs().add(odd.abs()).max(even[1].abs())
+        let peak = |e: &[Lanes<N>; 2], o: &Lanes<N>| e[0].abs().add(o.abs()).max(e[1].abs());
+        peak(&even[0], &odd[0]).max(peak(&even[1], &odd[1]))
     }
 
     /// `|y|` of the 2× half-sample phase in the interval the limiter window covers.
@@ -210,10 +215,7 @@ impl MeterKernel {
     #[inline(always)]
     pub(crate) fn estimate_lanes<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
         match self.factor {
-            4 => self
-                .ebur_4x
-                .estimate_4x(window)
-                .max(self.house_4x.estimate_4x(window)),
+            4 => self.ebur_4x.estimate_4x_with(&self.house_4x, window),
             2 => self
                 .ebur_2x
                 .estimate_2x(window)

@@ -27,7 +27,7 @@
 //! the ceiling (`tests/limiter_meters.rs`). That costs loudness only where such a meter reads
 //! above the 16× grid (0.002–0.006 LU on song-like programme at +12 dB drive).
 //!
-//! Cost: about 770 instructions per stereo frame under callgrind while limiting
+//! Cost: about 790 instructions per stereo frame under callgrind while limiting
 //! (`benches/callgrind.sh limiter`, AVX code path), about half of it the 16-phase estimate;
 //! material whose samples stay more than ~9 dB below the ceiling skips the estimate.
 
