@@ -33,7 +33,8 @@ bin=$(cargo bench -p shared-dsp --bench instructions --no-run --message-format=j
 mkdir -p "$out_dir"
 
 # Targets in instructions per stereo frame (empty = none; loudness is judged against ebur128).
-declare -A limit=([limiter]=1000 [compressor]=150 [compressor_rms]=150 [eq4]=60 [strip]=444 [master_bus]=1488)
+declare -A limit=([limiter]=1000 [compressor]=150 [compressor_rms]=150 [eq4]=60 [saturation4x]=500 [strip]=900
+    [strip_multiband]=1300 [master_bus]=1488)
 declare -A per_frame
 printf '%-16s %14s %10s\n' processor 'instr/frame' target
 for p in "${processors[@]}"; do

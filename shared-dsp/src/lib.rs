@@ -21,6 +21,7 @@ pub mod dither;
 pub mod eq;
 pub mod gain;
 pub mod kaiser;
+mod lanes;
 pub mod limiter;
 pub mod loudness;
 pub mod master;

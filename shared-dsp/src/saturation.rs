@@ -271,7 +271,12 @@ impl Saturation {
             },
             post_state: [PostState::default(); MAX_CHANNELS],
             oversampler: Oversampler::new(max_block, num_channels),
-            dry_delay: DelayLine::new(num_channels, OversamplingFactor::X4.latency_samples()),
+            // A block of room beyond the longest delay: the ring then copies whole blocks
+            // instead of one frame per run.
+            dry_delay: DelayLine::new(
+                num_channels,
+                OversamplingFactor::X4.latency_samples() + max_block,
+            ),
             dry: vec![vec![0.0; max_block]; num_channels],
             ramp_params: vec![CurveParams::default(); max_block],
             drive_gain: LinearSmoother::new(GAIN_RAMP_MS, sample_rate_hz, 1.0),

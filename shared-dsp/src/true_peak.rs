@@ -27,7 +27,7 @@ const CHUNK_FRAMES: usize = 256;
 /// Outputs computed together in registers by the inner loop.
 const LANES: usize = 8;
 /// Taps per phase of the meter-grade filter.
-const METER_TAPS_PER_PHASE: usize = 12;
+pub const METER_TAPS_PER_PHASE: usize = 12;
 /// Kaiser β of the meter-grade filter.
 const METER_KAISER_BETA: f64 = 4.0;
 /// Taps per phase of the oracle-grade (16×) filter.
@@ -47,6 +47,26 @@ pub fn bs1770_oversampling(sample_rate_hz: f64) -> usize {
     } else {
         1
     }
+}
+
+/// The meter-grade interpolator at `oversampling` (2, 4 or 8) exactly as a detector applies it:
+/// element `p - 1` holds phase `p` (`1..oversampling`), [`METER_TAPS_PER_PHASE`] f32 taps,
+/// index `k` multiplying the sample `taps - 1 - k` frames ago. The limiter's side chain folds
+/// these, so it reads what this meter reads. Allocates.
+///
+/// # Panics
+/// If `oversampling` is not 2, 4 or 8.
+pub fn meter_grade_phases(oversampling: usize) -> Vec<Vec<f32>> {
+    assert!(
+        matches!(oversampling, 2 | 4 | 8),
+        "meter grade is 2x, 4x or 8x, got {oversampling}"
+    );
+    let coefs = InterpolatorCoefficients::new(oversampling);
+    coefs
+        .phases
+        .chunks_exact(coefs.taps_per_phase)
+        .map(<[f32]>::to_vec)
+        .collect()
 }
 
 /// Fixed settings of a detector (set by `new`).

@@ -31,6 +31,9 @@
 //! a second time with AVX enabled and chosen at run time (identical operations in identical
 //! order, so bit-identical results; half the instructions of SSE2).
 //!
+//! The interpolated phases of the BS.1770-4 meter ([`super::meter`]) over the same interval join
+//! the 15 above: the estimate is the larger of both readings.
+//!
 //! The estimate of one frame is the largest `|y|` between `TAPS/2` and `TAPS/2 - 1` frames
 //! ago (16 points, phase 0 included). The interpolated phases are scaled up by
 //! [`INTERPOLATION_MARGIN_DB`]; phase 0 (the sample) is not, and needs no margin: the meter
@@ -41,7 +44,9 @@
 //! phases, margin included); it skips the correlations and reports "no reduction", which is
 //! what the correlations would have reported. Quiet material costs almost nothing.
 
+use super::meter::MeterKernel;
 use crate::kaiser::bessel_i0;
+use crate::lanes::{avx_available, larger, Coefficient, Lanes, LANES};
 
 /// Oversampling factor of the estimate (the grid of the 16× oracle meter).
 pub const OVERSAMPLING: usize = 16;
@@ -59,9 +64,6 @@ pub const KAISER_BETA: f64 = 9.0;
 /// that 2.5 times over. The cost: interpolated peaks are held 0.02 dB below the ceiling, and
 /// input whose true peak is within 0.02 dB below the ceiling is already limited by that much.
 pub const INTERPOLATION_MARGIN_DB: f64 = 0.02;
-/// Frames estimated together on the AVX path (one 8-lane register per operation), and the
-/// width of the pre-broadcast coefficients.
-pub const LANES: usize = 8;
 /// Frames estimated together on the portable path (one SSE/NEON register per operation, so
 /// the 8 accumulators of a pass stay in the 16 SSE registers).
 const PORTABLE_LANES: usize = 4;
@@ -76,65 +78,6 @@ const ODD_PHASES: usize = PHASE_PAIRS - 1;
 /// Input magnitudes below this are read as 0 by the estimate, so denormal input never reaches
 /// the multipliers (the audio path itself is untouched).
 const DENORMAL_FLOOR: f32 = 1e-30;
-
-/// One coefficient broadcast to [`LANES`] lanes (a table entry); 32-byte aligned so it feeds
-/// a vector multiply straight from memory.
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(C, align(32))]
-struct Coefficient([f32; LANES]);
-
-impl Coefficient {
-    /// The coefficient in `N ≤ LANES` lanes.
-    #[inline(always)]
-    fn lanes<const N: usize>(&self) -> Lanes<N> {
-        Lanes::load(&self.0)
-    }
-}
-
-/// One value per frame of a group of `N` consecutive frames. The lane-wise operations compile
-/// to one vector instruction each (for `N` = 4: SSE/NEON; for `N` = 8: AVX).
-#[derive(Debug, Clone, Copy)]
-struct Lanes<const N: usize>([f32; N]);
-
-impl<const N: usize> Lanes<N> {
-    /// The first `N` values of `samples`.
-    #[inline(always)]
-    fn load(samples: &[f32]) -> Self {
-        Self(samples[..N].try_into().expect("N samples"))
-    }
-
-    /// `value` in every lane.
-    #[inline(always)]
-    fn splat(value: f32) -> Self {
-        Self([value; N])
-    }
-
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        Self(std::array::from_fn(|l| self.0[l] + other.0[l]))
-    }
-
-    #[inline(always)]
-    fn sub(self, other: Self) -> Self {
-        Self(std::array::from_fn(|l| self.0[l] - other.0[l]))
-    }
-
-    #[inline(always)]
-    fn mul(self, other: Self) -> Self {
-        Self(std::array::from_fn(|l| self.0[l] * other.0[l]))
-    }
-
-    #[inline(always)]
-    fn abs(self) -> Self {
-        Self(self.0.map(f32::abs))
-    }
-
-    /// Lane-wise [`larger`].
-    #[inline(always)]
-    fn max(self, other: Self) -> Self {
-        Self(std::array::from_fn(|l| larger(self.0[l], other.0[l])))
-    }
-}
 
 /// Taps of phase `p` (output `p/16` of a frame after the sample `TAPS/2` frames ago), in f64,
 /// normalised to unity gain at DC; index `k` multiplies the sample `TAPS - 1 - k` frames ago.
@@ -166,6 +109,8 @@ pub struct PeakKernel {
     bound_gain: f32,
     /// The CPU runs AVX: the correlations use 8-lane registers (checked once by `new`).
     use_avx: bool,
+    /// The BS.1770-4 meter's interpolator at the current rate (set by `set_sample_rate`).
+    meter: MeterKernel,
 }
 
 impl std::fmt::Debug for PeakKernel {
@@ -177,13 +122,15 @@ impl std::fmt::Debug for PeakKernel {
             .field("margin_gain", &self.margin_gain)
             .field("bound_gain", &self.bound_gain)
             .field("use_avx", &self.use_avx)
+            .field("meter", &self.meter)
             .finish()
     }
 }
 
 impl PeakKernel {
-    /// Designs and folds the kernel. Allocates (two small tables).
-    pub fn new() -> Self {
+    /// Designs and folds the kernel, with the BS.1770-4 meter's interpolator of
+    /// `sample_rate_hz` ([`MeterKernel`]). Allocates (two small tables).
+    pub fn new(sample_rate_hz: f32) -> Self {
         let mut even = Box::new([[Coefficient::default(); PHASE_PAIRS]; PAIRS]);
         let mut odd = Box::new([[Coefficient::default(); ODD_PHASES]; PAIRS]);
         for p in 1..=PHASE_PAIRS {
@@ -203,13 +150,26 @@ impl PeakKernel {
             margin_gain: margin_gain as f32,
             bound_gain: 1.0,
             use_avx: avx_available(),
+            meter: MeterKernel::new(sample_rate_hz),
         };
-        let largest_abs_sum = (1..OVERSAMPLING)
-            .map(|p| kernel.phase_taps(p).iter().map(|c| c.abs()).sum::<f64>())
-            .fold(1.0f64, f64::max);
-        // 0.1 % above the exact bound: covers the f32 rounding of the correlations.
-        kernel.bound_gain = (largest_abs_sum * margin_gain * 1.001) as f32;
+        kernel.set_sample_rate(sample_rate_hz);
         kernel
+    }
+
+    /// Follows the meter interpolator's choice at `sample_rate_hz` and updates the early-out
+    /// bound. Never allocates.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.meter.set_sample_rate(sample_rate_hz);
+        let largest_abs_sum = (1..OVERSAMPLING)
+            .map(|p| self.phase_taps(p).iter().map(|c| c.abs()).sum::<f64>())
+            .fold(self.meter.abs_sum_bound(), f64::max);
+        // 0.1 % above the exact bound: covers the f32 rounding of the correlations.
+        self.bound_gain = (largest_abs_sum * f64::from(self.margin_gain) * 1.001) as f32;
+    }
+
+    /// Oversampling factor of the BS.1770-4 meter interpolator the estimate also reads.
+    pub fn meter_factor(&self) -> usize {
+        self.meter.factor()
     }
 
     /// The f32 taps of phase `p` (1..16) as the folded tables apply them, unfolded; index `k`
@@ -282,6 +242,7 @@ impl PeakKernel {
         for (e, o) in even_acc.iter().zip(&odd_acc) {
             interpolated = interpolated.max(e.abs().add(o.abs()));
         }
+        interpolated = interpolated.max(self.meter.estimate_lanes::<N>(window));
         let margin = Lanes::splat(self.margin_gain);
         interpolated.mul(margin).max(lanes(TAPS / 2 - 1).abs())
     }
@@ -328,35 +289,6 @@ impl PeakKernel {
             return;
         }
         self.segment_gains_lanes::<PORTABLE_LANES>(samples, ceiling_gain, required);
-    }
-}
-
-/// Whether the CPU supports AVX (always false off x86-64).
-fn avx_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// The larger of `a` and `b` for values that are never NaN (one `maxps`, where `f32::max`
-/// adds NaN handling).
-#[inline(always)]
-pub(crate) fn larger(a: f32, b: f32) -> f32 {
-    if a > b {
-        a
-    } else {
-        b
-    }
-}
-
-impl Default for PeakKernel {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -450,7 +382,7 @@ mod tests {
 
     #[test]
     fn folded_kernel_is_the_design() {
-        let kernel = PeakKernel::new();
+        let kernel = PeakKernel::new(48_000.0);
         for p in 1..OVERSAMPLING {
             let design = design_phase(p);
             for (a, b) in kernel.phase_taps(p).iter().zip(design) {
@@ -461,18 +393,20 @@ mod tests {
 
     #[test]
     fn avx_and_portable_paths_agree_bit_for_bit() {
-        let mut kernel = PeakKernel::new();
-        let input = white_noise(1, 2.0, 4_000);
-        let a = gains(&kernel, &input, 0.9, 512);
-        kernel.use_avx = false;
-        let b = gains(&kernel, &input, 0.9, 512);
-        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
-        assert!(a.iter().any(|&g| g < 1.0));
+        for rate_hz in [48_000.0, 96_000.0, 192_000.0] {
+            let mut kernel = PeakKernel::new(rate_hz);
+            let input = white_noise(1, 2.0, 4_000);
+            let a = gains(&kernel, &input, 0.9, 512);
+            kernel.use_avx = false;
+            let b = gains(&kernel, &input, 0.9, 512);
+            assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+            assert!(a.iter().any(|&g| g < 1.0));
+        }
     }
 
     #[test]
     fn quiet_segments_skip_exactly_what_reads_below_the_ceiling() {
-        let kernel = PeakKernel::new();
+        let kernel = PeakKernel::new(48_000.0);
         // Stretches above the ceiling, just above and just below the early-out level.
         let quiet = 0.9 / kernel.bound_gain;
         let levels = [1.0, 1.5 * quiet, 0.9 * quiet];

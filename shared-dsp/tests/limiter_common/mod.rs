@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
+pub mod programme;
+pub mod stress;
+
 use assert_no_alloc::assert_no_alloc;
 use shared_dsp::limiter::{Limiter, LimiterSettings};
 
