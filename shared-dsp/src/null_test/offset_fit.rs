@@ -24,7 +24,7 @@ const REFINE_MAX_FIT_LOSS: f64 = 0.008;
 /// Bins with a residual power below this fraction of the largest one carry no phase weight.
 const PHASE_MIN_RELATIVE_POWER: f64 = 1e-5;
 
-/// What the diagnosis window found (computed once, see [`TransferWindow::step`]).
+/// What the offset fit found (see [`TransferWindow::analyze`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct WindowFindings {
     /// Offset `d` (samples; positive = one stem late) whose model `See = B(d)·conj(Sex)`,
@@ -38,8 +38,8 @@ pub(crate) struct WindowFindings {
     pub level_fit: f64,
 }
 
-/// One window of aligned reference `x` and residual `e` (mono), captured once after the
-/// residual leaves the pass range, and reduced to Welch-averaged spectra
+/// One window of aligned reference `x` and residual `e` (mono), reduced to Welch-averaged
+/// spectra
 /// (<https://en.wikipedia.org/wiki/Welch%27s_method>): the residual's auto-spectrum
 /// `See = ⟨|E|²⟩` and the cross-spectrum `Sex = ⟨E·conj(X)⟩`, over Hann frames of
 /// `len / 16` samples hopped by half a frame.
@@ -57,8 +57,6 @@ pub(crate) struct WindowFindings {
 /// almost as well (within [`REFINE_MAX_FIT_LOSS`]) by the phase alone:
 /// `Σ w·|Sex|·cos(arg Sex − arg B(d))`. A periodic stem's offset is only known up to its
 /// period; the fit names one of them.
-///
-/// All buffers are allocated in [`TransferWindow::new`]; `push` and `step` never allocate.
 pub(crate) struct TransferWindow {
     /// Lags examined either way, in samples (set by `new`, at most half a frame).
     max_lag_samples: usize,
@@ -90,17 +88,15 @@ pub(crate) struct TransferWindow {
     scratch: Vec<Complex<f64>>,
     /// Samples captured so far.
     num_captured: usize,
-    /// Next analysis work unit.
-    next_unit: usize,
-    /// `Σ w·See²` over the Hermitian spectrum (set by the fit unit).
+    /// `Σ w·See²` over the Hermitian spectrum (set by the fit).
     residual_power_energy: f64,
-    /// Constant term `K` of `J(d)` (set by the fit unit).
+    /// Constant term `K` of `J(d)` (set by the fit).
     fit_constant: f64,
-    /// `K2 = Σ w·|Sex|²` (set by the fit unit): the part of `J` that scales with `ρ(d)²`.
+    /// `K2 = Σ w·|Sex|²` (set by the fit): the part of `J` that scales with `ρ(d)²`.
     cross_energy: f64,
     /// The Hann window's normalised autocorrelation `ρ(m)` at lags `0..=max_lag_samples`.
     window_correlation: Vec<f64>,
-    /// [`WindowFindings::level_fit`] (set by the fit unit).
+    /// [`WindowFindings::level_fit`] (set by the fit).
     level_fit: f64,
 }
 
@@ -137,17 +133,11 @@ impl TransferWindow {
             forward,
             inverse,
             num_captured: 0,
-            next_unit: 0,
             residual_power_energy: 0.0,
             fit_constant: 0.0,
             cross_energy: 0.0,
             level_fit: 0.0,
         }
-    }
-
-    /// True once the window is full (then call [`Self::step`] until it returns findings).
-    pub fn is_full(&self) -> bool {
-        self.num_captured == self.reference.len()
     }
 
     /// Stores one mono sample pair (ignored once full).
@@ -161,37 +151,18 @@ impl TransferWindow {
         }
     }
 
-    /// Number of Welch frames in the window.
-    fn num_frames(&self) -> usize {
-        (self.reference.len() - self.frame_len) / (self.frame_len / 2) + 1
-    }
-
-    /// Runs one work unit of the analysis of a full window (one Welch frame: two forward
-    /// FFTs of a frame; then the fit: one inverse FFT; then the lag search and its phase
-    /// refinement); returns the findings after the last unit. Never allocates.
-    pub fn step(&mut self) -> Option<WindowFindings> {
-        if !self.is_full() {
-            return None;
+    /// Analyses the window (samples not pushed count as silence): the Welch frames, the fit
+    /// (one inverse FFT), then the lag search and its phase refinement.
+    pub fn analyze(&mut self) -> WindowFindings {
+        self.residual_power.fill(0.0);
+        self.cross_spectrum.fill(Complex::default());
+        self.reference_power.fill(0.0);
+        let num_frames = (self.reference.len() - self.frame_len) / (self.frame_len / 2) + 1;
+        for frame in 0..num_frames {
+            self.accumulate_frame(frame * self.frame_len / 2);
         }
-        let unit = self.next_unit;
-        self.next_unit += 1;
-        let num_frames = self.num_frames();
-        if unit == 0 {
-            self.residual_power.fill(0.0);
-            self.cross_spectrum.fill(Complex::default());
-            self.reference_power.fill(0.0);
-        }
-        if unit < num_frames {
-            self.accumulate_frame(unit * self.frame_len / 2);
-            return None;
-        }
-        if unit == num_frames {
-            self.fit();
-            return None;
-        }
-        self.num_captured = 0;
-        self.next_unit = 0;
-        Some(self.search())
+        self.fit();
+        self.search()
     }
 
     /// Adds the frame starting at `start` to `See` and `Sex`.

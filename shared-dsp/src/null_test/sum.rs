@@ -185,11 +185,7 @@ fn fit_offset(reference: &[&[f32]], sum: &[&[f32]], sample_rate_hz: f64) -> Wind
         }
         fit.push(x, e);
     }
-    loop {
-        if let Some(findings) = fit.step() {
-            return findings;
-        }
-    }
+    fit.analyze()
 }
 
 /// Frames every channel of both signals holds (0 without channels).
