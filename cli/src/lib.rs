@@ -3,6 +3,7 @@
 
 pub mod audio_file;
 pub mod audio_reader;
+pub mod cd;
 pub mod contribution;
 pub mod deliver;
 pub mod demo;
