@@ -43,6 +43,9 @@ impl Audio {
 /// Sample format of a written WAV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WavFormat {
+    /// 16-bit integer PCM, the CD's word length (samples must already be quantized/dithered
+    /// by the caller).
+    Int16,
     /// 24-bit integer PCM (samples must already be quantized/dithered by the caller).
     Int24,
     /// 32-bit IEEE float.
@@ -53,6 +56,7 @@ impl WavFormat {
     /// Bits per sample in the file.
     pub fn bits_per_sample(self) -> u16 {
         match self {
+            WavFormat::Int16 => 16,
             WavFormat::Int24 => 24,
             WavFormat::Float32 => 32,
         }
@@ -181,7 +185,7 @@ fn temp_path(path: &Path) -> PathBuf {
 /// Writes `audio` as plain RIFF WAV into `file` (`path` names it in errors).
 fn write_wav_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
     let sample_format = match format {
-        WavFormat::Int24 => hound::SampleFormat::Int,
+        WavFormat::Int16 | WavFormat::Int24 => hound::SampleFormat::Int,
         WavFormat::Float32 => hound::SampleFormat::Float,
     };
     let spec = hound::WavSpec {
@@ -196,6 +200,7 @@ fn write_wav_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> 
         for channel in &audio.channels {
             let sample = channel[frame];
             match format {
+                WavFormat::Int16 => writer.write_sample(to_int16(sample)),
                 WavFormat::Int24 => writer.write_sample(to_int24(sample)),
                 WavFormat::Float32 => writer.write_sample(sample),
             }
@@ -221,6 +226,7 @@ fn write_rf64_file(file: File, path: &Path, audio: &Audio, format: WavFormat) ->
         for channel in &audio.channels {
             let sample = channel[frame];
             match format {
+                WavFormat::Int16 => out.write_all(&to_int16(sample).to_le_bytes()),
                 WavFormat::Int24 => out.write_all(&to_int24(sample).to_le_bytes()[..3]),
                 WavFormat::Float32 => out.write_all(&sample.to_le_bytes()),
             }
@@ -229,6 +235,16 @@ fn write_rf64_file(file: File, path: &Path, audio: &Audio, format: WavFormat) ->
     }
     write_rf64_padding(&mut out, spec, num_frames).with_context(context)?;
     out.flush().with_context(context)
+}
+
+/// Full scale of 16-bit PCM.
+const INT16_SCALE: f32 = 32_768.0;
+
+/// Converts a sample to 16-bit PCM with rounding and clipping to the integer range.
+pub fn to_int16(sample: f32) -> i16 {
+    (sample * INT16_SCALE)
+        .round()
+        .clamp(-INT16_SCALE, INT16_SCALE - 1.0) as i16
 }
 
 /// Full scale of 24-bit PCM.
@@ -321,6 +337,15 @@ mod tests {
         write_wav(&nan, &audio, WavFormat::Float32, false).unwrap();
         let err = read_audio(&nan).unwrap_err().to_string();
         assert!(err.contains("channel 2, first at frame 100"), "{err}");
+    }
+
+    #[test]
+    fn int16_conversion_clips_and_rounds() {
+        assert_eq!(to_int16(1.0), 32_767);
+        assert_eq!(to_int16(-1.0), -32_768);
+        assert_eq!(to_int16(2.0), 32_767);
+        assert_eq!(to_int16(0.5 / INT16_SCALE), 1);
+        assert_eq!(to_int16(-3.0 / INT16_SCALE), -3);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Deliverables: a master converted to a delivery format (resampled with shared-dsp's
-//! resampler, TPDF-dithered to 24 bits, or kept as 32-bit float), then **re-measured** and
+//! resampler, TPDF-dithered to 24 bits or to the CD's 16, or kept as 32-bit float), then
+//! **re-measured** and
 //! held at or below the ceiling:
 //! 1. the converted signal goes through shared-dsp's true-peak limiter at the delivery rate
 //!    (latency removed). Resampling moves inter-sample peaks, and a version can peak higher
@@ -46,6 +47,16 @@ pub enum Format {
     /// 32-bit float WAV at the session rate.
     #[serde(rename = "float32")]
     Float32,
+    /// 24-bit PCM WAV at the session rate (TPDF dither): the vinyl pre-master's format.
+    #[serde(rename = "wav24")]
+    Wav24,
+    /// 16-bit PCM WAV at 44.1 kHz (resampled, TPDF dither): a CD master.
+    #[serde(rename = "cd16-44k1")]
+    Cd16_44k1,
+    /// 16-bit PCM WAV at 44.1 kHz, TPDF dither with second-order noise shaping (the dither
+    /// noise moved from the low and middle frequencies towards 22 kHz).
+    #[serde(rename = "cd16-44k1-shaped")]
+    Cd16_44k1Shaped,
 }
 
 impl Format {
@@ -55,15 +66,18 @@ impl Format {
             Self::Wav24_44k1 => "wav24-44k1",
             Self::Wav24_96k => "wav24-96k",
             Self::Float32 => "float32",
+            Self::Wav24 => "wav24",
+            Self::Cd16_44k1 => "cd16-44k1",
+            Self::Cd16_44k1Shaped => "cd16-44k1-shaped",
         }
     }
 
     /// Output sample rate for a session at `session_rate_hz`.
     pub fn sample_rate_hz(self, session_rate_hz: u32) -> u32 {
         match self {
-            Self::Wav24_44k1 => 44_100,
+            Self::Wav24_44k1 | Self::Cd16_44k1 | Self::Cd16_44k1Shaped => 44_100,
             Self::Wav24_96k => 96_000,
-            Self::Float32 => session_rate_hz,
+            Self::Float32 | Self::Wav24 => session_rate_hz,
         }
     }
 
@@ -71,8 +85,24 @@ impl Format {
     pub fn wav_format(self) -> WavFormat {
         match self {
             Self::Float32 => WavFormat::Float32,
-            _ => WavFormat::Int24,
+            Self::Cd16_44k1 | Self::Cd16_44k1Shaped => WavFormat::Int16,
+            Self::Wav24_44k1 | Self::Wav24_96k | Self::Wav24 => WavFormat::Int24,
         }
+    }
+
+    /// The dither that quantises to the format's word length (`None` for float).
+    pub fn dither(self) -> Option<DitherSettings> {
+        let (bits, shaping) = match self {
+            Self::Float32 => return None,
+            Self::Wav24_44k1 | Self::Wav24_96k | Self::Wav24 => (24, NoiseShaping::None),
+            Self::Cd16_44k1 => (16, NoiseShaping::None),
+            Self::Cd16_44k1Shaped => (16, NoiseShaping::SecondOrder),
+        };
+        Some(DitherSettings {
+            bits,
+            shaping,
+            seed: DITHER_SEED,
+        })
     }
 }
 
@@ -245,18 +275,13 @@ fn safety_limit(mut channels: Vec<Vec<f32>>, rate: u32, ceiling_dbtp: f32) -> (V
     (channels, deepest_db)
 }
 
-/// `channels × gain`, TPDF-dithered to 24 bits for the integer formats.
+/// `channels × gain`, dithered to the word length of the integer formats.
 fn quantise(channels: &[Vec<f32>], format: Format, gain: f32) -> Vec<Vec<f32>> {
     let mut out: Vec<Vec<f32>> = channels
         .iter()
         .map(|c| c.iter().map(|s| s * gain).collect())
         .collect();
-    if format.wav_format() == WavFormat::Int24 {
-        let settings = DitherSettings {
-            bits: 24,
-            shaping: NoiseShaping::None,
-            seed: DITHER_SEED,
-        };
+    if let Some(settings) = format.dither() {
         let mut dither = Dither::new(0.0, 0, out.len(), settings);
         let mut slices: Vec<&mut [f32]> = out.iter_mut().map(Vec::as_mut_slice).collect();
         dither.process_block(&mut slices);

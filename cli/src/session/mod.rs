@@ -14,7 +14,7 @@ use shared_dsp::master::MasterSettings;
 use shared_dsp::params::choice::Roles;
 use shared_dsp::params::master::{master_settings, MasterParam};
 use shared_dsp::params::strip::{strip_settings, StripParam};
-use shared_dsp::params::ChoiceList;
+use shared_dsp::params::{ChoiceList, Values};
 use shared_dsp::roles::Role;
 use shared_dsp::strip::StripSettings;
 use shared_dsp::targets::{target_by_id, DeliveryTarget, TARGETS};
@@ -116,7 +116,8 @@ pub struct VersionEntry {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeliverablesParams {
-    /// Formats: `wav24-44k1`, `wav24-96k`, `float32` (default: all three).
+    /// Formats: `wav24-44k1`, `wav24-96k`, `float32` (default: these three), `wav24` (24-bit
+    /// at the session rate), `cd16-44k1`, `cd16-44k1-shaped` (16-bit/44.1 kHz, noise-shaped).
     #[serde(default = "all_formats")]
     pub formats: Vec<Format>,
     /// Versions to deliver (default: all, `full` included).
@@ -172,6 +173,9 @@ pub struct Session {
     pub normalize: bool,
     /// Master Bus settings.
     pub master: MasterSettings,
+    /// The `[master]` parameter values `master` was made from (every key the file leaves
+    /// out at its default), for renders that change some keys (the album's vinyl master).
+    pub master_values: Values<MasterParam>,
     /// Stems in file order.
     pub stems: Vec<Stem>,
     /// Versions; the first is always [`FULL_VERSION`].
@@ -280,6 +284,7 @@ fn resolve(path: &Path, text: &str, file: SessionFile) -> Result<Session> {
         target,
         normalize: file.target.normalize,
         master: master_settings(&master),
+        master_values: master,
         stems,
         versions,
         formats: file.deliverables.formats.clone(),
@@ -315,7 +320,8 @@ fn check_name(what: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn resolve_target(params: &TargetParams) -> Result<DeliveryTarget> {
+/// The delivery target `params` names (built-in or custom, range-checked).
+pub(crate) fn resolve_target(params: &TargetParams) -> Result<DeliveryTarget> {
     if params.id == "custom" {
         let (Some(lufs), Some(tp)) = (params.lufs, params.true_peak_dbtp) else {
             bail!("id = \"custom\" needs lufs and true_peak_dbtp");
