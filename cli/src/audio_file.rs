@@ -251,7 +251,7 @@ pub fn to_int16(sample: f32) -> i16 {
 const INT24_SCALE: f32 = 8_388_608.0;
 
 /// Converts a sample to 24-bit PCM with rounding and clipping to the integer range.
-fn to_int24(sample: f32) -> i32 {
+pub fn to_int24(sample: f32) -> i32 {
     (sample * INT24_SCALE)
         .round()
         .clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32

@@ -1,6 +1,7 @@
 //! The `stemwise` offline tool as a library: audio file I/O, session files and the commands,
 //! on the same shared-dsp code as the plugins. `main.rs` is the command-line front end.
 
+pub mod album;
 pub mod audio_file;
 pub mod audio_reader;
 pub mod cd;

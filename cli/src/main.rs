@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use stemwise_cli::progress::Progress;
 use stemwise_cli::render::{self, RenderOptions};
 use stemwise_cli::stems::LoadOptions;
-use stemwise_cli::{contribution, demo, interrupt, measure, null_test, session, stems};
+use stemwise_cli::{album, contribution, demo, interrupt, measure, null_test, session, stems};
 
 /// Exit status for unreadable or invalid input.
 const EXIT_BAD_INPUT: u8 = 3;
@@ -31,6 +31,7 @@ const EXAMPLES: &str = "Examples:
   stemwise demo --out out/demo              # built-in demo session, report in out/demo/report.html
   stemwise render examples/session.toml --out renders/song
   stemwise render song.toml --resample --pad --force --json > render.json
+  stemwise album examples/album.toml --out renders/album
   stemwise contribution song.toml
   stemwise measure renders/song/full-wav24-44k1.wav --json
   stemwise null-test --mix master.wav drums.wav bass.wav keys.wav vocals.wav";
@@ -126,6 +127,35 @@ mismatched stems, existing outputs).")]
         /// The session file (TOML; see examples/session.toml).
         session: PathBuf,
         /// Output folder (default: `render` next to the session file).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Overwrite existing outputs.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        stems: StemOptions,
+    },
+    /// Renders an album: CD master (DDP image, cue sheet + WAV, PQ sheet) and vinyl sides.
+    ///
+    /// Renders every song of the album file from its session (in parallel), at one album gain
+    /// that keeps the songs' relative loudness (or each at the target), lays them out on a
+    /// CD (gaps, gapless transitions, every index on a CD frame, Red Book limits checked),
+    /// writes the 16-bit/44.1 kHz master as a DDP 2.00 image (read back and verified
+    /// bit-exact), a cue sheet with its WAV and a PQ sheet, and a 24-bit pre-master per
+    /// vinyl side.
+    #[command(after_help = "Examples:
+  stemwise album examples/album.toml --out renders/album
+  stemwise album album.toml --threads 2 --force --json > album.json
+
+Outputs: DIR/album.wav + DIR/album.cue (the CD image and its cue sheet), DIR/ddp/ (DDP 2.00
+fileset), DIR/pq-sheet.html + .png, DIR/vinyl-side-<name>.wav per side, DIR/album.json.
+Existing outputs are refused unless --force. Exit status 0 on success, 3 on bad input
+(album or session error, ISRC/UPC error, Red Book limit, side too long, existing outputs):
+then nothing is written.")]
+    Album {
+        /// The album file (TOML; see examples/album.toml).
+        album: PathBuf,
+        /// Output folder (default: `album` next to the album file).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Overwrite existing outputs.
@@ -237,6 +267,12 @@ fn main() -> ExitCode {
             force,
             stems,
         } => run_render(&session, out, force, &stems),
+        Command::Album {
+            album,
+            out,
+            force,
+            stems,
+        } => run_album(&album, out, force, &stems),
         Command::Contribution { session, stems } => run_contribution(&session, &stems),
         Command::Params { json } => run_params(json),
         Command::Demo {
@@ -286,6 +322,28 @@ fn run_render(path: &Path, out: Option<PathBuf>, force: bool, opts: &StemOptions
             println!("{}", serde_json::to_string(&outcome.report)?);
         } else {
             print!("{}", render::summary(&outcome.report));
+        }
+        Ok(())
+    })())
+}
+
+/// `stemwise album`.
+fn run_album(path: &Path, out: Option<PathBuf>, force: bool, opts: &StemOptions) -> ExitCode {
+    report_errors((|| {
+        let loaded = album::file::load(path)?;
+        let out_dir = out.unwrap_or_else(|| path.parent().unwrap_or(Path::new(".")).join("album"));
+        let options = album::AlbumOptions {
+            out_dir,
+            force,
+            load: opts.load(),
+            num_threads: opts.threads(),
+            progress: opts.progress(),
+        };
+        let report = album::make(&loaded, &options)?;
+        if opts.json {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            print!("{}", album::report::summary(&report));
         }
         Ok(())
     })())

@@ -58,12 +58,41 @@ impl Staging {
         }
         uninterrupted(|| {
             for (staged, target) in &moves {
+                if target.is_dir() {
+                    self.replace_dir(staged, target)?;
+                    continue;
+                }
                 std::fs::rename(staged, target).with_context(|| {
                     format!("{}: cannot move finished file into place", target.display())
                 })?;
             }
             Ok(())
         })
+    }
+
+    /// The staging folder itself (outputs that are folders are built inside it).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Replaces the folder `target` by the staged folder `staged` (a rename cannot replace a
+    /// folder that has files): the old one is moved aside, the new one into place, the old
+    /// one removed.
+    fn replace_dir(&self, staged: &Path, target: &Path) -> Result<()> {
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let aside = self
+            .out_dir
+            .join(format!(".stemwise-replaced-{}-{name}", std::process::id()));
+        std::fs::rename(target, &aside)
+            .with_context(|| format!("{}: cannot move the old folder aside", target.display()))?;
+        std::fs::rename(staged, target).with_context(|| {
+            format!(
+                "{}: cannot move finished folder into place",
+                target.display()
+            )
+        })?;
+        std::fs::remove_dir_all(&aside)
+            .with_context(|| format!("{}: cannot remove the old folder", aside.display()))
     }
 }
 

@@ -3,6 +3,8 @@
 
 use super::charts::{bar_chart, line_chart, Line};
 use super::DemoResults;
+use crate::album::file::LoudnessMode;
+use crate::album::report::AlbumReport;
 use crate::contribution::Contributions;
 use crate::mastering::hop_frames;
 use crate::render::RenderOutcome;
@@ -217,6 +219,66 @@ fn esc(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The demo album: tracks with their CD indices and loudness, the album figures, the files,
+/// and the PQ sheet (linked, and its PNG shown).
+fn album_section(a: &AlbumReport) -> String {
+    let dir = super::ALBUM_DIR;
+    let mut h = format!(
+        "<h2>Album</h2><p>Three versions of the session as an album (<code>album.toml</code>): \
+         the first two gapless, the third after a 2 s gap; {} mode, album gain {:+.2} dB. \
+         CD master <code>{dir}/album.wav</code> ({}), DDP 2.00 image <code>{dir}/ddp/</code> \
+         (read back: {} audio bytes identical), cue sheet <code>{dir}/album.cue</code>, \
+         vinyl sides {}. <a href=\"{dir}/pq-sheet.html\">PQ sheet</a>.</p>\
+         <table><tr><th>track</th><th>index 0</th><th>index 1</th><th>length</th>\
+         <th>as mastered, LUFS</th><th>CD, LUFS</th><th>LRA, LU</th><th>TP, dBTP</th>\
+         <th>PLR, LU</th></tr>",
+        match a.mode {
+            LoudnessMode::Album => "album loudness",
+            LoudnessMode::Track => "track loudness",
+        },
+        a.album_gain_db.unwrap_or(0.0),
+        a.cd.length,
+        a.cd.ddp_verification["audio_bytes_compared"],
+        a.vinyl
+            .iter()
+            .map(|s| format!("<code>{dir}/{}</code>", esc(&s.file)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    for t in &a.tracks {
+        let _ = write!(
+            h,
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td>\
+             <td>{:.1}</td><td>{:.2}</td><td>{:.1}</td></tr>",
+            t.number,
+            esc(t.title.as_deref().unwrap_or(&t.version)),
+            t.index0,
+            t.index1,
+            t.length,
+            t.as_mastered.version_lufs,
+            t.cd.integrated_lufs,
+            t.cd.lra_lu,
+            t.cd.true_peak_dbtp,
+            t.cd.plr_lu
+        );
+    }
+    let m = &a.cd.album;
+    let level = |v: Option<f32>| v.map_or("−∞".to_owned(), |v| format!("{v:.2}"));
+    let _ = write!(
+        h,
+        "</table><p>Album: {} LUFS, LRA {:.1} LU, true peak {} dBTP, PLR {} LU; the songs' \
+         loudness differences kept within {:.3} LU.</p>\
+         <figure><a href=\"{dir}/pq-sheet.html\"><img src=\"{dir}/pq-sheet.png\" \
+         alt=\"PQ sheet\"></a><figcaption>PQ sheet</figcaption></figure>",
+        level(m.integrated_lufs),
+        m.lra_lu,
+        level(m.true_peak_dbtp),
+        level(m.plr_lu),
+        a.loudness_differences.max_pair_error_lu
+    );
+    h
+}
+
 /// The report page.
 pub fn page(r: &DemoResults) -> String {
     let rep = &r.render.report;
@@ -360,7 +422,9 @@ pub fn page(r: &DemoResults) -> String {
             tr.limiting_db
         );
     }
-    h += "</table><h2>Charts</h2>";
+    h += "</table>";
+    h += &album_section(&r.album);
+    h += "<h2>Charts</h2>";
     for (file, caption) in &r.charts {
         let _ = write!(
             h,

@@ -1,0 +1,540 @@
+//! `stemwise album` end to end: three songs (stems generated into a temporary folder, one
+//! session each, at different loudness) made into an album with a gapless pair and a normal
+//! gap, the binary run on the album file, the outputs read back from disk: the CD layout
+//! against the Red Book arithmetic, the DDP image read back bit-exact, the cue sheet through
+//! Debian's `cuebreakpoints` (package `cuetools`), the songs' loudness differences against the
+//! `ebur128` crate on independent renders, the vinyl sides; and every bad album (each must
+//! exit with status 3 and write nothing).
+//! Run: `cargo test -p stemwise-cli --test album`
+//! (needs `cuebreakpoints`: `apt-get install cuetools`).
+
+use serde_json::Value;
+use shared_dsp::signals::{pink_noise, sine, transient_train};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use stemwise_cli::audio_file::{read_audio, write_wav, Audio, WavFormat};
+
+const RATE: u32 = 44_100;
+const EXIT_BAD_INPUT: i32 = 3;
+/// Samples per CD frame.
+const FRAME: u64 = 588;
+/// The songs' loudness differences are kept within this (the issue's promise), LU.
+const DIFFERENCE_TOLERANCE_LU: f64 = 0.1;
+
+/// Writes drums, bass and keys of `num_samples` into `dir/stems`.
+fn write_stems(dir: &Path, num_samples: usize, seed: u64) {
+    let sr = f64::from(RATE);
+    std::fs::create_dir_all(dir.join("stems")).unwrap();
+    let write = |name: &str, channels: Vec<Vec<f32>>| {
+        let audio = Audio {
+            sample_rate_hz: RATE,
+            channels,
+        };
+        write_wav(
+            &dir.join("stems").join(name),
+            &audio,
+            WavFormat::Float32,
+            true,
+        )
+        .unwrap();
+    };
+    write(
+        "drums.wav",
+        vec![
+            transient_train(seed, 0.7, sr, num_samples, 0.25, 40.0),
+            transient_train(seed + 1, 0.7, sr, num_samples, 0.25, 40.0),
+        ],
+    );
+    let bass = sine(55.0, 0.35, sr, num_samples, 0.0);
+    write("bass.wav", vec![bass.clone(), bass]);
+    write(
+        "keys.wav",
+        vec![
+            pink_noise(seed + 2, 0.2, num_samples),
+            pink_noise(seed + 3, 0.2, num_samples),
+        ],
+    );
+}
+
+/// A session over the three stems, mastered with `in_gain_db` into a limiter.
+fn session_text(in_gain_db: f32) -> String {
+    format!(
+        r#"
+[target]
+id = "spotify"
+
+[master]
+in_gain = {in_gain_db}
+glue_on = true
+glue_thresh = -24.0
+glue_ratio = 1.5
+lim_on = true
+lim_ceil_mode = "streaming"
+lim_drive = 2.0
+
+[[stem]]
+name = "drums"
+path = "stems/drums.wav"
+role = "drums"
+
+[[stem]]
+name = "bass"
+path = "stems/bass.wav"
+role = "bass"
+
+[[stem]]
+name = "keys"
+path = "stems/keys.wav"
+role = "keys"
+
+[[version]]
+name = "instrumental"
+mute = ["keys"]
+
+[deliverables]
+formats = ["float32"]
+versions = ["full"]
+"#
+    )
+}
+
+/// Writes song `name` (`num_samples` long, master input `in_gain_db`) into `dir/name`.
+fn write_song(dir: &Path, name: &str, num_samples: usize, in_gain_db: f32, seed: u64) {
+    let song = dir.join(name);
+    write_stems(&song, num_samples, seed);
+    std::fs::write(song.join("session.toml"), session_text(in_gain_db)).unwrap();
+}
+
+/// Lengths of the three songs, samples: 5 s + 100 (so track 2 starts inside a frame),
+/// 4.6 s + 7, 5 s.
+const SONG_SAMPLES: [usize; 3] = [220_600, 202_867, 220_500];
+/// Master input gains of the three songs, dB (three different loudnesses).
+const SONG_IN_GAIN_DB: [f32; 3] = [0.0, -4.0, -8.0];
+
+/// Writes the three songs into `dir`.
+fn write_songs(dir: &Path) {
+    for (i, (&n, &gain)) in SONG_SAMPLES.iter().zip(&SONG_IN_GAIN_DB).enumerate() {
+        write_song(dir, &format!("song{}", i + 1), n, gain, 10 * i as u64 + 1);
+    }
+}
+
+/// The album of the three songs: track 2 gapless after track 1, track 3 after 2 s.
+fn album_text(mode: &str) -> String {
+    format!(
+        r#"
+title = "Test Album"
+performer = "Stemwise"
+upc = "036000291452"
+
+[loudness]
+mode = "{mode}"
+target = "spotify"
+
+[vinyl]
+[[vinyl.side]]
+name = "A"
+tracks = [1, 2]
+[[vinyl.side]]
+name = "B"
+tracks = [3]
+
+[[track]]
+session = "song1/session.toml"
+title = "One"
+isrc = "US-S1Z-26-00001"
+
+[[track]]
+session = "song2/session.toml"
+title = "Two"
+isrc = "US-S1Z-26-00002"
+gap_before_s = 0
+
+[[track]]
+session = "song3/session.toml"
+title = "Three"
+isrc = "US-S1Z-26-00003"
+"#
+    )
+}
+
+fn stemwise(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stemwise"))
+        .args(args)
+        .output()
+        .expect("run stemwise")
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Runs `stemwise album` on `album` into `out` with two threads; the JSON report.
+fn make_album(album: &Path, out: &Path) -> Value {
+    let output = stemwise(&[
+        "album",
+        arg(album),
+        "--out",
+        arg(out),
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Integrated loudness of `channels[start..start + len]` by the `ebur128` crate, LUFS.
+fn ebur128_lufs(channels: &[Vec<f32>], start: usize, len: usize) -> f64 {
+    let mut meter = ebur128::EbuR128::new(2, RATE, ebur128::Mode::I).unwrap();
+    let planar: Vec<&[f32]> = channels.iter().map(|c| &c[start..start + len]).collect();
+    meter.add_frames_planar_f32(&planar).unwrap();
+    meter.loudness_global().unwrap()
+}
+
+/// `frames` as cuebreakpoints prints a time: `m:ss.ff`.
+fn cue_time(frames: u64) -> String {
+    let seconds = frames / 75;
+    format!("{}:{:02}.{:02}", seconds / 60, seconds % 60, frames % 75)
+}
+
+/// The path of `cuebreakpoints`, or a panic that says how to install it.
+fn cuebreakpoints() -> &'static str {
+    let found = Command::new("cuebreakpoints")
+        .arg("--help")
+        .output()
+        .is_ok();
+    assert!(
+        found,
+        "this test needs Debian's cuetools: apt-get install cuetools (cuebreakpoints not found)"
+    );
+    "cuebreakpoints"
+}
+
+fn u64_of(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn f64_of(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn album_mode_lays_out_the_cd_keeps_the_loudness_differences_and_cuts_the_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    write_songs(dir.path());
+    let album = dir.path().join("album.toml");
+    std::fs::write(&album, album_text("album")).unwrap();
+    let out = dir.path().join("out");
+    let report = make_album(&album, &out);
+
+    // Layout, by the Red Book arithmetic: track 1 after the 2 s (150-frame) pre-gap; track 2
+    // gapless: its audio starts at sample 150·588 + 220 600 = 308 800, inside frame 525
+    // (525·588 = 308 700), which is its index 0 and 1; track 3's pre-gap starts on the
+    // frame after track 2's last sample (308 800 + 202 867 = 511 667 → frame 871), its index 1
+    // 150 frames later (1021); the image ends on the frame after track 3's audio
+    // (1021·588 + 220 500 = 820 848 → 1396 frames).
+    let tracks = report["tracks"].as_array().unwrap();
+    let index = |t: usize, key: &str| u64_of(&tracks[t][key]);
+    assert_eq!(
+        (index(0, "index0_frame"), index(0, "index1_frame")),
+        (0, 150)
+    );
+    assert_eq!(
+        (index(1, "index0_frame"), index(1, "index1_frame")),
+        (525, 525)
+    );
+    assert_eq!(
+        (index(2, "index0_frame"), index(2, "index1_frame")),
+        (871, 1021)
+    );
+    assert_eq!(index(0, "audio_start_sample"), 150 * FRAME);
+    assert_eq!(index(1, "audio_start_sample"), 308_800);
+    assert_eq!(index(2, "audio_start_sample"), 1021 * FRAME);
+    for (t, &n) in SONG_SAMPLES.iter().enumerate() {
+        assert_eq!(index(t, "num_samples"), n as u64, "track {}", t + 1);
+    }
+    let total_frames = u64_of(&report["cd"]["total_frames"]);
+    assert_eq!(total_frames, 1396);
+    assert_eq!(report["cd"]["length"], "00:18:46");
+
+    // The CD master: exactly the image's samples, digital silence in the gaps, the gapless
+    // pair contiguous (no silence between them).
+    let cd = read_audio(&out.join("album.wav")).unwrap();
+    assert_eq!(cd.sample_rate_hz, RATE);
+    assert_eq!(cd.num_frames() as u64, total_frames * FRAME);
+    let silent = |from: u64, to: u64| {
+        cd.channels
+            .iter()
+            .all(|c| c[from as usize..to as usize].iter().all(|&s| s == 0.0))
+    };
+    assert!(silent(0, 150 * FRAME), "pre-gap of track 1 is not silent");
+    assert!(
+        silent(511_667, 1021 * FRAME),
+        "pre-gap of track 3 is not silent"
+    );
+    assert!(silent(820_848, total_frames * FRAME));
+    let audible = |at: u64| {
+        cd.channels
+            .iter()
+            .any(|c| c[at as usize..at as usize + 2000].iter().any(|&s| s != 0.0))
+    };
+    assert!(
+        audible(150 * FRAME)
+            && audible(308_800 - 1000)
+            && audible(308_800)
+            && audible(1021 * FRAME)
+    );
+    // 16-bit words: every sample on the 2⁻¹⁵ grid.
+    assert!(cd
+        .channels
+        .iter()
+        .flatten()
+        .all(|&s| (s * 32_768.0).fract() == 0.0));
+
+    // The cue sheet, read by cuetools: index 1 of tracks 2 and 3 and index 0 of track 3.
+    let breakpoints = Command::new(cuebreakpoints())
+        .arg("--split-gaps")
+        .arg(out.join("album.cue"))
+        .output()
+        .unwrap();
+    assert!(breakpoints.status.success());
+    let printed = String::from_utf8(breakpoints.stdout).unwrap();
+    let expected: Vec<String> = [150, 525, 871, 1021].iter().map(|&f| cue_time(f)).collect();
+    assert_eq!(printed.lines().collect::<Vec<_>>(), expected, "{printed}");
+
+    // Loudness: each song rendered on its own as its session masters it, measured by the
+    // ebur128 crate, against the same song's stretch of the CD master.
+    let mut as_mastered = Vec::new();
+    for i in 1..=3 {
+        let song = dir.path().join(format!("song{i}"));
+        let render_out = song.join("render");
+        let output = stemwise(&[
+            "render",
+            arg(&song.join("session.toml")),
+            "--out",
+            arg(&render_out),
+            "--quiet",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let master = read_audio(&render_out.join("full-float32.wav")).unwrap();
+        as_mastered.push(ebur128_lufs(&master.channels, 0, master.num_frames()));
+    }
+    let on_cd: Vec<f64> = (0..3)
+        .map(|t| {
+            ebur128_lufs(
+                &cd.channels,
+                index(t, "audio_start_sample") as usize,
+                index(t, "num_samples") as usize,
+            )
+        })
+        .collect();
+    assert!(as_mastered[0] > as_mastered[1] + 2.0 && as_mastered[1] > as_mastered[2] + 2.0);
+    let mut worst = 0.0f64;
+    for i in 0..3 {
+        for j in i + 1..3 {
+            let error = (on_cd[i] - on_cd[j]) - (as_mastered[i] - as_mastered[j]);
+            worst = worst.max(error.abs());
+        }
+    }
+    assert!(
+        worst <= DIFFERENCE_TOLERANCE_LU,
+        "differences kept within {worst:.3} LU: as mastered {as_mastered:?}, on the CD {on_cd:?}"
+    );
+    // The loudest song at the target (−14 LUFS), within the plan's tolerance and the
+    // meters' difference.
+    assert!((on_cd[0] + 14.0).abs() <= 0.1, "{on_cd:?}");
+    assert!(
+        f64_of(&report["loudness_differences"]["max_pair_error_lu"]) <= DIFFERENCE_TOLERANCE_LU
+    );
+    // The ceiling: the target's −1 dBTP on every track and on the album.
+    for t in tracks {
+        assert!(f64_of(&t["cd"]["true_peak_dbtp"]) <= -1.0, "{t}");
+    }
+    assert!(f64_of(&report["cd"]["album"]["true_peak_dbtp"]) <= -1.0);
+
+    // Vinyl: side A = tracks 1 and 2 run on (gapless), side B = track 3; 24-bit at 44.1 kHz,
+    // under the vinyl ceiling.
+    let sides = report["vinyl"].as_array().unwrap();
+    assert_eq!(sides.len(), 2);
+    for (side, samples) in sides
+        .iter()
+        .zip([SONG_SAMPLES[0] + SONG_SAMPLES[1], SONG_SAMPLES[2]])
+    {
+        let path = out.join(side["file"].as_str().unwrap());
+        let reader = hound::WavReader::open(&path).unwrap();
+        assert_eq!(reader.spec().bits_per_sample, 24);
+        assert_eq!(reader.spec().sample_rate, RATE);
+        assert_eq!(reader.duration() as usize, samples, "{}", side["name"]);
+        assert!(
+            f64_of(&side["measurement"]["true_peak_dbtp"]) <= -0.5,
+            "{side}"
+        );
+    }
+
+    // Everything the album writes, and nothing else (no staging or work folder left).
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "album.cue",
+            "album.json",
+            "album.wav",
+            "ddp",
+            "pq-sheet.html",
+            "pq-sheet.png",
+            "vinyl-side-A.wav",
+            "vinyl-side-B.wav"
+        ]
+    );
+    // The DDP image, read back by the tool: every audio byte compared.
+    let verification = &report["cd"]["ddp_verification"];
+    assert_eq!(
+        u64_of(&verification["audio_bytes_compared"]),
+        total_frames * 2352
+    );
+    assert_eq!(u64_of(&verification["total_frames"]), total_frames);
+
+    // A second run refuses to overwrite.
+    let again = stemwise(&["album", arg(&album), "--out", arg(&out), "--quiet"]);
+    assert_eq!(again.status.code(), Some(EXIT_BAD_INPUT));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn track_mode_brings_every_song_to_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    write_songs(dir.path());
+    let album = dir.path().join("album.toml");
+    let text = album_text("track").replace(
+        "[vinyl]\n[[vinyl.side]]\nname = \"A\"\ntracks = [1, 2]\n[[vinyl.side]]\nname = \"B\"\ntracks = [3]\n",
+        "",
+    );
+    assert!(!text.contains("vinyl"));
+    std::fs::write(&album, text).unwrap();
+    let out = dir.path().join("out");
+    let report = make_album(&album, &out);
+    let cd = read_audio(&out.join("album.wav")).unwrap();
+    for t in report["tracks"].as_array().unwrap() {
+        let lufs = ebur128_lufs(
+            &cd.channels,
+            u64_of(&t["audio_start_sample"]) as usize,
+            u64_of(&t["num_samples"]) as usize,
+        );
+        assert!(
+            (lufs + 14.0).abs() <= 0.1,
+            "track {}: {lufs:.3} LUFS",
+            t["number"]
+        );
+    }
+    assert!(report["vinyl"].as_array().unwrap().is_empty());
+}
+
+/// Writes `text` as an album next to the three songs, runs it, and checks exit status 3, an
+/// error containing every one of `needles`, and that nothing was written.
+fn assert_refused(dir: &Path, text: &str, needles: &[&str]) {
+    let album = dir.join("bad.toml");
+    std::fs::write(&album, text).unwrap();
+    let out: PathBuf = dir.join("bad-out");
+    let output = stemwise(&["album", arg(&album), "--out", arg(&out), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
+    }
+    let written: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(written.is_empty(), "written: {written:?}");
+}
+
+#[test]
+fn bad_albums_are_refused_with_exit_3_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write_songs(dir.path());
+    let good = album_text("album");
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            good.replace("title = \"Two\"", "titel = \"Two\""),
+            vec!["line 25, column 1", "unknown field `titel`"],
+        ),
+        (
+            good.replace("US-S1Z-26-00002", "US-S1Z-26-0002"),
+            vec!["line 26, column 8", "is not CC-XXX-YY-NNNNN"],
+        ),
+        (
+            good.replace("US-S1Z-26-00003", "US-S1Z-26-00001"),
+            vec![
+                "track 3",
+                "ISRC US-S1Z-26-00001 is already given on line 21",
+            ],
+        ),
+        (
+            good.replace("036000291452", "036000291453"),
+            vec![
+                "line 4, column 7",
+                "check digit is 3, the other digits need 2",
+            ],
+        ),
+        (
+            good.replace("title = \"One\"", "title = \"One\"\ngap_before_s = 1.5"),
+            vec!["track 1", "at least 2 s of pre-gap before track 1"],
+        ),
+        (
+            good.replace("tracks = [3]", "tracks = [2, 3]"),
+            vec!["[vinyl]", "track 2 is already on side A"],
+        ),
+        (
+            good.replace("[loudness]", "[loudness]\nlufs = -10.0"),
+            vec!["[loudness]", "only for id = \"custom\""],
+        ),
+        (
+            good.replace("[vinyl]", "[vinyl]\n[vinyl.master]\nlim_ceiling = 3.0"),
+            vec!["[vinyl.master]", "lim_ceiling = 3 is outside -6…0"],
+        ),
+        (
+            good.replace(
+                "song3/session.toml\"",
+                "song3/session.toml\"\nversion = \"tv\"",
+            ),
+            vec!["has no version \"tv\" (it has full, instrumental)"],
+        ),
+        (
+            good.replace("song2/session.toml", "song9/session.toml"),
+            vec!["track 2", "song9/session.toml: cannot read session file"],
+        ),
+    ];
+    for (text, needles) in &cases {
+        assert_refused(dir.path(), text, needles);
+    }
+}
+
+#[test]
+fn a_track_under_four_seconds_breaks_the_red_book() {
+    let dir = tempfile::tempdir().unwrap();
+    // 3.5 s: renders fine, but a CD track must last 4 s.
+    write_song(dir.path(), "short", 154_350, 0.0, 3);
+    write_song(dir.path(), "song1", SONG_SAMPLES[0], 0.0, 1);
+    let text = r#"
+[[track]]
+session = "song1/session.toml"
+[[track]]
+session = "short/session.toml"
+"#;
+    assert_refused(
+        dir.path(),
+        text,
+        &["track 2 is 00:03:38 (3.51 s) long", "shortest track is 4 s"],
+    );
+}
