@@ -225,7 +225,7 @@ fn crc16_ccitt(bytes: &[u8]) -> u16 {
 /// CRC, the sequence numbers, the header of every text pack against the position of its text,
 /// the size information against the packs; an error names the pack.
 pub fn decode(bytes: &[u8], num_tracks: usize) -> Result<CdText, String> {
-    if bytes.is_empty() || bytes.len() % PACK_BYTES != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(PACK_BYTES) {
         return Err(format!(
             "{} bytes is not a whole number of {PACK_BYTES}-byte packs",
             bytes.len()
@@ -514,7 +514,8 @@ mod tests {
     #[test]
     fn corrupt_packs_are_named() {
         let packs = hex(CUE2DDP_PACKS);
-        let cases: Vec<(Box<dyn Fn(&mut Vec<u8>)>, &str)> = vec![
+        type Corruption = Box<dyn Fn(&mut Vec<u8>)>;
+        let cases: Vec<(Corruption, &str)> = vec![
             (Box::new(|p| p[5] ^= 1), "pack 0: CRC"),
             (Box::new(|p| p.truncate(100)), "whole number"),
             (

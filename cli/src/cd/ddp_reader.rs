@@ -97,9 +97,9 @@ pub fn read_image(dir: &Path) -> Result<DdpImage> {
 
 fn read(dir: &Path) -> Result<DdpImage> {
     let id_bytes = read_file(dir, ID_FILE)?;
-    let (upc, master_id) = parse_id(&id_bytes).with_context(|| format!("{ID_FILE}"))?;
+    let (upc, master_id) = parse_id(&id_bytes).context(ID_FILE)?;
     let map_bytes = read_file(dir, MAP_FILE)?;
-    let map = parse_map(&map_bytes, dir).with_context(|| format!("{MAP_FILE}"))?;
+    let map = parse_map(&map_bytes, dir).context(MAP_FILE)?;
     let find =
         |wanted: &dyn Fn(&MapEntry) -> bool| map.iter().filter(|m| wanted(m)).collect::<Vec<_>>();
     let audio = find(&|m| m.stream_type == "D0");
@@ -231,7 +231,7 @@ fn parse_id(record: &[u8]) -> Result<(Option<Upc>, Option<String>)> {
 /// Parses and checks every `DDPMS` packet; each stream's file must exist with the length its
 /// packet gives.
 fn parse_map(bytes: &[u8], dir: &Path) -> Result<Vec<MapEntry>> {
-    if bytes.is_empty() || bytes.len() % fields::MAP_PACKET_BYTES != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(fields::MAP_PACKET_BYTES) {
         bail!(
             "{} bytes is not a whole number of {}-byte packets",
             bytes.len(),
@@ -365,7 +365,7 @@ fn check_pregap(map_bytes: &[u8], layout: &CdLayout) -> Result<()> {
 
 /// Parses and checks every PQ packet.
 fn parse_pq(bytes: &[u8], upc: Option<&Upc>, total_frames: u32) -> Result<Vec<PqEntry>> {
-    if bytes.is_empty() || bytes.len() % fields::PQ_PACKET_BYTES != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(fields::PQ_PACKET_BYTES) {
         bail!(
             "{} bytes is not a whole number of {}-byte packets",
             bytes.len(),
@@ -489,15 +489,15 @@ fn layout_of(entries: &[PqEntry], upc: Option<Upc>, total_frames: u32) -> Result
     for (i, entry) in rest.iter().enumerate() {
         let at = || {
             format!(
-                "packet {} (track {:02} index {:02})",
+                "packet {} (track {} index {:02})",
                 i + 1,
-                entry.track,
+                track_name(entry.track),
                 entry.index
             )
         };
         let ends_track = previous.is_some_and(|p| p.track != entry.track);
         if let Some(p) = previous.filter(|p| ends_track && p.index == 0) {
-            bail!("{}: track {:02} has no index 01", at(), p.track);
+            bail!("{}: track {} has no index 01", at(), track_name(p.track));
         }
         if entry.track == LEAD_OUT_TRACK {
             if rest[i..].iter().any(|e| e.track != LEAD_OUT_TRACK) {
@@ -560,6 +560,15 @@ fn layout_of(entries: &[PqEntry], upc: Option<Upc>, total_frames: u32) -> Result
     }
     layout.check_frames().map_err(anyhow::Error::msg)?;
     Ok(layout)
+}
+
+/// A PQ track number as the descriptor writes it: `00`–`99`, `AA` for the lead-out.
+fn track_name(track: u8) -> String {
+    if track == LEAD_OUT_TRACK {
+        "AA".to_owned()
+    } else {
+        format!("{track:02}")
+    }
 }
 
 /// Puts CD-TEXT's titles and performers into `layout`.
