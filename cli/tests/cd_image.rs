@@ -365,6 +365,66 @@ fn corruptions_give_errors_that_name_the_field() {
     assert!(err.contains("stream file \"PQDESCR\" is missing"), "{err}");
 }
 
+/// A xorshift64 generator (seeded, so every run mutates the same way).
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[test]
+fn random_damage_to_any_descriptor_file_is_detected_without_panicking() {
+    let album = album();
+    let mut random = XorShift(0x5EED_CD15);
+    let mut num_read_errors = 0;
+    let num_cases = 5 * 60;
+    for file in ["DDPID", "DDPMS", "PQDESCR", "CDTEXT.BIN", "CHECKSUM.MD5"] {
+        for _ in 0..60 {
+            let (kind, at, value) = (random.below(3), random.below(1 << 16), random.below(256));
+            let copy = corrupted(&album, file, |b| match kind {
+                // A byte set to a value it does not hold.
+                0 => {
+                    let i = at % b.len();
+                    b[i] = if usize::from(b[i]) == value {
+                        value as u8 ^ 0x41
+                    } else {
+                        value as u8
+                    };
+                }
+                // Truncated.
+                1 => b.truncate(at % b.len()),
+                // A piece repeated.
+                _ => {
+                    let i = at % b.len();
+                    let piece = b[i..(i + 1 + value).min(b.len())].to_vec();
+                    b.splice(i..i, piece);
+                }
+            });
+            num_read_errors += usize::from(ddp::read_image(copy.path()).is_err());
+            // Every change to a fileset file is caught by the read-back: the fields, the
+            // comparison with the album, or the MD5s. (A change to the listing itself may keep
+            // its meaning: hex digits in upper case, "  " for " *".)
+            let result = ddp::verify(copy.path(), &album.layout, &album.wav);
+            if file != "CHECKSUM.MD5" {
+                assert!(
+                    result.is_err(),
+                    "{file}: damage {kind} at {at} ({value}) missed"
+                );
+            }
+        }
+    }
+    // Most damage is already a malformed field (the rest: free-text fields, MD5s).
+    assert!(
+        num_read_errors > num_cases * 2 / 3,
+        "{num_read_errors} of {num_cases}"
+    );
+}
+
 #[test]
 fn bad_masters_and_layouts_are_refused_before_anything_is_written() {
     let temp = tempfile::tempdir().unwrap();

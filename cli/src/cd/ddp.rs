@@ -50,6 +50,8 @@ pub const SUB_PQ: &str = "PQ DESCR";
 pub const SUB_CD_TEXT: &str = "CDTEXT";
 /// Track number of the lead-out in the PQ descriptor (`AA`).
 pub const LEAD_OUT_TRACK: u8 = 0xAA;
+/// The longest first pre-gap the audio map packet's PRE2 field (4 digits) holds, frames.
+pub const MAX_FIRST_PREGAP_FRAMES: u32 = 9999;
 /// Audio copied per read, bytes: one second of CD audio (75 sectors).
 const BLOCK_BYTES: usize = BYTES_PER_FRAME as usize * 75;
 
@@ -62,6 +64,14 @@ pub fn write_image(dir: &Path, layout: &CdLayout, cd_wav: &Path) -> Result<()> {
         .check_frames()
         .map_err(anyhow::Error::msg)
         .context("cannot write a DDP image of this layout")?;
+    let first_pregap_frames = layout.tracks[0].index1_frame;
+    if first_pregap_frames > MAX_FIRST_PREGAP_FRAMES {
+        bail!(
+            "track 1's pre-gap of {} ({first_pregap_frames} frames) does not fit the 4 digits \
+             of the DDP map's PRE2 field (at most {MAX_FIRST_PREGAP_FRAMES} frames)",
+            msf(first_pregap_frames)
+        );
+    }
     let cd_text = cdtext::encode(layout)
         .map_err(anyhow::Error::msg)
         .context("cannot write CD-TEXT")?;
