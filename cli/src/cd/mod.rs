@@ -3,7 +3,14 @@
 //! one 16-bit/44.1 kHz stereo image. `album` builds it; the writers (DDP 2.00 image, cue sheet,
 //! PQ sheet) and the DDP reader that verifies them read it.
 
+pub mod cdtext;
 pub mod codes;
+pub mod cue;
+pub mod ddp;
+mod ddp_fields;
+pub mod ddp_reader;
+mod ddp_verify;
+pub mod pq_sheet;
 
 pub use codes::{Isrc, Upc};
 
@@ -61,6 +68,71 @@ pub struct CdLayout {
     /// Length of the audio image, frames (the image holds `total_frames × 2352` bytes).
     pub total_frames: u32,
 }
+
+impl CdLayout {
+    /// The frame track `index` (0-based) ends before: the next track's index 0, or the end of
+    /// the image for the last track.
+    pub fn track_end_frame(&self, index: usize) -> u32 {
+        self.tracks
+            .get(index + 1)
+            .map_or(self.total_frames, |next| next.index0_frame)
+    }
+
+    /// Length of track `index` (0-based) from its index 1 to its end, frames (the pre-gap of
+    /// the next track not included).
+    pub fn track_length_frames(&self, index: usize) -> u32 {
+        self.track_end_frame(index)
+            .saturating_sub(self.tracks[index].index1_frame)
+    }
+
+    /// Checks that the frame numbers describe one disc: 1 to 99 tracks, track 1's pre-gap
+    /// starting at frame 0, every index 0 ≤ its index 1, every track at least one frame long
+    /// and starting where the previous one ended, the last ending inside the image, and the
+    /// image no longer than 99:59:74 (what a `mm:ss:ff` address can hold). The Red Book's
+    /// stricter rules (2 s first pre-gap, 4 s tracks, 79:57 total) are the album layer's.
+    pub fn check_frames(&self) -> Result<(), String> {
+        let num_tracks = self.tracks.len();
+        if !(1..=99).contains(&num_tracks) {
+            return Err(format!("a CD holds 1 to 99 tracks, not {num_tracks}"));
+        }
+        if self.tracks[0].index0_frame != 0 {
+            return Err(format!(
+                "track 1's pre-gap must start the image (frame 0), not at {}",
+                msf(self.tracks[0].index0_frame)
+            ));
+        }
+        for (i, track) in self.tracks.iter().enumerate() {
+            let number = i + 1;
+            if track.index1_frame < track.index0_frame {
+                return Err(format!(
+                    "track {number}: index 1 at {} is before its index 0 at {}",
+                    msf(track.index1_frame),
+                    msf(track.index0_frame)
+                ));
+            }
+            let end_frame = self.track_end_frame(i);
+            if track.index1_frame >= end_frame {
+                return Err(format!(
+                    "track {number}: starts at {} but ends at {} (the next track's index 0 \
+                     or the end of the image)",
+                    msf(track.index1_frame),
+                    msf(end_frame)
+                ));
+            }
+        }
+        if self.total_frames > MAX_ADDRESS_FRAMES {
+            return Err(format!(
+                "the image is {} long; a CD address ends at {}",
+                msf(self.total_frames),
+                msf(MAX_ADDRESS_FRAMES)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The last address `mm:ss:ff` can hold, 99:59:74, frames.
+pub const MAX_ADDRESS_FRAMES: u32 = (99 * 60 + 59) * FRAMES_PER_SECOND + 74;
 
 /// `frames` as the CD's `mm:ss:ff` (minutes, seconds, frames of 1/75 s).
 pub fn msf(frames: u32) -> String {
