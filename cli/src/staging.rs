@@ -101,3 +101,34 @@ impl Drop for Staging {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publishing_replaces_a_folder_only_when_asked() {
+        let out = tempfile::tempdir().unwrap();
+        let old = out.path().join("ddp");
+        std::fs::create_dir(&old).unwrap();
+        std::fs::write(old.join("OLD"), b"old").unwrap();
+        let staged = |overwrite: bool| -> Result<()> {
+            let staging = Staging::new(out.path())?;
+            std::fs::create_dir(staging.path("ddp"))?;
+            std::fs::write(staging.path("ddp").join("NEW"), b"new")?;
+            staging.publish(overwrite)
+        };
+        let err = staged(false).unwrap_err().to_string();
+        assert!(err.contains("already exists"), "{err}");
+        assert!(old.join("OLD").exists());
+        staged(true).unwrap();
+        assert!(!old.join("OLD").exists());
+        assert_eq!(std::fs::read(old.join("NEW")).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
+        assert_eq!(
+            names.len(),
+            1,
+            "a staging or set-aside folder was left behind"
+        );
+    }
+}

@@ -511,6 +511,10 @@ fn bad_albums_are_refused_with_exit_3_and_nothing_written() {
             vec!["has no version \"tv\" (it has full, instrumental)"],
         ),
         (
+            good.replace("title = \"Two\"", "title = \"Two ☃\""),
+            vec!["CD-TEXT", "☃"],
+        ),
+        (
             good.replace("song2/session.toml", "song9/session.toml"),
             vec!["track 2", "song9/session.toml: cannot read session file"],
         ),
@@ -537,4 +541,18 @@ session = "short/session.toml"
         text,
         &["track 2 is 00:03:38 (3.51 s) long", "shortest track is 4 s"],
     );
+}
+
+#[test]
+fn the_example_album_parses() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/album.toml");
+    let album = stemwise_cli::album::file::load(&path).unwrap();
+    assert_eq!(album.tracks.len(), 3);
+    assert_eq!(album.upc.unwrap().ean13(), "0036000291452");
+    let versions: Vec<&str> = album.tracks.iter().map(|t| t.version()).collect();
+    assert_eq!(versions, ["full", "tv", "instrumental"]);
+    assert_eq!(album.tracks[1].gap_before_s, 0.0);
+    let vinyl = album.vinyl.unwrap();
+    assert_eq!(vinyl.sides.len(), 2);
+    assert_eq!(vinyl.sides[0].tracks, [0, 1]);
 }

@@ -3,7 +3,7 @@
 //! every error names the file and, where it points at a value, its line and column. Each
 //! track's session file is loaded and checked here, so a bad album fails before any render.
 
-use crate::cd::{Isrc, Upc};
+use crate::cd::{cdtext, CdLayout, CdTrack, Isrc, Upc};
 use crate::deliver::Format;
 use crate::session::keys::{self, Section};
 use crate::session::{self, line_col, Session, TargetParams, FULL_VERSION};
@@ -277,6 +277,7 @@ fn resolve(path: &Path, text: &str, file: AlbumFile) -> Result<Album> {
             .with_context(|| format!("track {number}"))?;
         tracks.push(track);
     }
+    check_cd_text(&file.title, &file.performer, &tracks)?;
     let vinyl = file
         .vinyl
         .as_ref()
@@ -298,6 +299,33 @@ fn resolve(path: &Path, text: &str, file: AlbumFile) -> Result<Album> {
         vinyl,
         tracks,
     })
+}
+
+/// Refuses titles and performers that CD-TEXT cannot carry (before anything is rendered).
+fn check_cd_text(
+    title: &Option<String>,
+    performer: &Option<String>,
+    tracks: &[Track],
+) -> Result<()> {
+    // Only the text matters to CD-TEXT; the frames are the layout's, not known yet.
+    let text_only = CdLayout {
+        title: title.clone(),
+        performer: performer.clone(),
+        upc: None,
+        tracks: tracks
+            .iter()
+            .map(|t| CdTrack {
+                title: t.title.clone(),
+                performer: t.performer.clone(),
+                isrc: None,
+                index0_frame: 0,
+                index1_frame: 0,
+                loudness: None,
+            })
+            .collect(),
+        total_frames: 0,
+    };
+    cdtext::check(&text_only).map_err(|e| anyhow!("CD-TEXT: {e}"))
 }
 
 /// One `[[track]]`: its session loaded, version found, ISRC checked (and not used by an

@@ -181,7 +181,7 @@ mod tests {
         let tracks = [
             span(5 * 44_100 + 100, 2.0),
             span(6 * 44_100 + 7, 0.0),
-            span(4 * 44_100 + 588 * 3, 2.0),
+            span(4 * 44_100 + 300, 2.0),
         ];
         let plan = plan(&tracks).unwrap();
         assert_eq!(plan.index0_frames[0], 0);
