@@ -468,6 +468,17 @@ fn demo_writes_the_report_with_charts_and_null_tests() {
         );
         assert!(html.contains(&format!("charts/{chart}.png")));
     }
+    // The demo album: CD image, DDP, cue sheet, PQ sheet linked from the report.
+    for file in [
+        "album/album.wav",
+        "album/album.cue",
+        "album/ddp/IMAGE.DAT",
+        "album/pq-sheet.png",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    assert!(html.contains("href=\"album/pq-sheet.html\""));
+    assert!(text.contains("3 tracks"), "{text}");
     // A second demo into the same folder is refused without --force.
     let again = stemwise(&[
         "demo",

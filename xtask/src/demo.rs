@@ -1,5 +1,6 @@
 //! `cargo xtask demo`: the project's main job. Builds both plugins' release bundles, runs
-//! `stemwise demo` (stems, session, render, deliverables, null tests, `report.html`), then the
+//! `stemwise demo` (stems, session, render, deliverables, null tests, the demo album,
+//! `report.html`), then the
 //! plugin parity render (`stemwise-demo`): the same session through the CLAP bundles,
 //! compared with the CLI's full master.
 
@@ -68,6 +69,9 @@ pub fn run() -> anyhow::Result<()> {
         .map_or_else(|| format!("{OUT_DIR}/report.html"), str::to_owned);
     println!("report:  {report} (open it in a browser)");
     println!("masters: {OUT_DIR}/masters/ (stemwise), {OUT_DIR}/parity/ (CLAP bundles)");
+    println!(
+        "album:   {OUT_DIR}/album/ (CD master + cue sheet, ddp/, pq-sheet.html, vinyl sides)"
+    );
     for line in parity_lines.iter().filter(|line| {
         line.starts_with("plugin parity")
             || line.starts_with("parity")
