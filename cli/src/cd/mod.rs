@@ -7,7 +7,7 @@ pub mod cdtext;
 pub mod codes;
 pub mod cue;
 pub mod ddp;
-mod ddp_fields;
+pub mod ddp_fields;
 pub mod ddp_reader;
 mod ddp_verify;
 pub mod pq_sheet;
