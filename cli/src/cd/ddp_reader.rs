@@ -126,7 +126,14 @@ fn read(dir: &Path) -> Result<DdpImage> {
     let total_frames = u32::try_from(audio.length)
         .ok()
         .filter(|&f| f <= super::MAX_ADDRESS_FRAMES)
-        .ok_or_else(|| anyhow!("{MAP_FILE}: audio stream of {} sectors", audio.length))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "{MAP_FILE}: audio stream of {} sectors, longer than a CD address reaches \
+                 ({})",
+                audio.length,
+                super::msf(super::MAX_ADDRESS_FRAMES)
+            )
+        })?;
     let pq_bytes = read_file(dir, &pq_stream.file_name)?;
     let pq = parse_pq(&pq_bytes, upc.as_ref(), total_frames)
         .with_context(|| pq_stream.file_name.clone())?;
