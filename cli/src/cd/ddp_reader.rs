@@ -609,3 +609,30 @@ fn parse_checksums(bytes: &[u8]) -> Result<Vec<(String, String)>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_listings_in_both_md5sum_modes_and_crlf() {
+        let listing = b"D41D8CD98F00B204E9800998ECF8427E *DDPID\r\n\
+            d41d8cd98f00b204e9800998ecf8427e  IMAGE.DAT\r\n\r\n";
+        let parsed = parse_checksums(listing).unwrap();
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e".to_owned();
+        assert_eq!(
+            parsed,
+            [
+                ("DDPID".to_owned(), md5.clone()),
+                ("IMAGE.DAT".to_owned(), md5)
+            ]
+        );
+        for bad in [
+            &b"d41d8cd98f00b204e9800998ecf8427e DDPID"[..],
+            b"xyz *DDPID",
+            b"\xff",
+        ] {
+            assert!(parse_checksums(bad).is_err());
+        }
+    }
+}
