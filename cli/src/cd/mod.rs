@@ -169,7 +169,8 @@ mod tests {
         assert_eq!(layout.track_length_frames(0), 450);
         assert_eq!(layout.track_length_frames(1), 300);
         assert_eq!(layout.track_end_frame(2), 1500);
-        let cases: [(fn(&mut CdLayout), &str); 5] = [
+        type Breakage = fn(&mut CdLayout);
+        let cases: [(Breakage, &str); 5] = [
             (
                 |l| l.tracks[0].index0_frame = 10,
                 "track 1's pre-gap must start",
