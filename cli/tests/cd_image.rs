@@ -198,6 +198,91 @@ fn ddp_fileset_reads_back_bit_exact_with_exact_pq_times() {
 }
 
 #[test]
+fn a_disc_without_text_or_codes_has_no_cd_text_stream() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut layout = layout();
+    layout.title = None;
+    layout.performer = None;
+    layout.upc = None;
+    layout.tracks.truncate(1);
+    layout.total_frames = layout.tracks[0].index1_frame + 300;
+    for track in &mut layout.tracks {
+        (track.title, track.performer, track.isrc, track.loudness) = (None, None, None, None);
+    }
+    let wav = temp.path().join("one.wav");
+    write_master(&wav, layout.total_frames);
+    let dir = temp.path().join("ddp");
+    ddp::write_image(&dir, &layout, &wav).unwrap();
+    assert!(!dir.join("CDTEXT.BIN").exists());
+    let verification = ddp::verify(&dir, &layout, &wav).unwrap();
+    assert_eq!(
+        (verification.num_map_packets, verification.num_pq_packets),
+        (2, 5),
+        "PQ and audio streams; lead-in, index 0, index 1, lead-out twice"
+    );
+    assert_eq!(verification.num_cd_text_packs, 0);
+    let id = std::fs::read(dir.join("DDPID")).unwrap();
+    assert_eq!(text(&id[8..21]), "             ", "no UPC");
+    // Verifying against a layout with text finds the missing CD-TEXT.
+    let mut titled = layout.clone();
+    titled.tracks[0].title = Some("Title".to_owned());
+    let err = format!("{:#}", ddp::verify(&dir, &titled, &wav).unwrap_err());
+    assert!(
+        err.contains("track 1 title: image has none, album has \"Title\""),
+        "{err}"
+    );
+}
+
+/// The fileset as cue2ddp would lay out the same disc (per the published comparison of
+/// cue2ddp, Sonoris and HOFA output): numbers padded with spaces, DSS blank, SCR `1`, the PQ
+/// stream in a file named `SD`, the UPC-A's 12 digits in DDPID, no checksum file.
+#[test]
+fn reader_accepts_the_other_writers_conventions() {
+    let album = album();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["DDPID", "DDPMS", "PQDESCR", "CDTEXT.BIN", "IMAGE.DAT"] {
+        let target = if name == "PQDESCR" { "SD" } else { name };
+        std::fs::copy(album.ddp.join(name), dir.path().join(target)).unwrap();
+    }
+    let space_padded = |field: &mut [u8]| {
+        let digits = text(field).trim_start_matches('0').to_owned();
+        let padded = format!("{digits:>width$}", width = field.len());
+        field.copy_from_slice(padded.as_bytes());
+    };
+    let map_path = dir.path().join("DDPMS");
+    let mut map = std::fs::read(&map_path).unwrap();
+    for packet in map.chunks_mut(128) {
+        space_padded(&mut packet[14..22]);
+        packet[22..30].copy_from_slice(b"        ");
+        if &packet[4..6] == b"D0" {
+            packet[41] = b'1';
+            space_padded(&mut packet[46..50]);
+        } else if &packet[30..38] == b"PQ DESCR" {
+            packet[74..91].copy_from_slice(b"SD               ");
+        }
+    }
+    std::fs::write(&map_path, map).unwrap();
+    let id_path = dir.path().join("DDPID");
+    let mut id = std::fs::read(&id_path).unwrap();
+    id[8..21].copy_from_slice(b"036000291452 ");
+    std::fs::write(&id_path, id).unwrap();
+    let pq_path = dir.path().join("SD");
+    let mut pq = std::fs::read(&pq_path).unwrap();
+    pq[32..45].copy_from_slice(b"036000291452 ");
+    std::fs::write(&pq_path, pq).unwrap();
+
+    let image = ddp::read_image(dir.path()).unwrap();
+    let original = ddp::read_image(&album.ddp).unwrap();
+    assert_eq!(image.layout, original.layout);
+    assert!(image.checksums.is_empty());
+    let err = format!(
+        "{:#}",
+        ddp::verify(dir.path(), &album.layout, &album.wav).unwrap_err()
+    );
+    assert!(err.contains("CHECKSUM.MD5: missing or empty"), "{err}");
+}
+
+#[test]
 fn md5sum_accepts_the_checksum_file() {
     let album = album();
     let output = Command::new("md5sum")
@@ -354,9 +439,8 @@ fn corruptions_give_errors_that_name_the_field() {
         ddp::verify(&album.ddp, &other, &album.wav).unwrap_err()
     );
     assert!(
-        err.contains("track 2 ISRC: image has Some(Isrc(\"GBAAA2400002\"))")
-            && err
-                .contains("track 3 title: image has Some(\"Schluß\"), album has Some(\"Schluss\")"),
+        err.contains("track 2 ISRC: image has GB-AAA-24-00002, album has GB-AAA-24-00009")
+            && err.contains("track 3 title: image has \"Schluß\", album has \"Schluss\""),
         "{err}"
     );
     let missing = corrupted(&album, "PQDESCR", |_| {});

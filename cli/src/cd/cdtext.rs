@@ -19,9 +19,9 @@
 //! (Latin-1), the only single-byte set every player decodes and the one cue2ddp, Sonoris and
 //! HOFA write. A title or performer with a character outside ISO 8859-1 (Greek, Cyrillic,
 //! CJK, emoji, …) or a control character is refused with an error that names the track, the
-//! field and the character: [`check`] runs before anything is written, so the engineer can
-//! transliterate it (the album file keeps the original for the PQ sheet and the cue sheet,
-//! which are UTF-8).
+//! field and the character. [`check`] tells the album layer before it renders anything, so the
+//! engineer can transliterate the text; the PQ sheet and the cue sheet are UTF-8 and take any
+//! character.
 
 use super::CdLayout;
 

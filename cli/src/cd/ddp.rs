@@ -17,6 +17,14 @@
 //! three). The audio is the CD master WAV's sample data as it is: a WAV stores 16-bit samples
 //! little-endian, left then right, which is what `IMAGE.DAT` holds (ddpLib exports it to WAV
 //! unchanged; cue2ddp makes the same image from a WAVE or little-endian BINARY file).
+//!
+//! Cross-checked against a reader this project did not write: ddpLib 1.1.1
+//! (<https://github.com/suntriprecords/ddpLib>, built locally, not part of the build) read the
+//! 3-track image of `cli/tests/cd_image.rs` as DDP 2.00 with the same UPC, CD-TEXT (album and
+//! track titles and performers, Latin-1 included), PQ packets and ISRCs, and its track export
+//! (index 1 to the next track's index 0) was bit-identical to the master's samples for all
+//! three tracks. The CD-TEXT encoder matches packs cue2ddp 1.1 wrote byte for byte
+//! ([`super::cdtext`]'s tests).
 
 use super::ddp_fields::{self as fields, Record};
 use super::{cdtext, msf, CdLayout, BYTES_PER_FRAME, CD_SAMPLE_RATE_HZ, SAMPLES_PER_FRAME};

@@ -126,7 +126,14 @@ fn read(dir: &Path) -> Result<DdpImage> {
     let total_frames = u32::try_from(audio.length)
         .ok()
         .filter(|&f| f <= super::MAX_ADDRESS_FRAMES)
-        .ok_or_else(|| anyhow!("{MAP_FILE}: audio stream of {} sectors", audio.length))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "{MAP_FILE}: audio stream of {} sectors, longer than a CD address reaches \
+                 ({})",
+                audio.length,
+                super::msf(super::MAX_ADDRESS_FRAMES)
+            )
+        })?;
     let pq_bytes = read_file(dir, &pq_stream.file_name)?;
     let pq = parse_pq(&pq_bytes, upc.as_ref(), total_frames)
         .with_context(|| pq_stream.file_name.clone())?;
@@ -601,4 +608,31 @@ fn parse_checksums(bytes: &[u8]) -> Result<Vec<(String, String)>> {
             parsed.ok_or_else(|| anyhow!("line {}: {line:?} is not \"<md5> *<file>\"", i + 1))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_listings_in_both_md5sum_modes_and_crlf() {
+        let listing = b"D41D8CD98F00B204E9800998ECF8427E *DDPID\r\n\
+            d41d8cd98f00b204e9800998ecf8427e  IMAGE.DAT\r\n\r\n";
+        let parsed = parse_checksums(listing).unwrap();
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e".to_owned();
+        assert_eq!(
+            parsed,
+            [
+                ("DDPID".to_owned(), md5.clone()),
+                ("IMAGE.DAT".to_owned(), md5)
+            ]
+        );
+        for bad in [
+            &b"d41d8cd98f00b204e9800998ecf8427e DDPID"[..],
+            b"xyz *DDPID",
+            b"\xff",
+        ] {
+            assert!(parse_checksums(bad).is_err());
+        }
+    }
 }

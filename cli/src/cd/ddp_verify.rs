@@ -78,65 +78,49 @@ pub fn verify(dir: &Path, layout: &CdLayout, cd_wav: &Path) -> Result<Verificati
 
 /// Every field where the layout read back differs from the expected one, in words.
 fn layout_differences(read: &CdLayout, expected: &CdLayout) -> Vec<String> {
+    /// A value as the message shows it: text quoted, codes as written, `none` when absent.
+    fn show<T: std::fmt::Display>(value: Option<&T>, quote: bool) -> String {
+        match value {
+            Some(v) if quote => format!("{:?}", v.to_string()),
+            Some(v) => v.to_string(),
+            None => "none".to_owned(),
+        }
+    }
     let mut out = Vec::new();
     let mut compare = |what: String, got: String, want: String| {
         if got != want {
             out.push(format!("{what}: image has {got}, album has {want}"));
         }
     };
-    let text = |s: &Option<String>| format!("{s:?}");
-    compare(
-        "UPC".into(),
-        format!("{:?}", read.upc),
-        format!("{:?}", expected.upc),
-    );
+    let text = |s: &Option<String>| show(s.as_ref(), true);
+    let upc = |l: &CdLayout| show(l.upc.as_ref(), false);
+    compare("UPC".into(), upc(read), upc(expected));
     compare(
         "album title".into(),
         text(&read.title),
         text(&expected.title),
     );
-    compare(
-        "album performer".into(),
-        text(&read.performer),
-        text(&expected.performer),
-    );
-    compare(
-        "lead-out".into(),
-        msf(read.total_frames),
-        msf(expected.total_frames),
-    );
-    compare(
-        "number of tracks".into(),
-        read.tracks.len().to_string(),
-        expected.tracks.len().to_string(),
-    );
+    let (got, want) = (text(&read.performer), text(&expected.performer));
+    compare("album performer".into(), got, want);
+    let (got, want) = (msf(read.total_frames), msf(expected.total_frames));
+    compare("lead-out".into(), got, want);
+    let (got, want) = (read.tracks.len(), expected.tracks.len());
+    compare("number of tracks".into(), got.to_string(), want.to_string());
     for (i, (got, want)) in read.tracks.iter().zip(&expected.tracks).enumerate() {
         let n = i + 1;
-        compare(
-            format!("track {n} index 0"),
-            msf(got.index0_frame),
-            msf(want.index0_frame),
-        );
-        compare(
-            format!("track {n} index 1"),
-            msf(got.index1_frame),
-            msf(want.index1_frame),
-        );
-        compare(
-            format!("track {n} ISRC"),
-            format!("{:?}", got.isrc),
-            format!("{:?}", want.isrc),
-        );
+        let frames = |t: &super::CdTrack| (msf(t.index0_frame), msf(t.index1_frame));
+        let ((got0, got1), (want0, want1)) = (frames(got), frames(want));
+        compare(format!("track {n} index 0"), got0, want0);
+        compare(format!("track {n} index 1"), got1, want1);
+        let isrc = |t: &super::CdTrack| show(t.isrc.as_ref(), false);
+        compare(format!("track {n} ISRC"), isrc(got), isrc(want));
         compare(
             format!("track {n} title"),
             text(&got.title),
             text(&want.title),
         );
-        compare(
-            format!("track {n} performer"),
-            text(&got.performer),
-            text(&want.performer),
-        );
+        let (got, want) = (text(&got.performer), text(&want.performer));
+        compare(format!("track {n} performer"), got, want);
     }
     out
 }

@@ -7,7 +7,7 @@ pub mod cdtext;
 pub mod codes;
 pub mod cue;
 pub mod ddp;
-mod ddp_fields;
+pub mod ddp_fields;
 pub mod ddp_reader;
 mod ddp_verify;
 pub mod pq_sheet;
@@ -144,6 +144,67 @@ pub fn msf(frames: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn track(index0_frame: u32, index1_frame: u32) -> CdTrack {
+        CdTrack {
+            title: None,
+            performer: None,
+            isrc: None,
+            index0_frame,
+            index1_frame,
+            loudness: None,
+        }
+    }
+
+    #[test]
+    fn frame_checks_name_the_track() {
+        let mut layout = CdLayout {
+            title: None,
+            performer: None,
+            upc: None,
+            tracks: vec![track(0, 150), track(600, 600), track(900, 1050)],
+            total_frames: 1500,
+        };
+        assert_eq!(layout.check_frames(), Ok(()));
+        assert_eq!(layout.track_length_frames(0), 450);
+        assert_eq!(layout.track_length_frames(1), 300);
+        assert_eq!(layout.track_end_frame(2), 1500);
+        type Breakage = fn(&mut CdLayout);
+        let cases: [(Breakage, &str); 5] = [
+            (
+                |l| l.tracks[0].index0_frame = 10,
+                "track 1's pre-gap must start",
+            ),
+            (
+                |l| l.tracks[1].index1_frame = 590,
+                "track 2: index 1 at 00:07:65",
+            ),
+            (
+                |l| l.tracks[2].index0_frame = 600,
+                "track 2: starts at 00:08:00 but ends",
+            ),
+            (
+                |l| l.total_frames = 1050,
+                "track 3: starts at 00:14:00 but ends at 00:14:00",
+            ),
+            (|l| l.tracks.clear(), "1 to 99 tracks, not 0"),
+        ];
+        for (break_it, expected) in cases {
+            let mut broken = layout.clone();
+            break_it(&mut broken);
+            let err = broken.check_frames().unwrap_err();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+        layout.tracks = (0..100).map(|i| track(i * 300, i * 300 + 150)).collect();
+        layout.total_frames = 30_000;
+        assert!(layout.check_frames().unwrap_err().contains("not 100"));
+        layout.tracks.truncate(1);
+        layout.total_frames = MAX_ADDRESS_FRAMES + 1;
+        assert!(layout
+            .check_frames()
+            .unwrap_err()
+            .contains("ends at 99:59:74"));
+    }
 
     #[test]
     fn msf_counts_frames_seconds_minutes() {
