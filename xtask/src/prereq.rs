@@ -92,6 +92,14 @@ pub const NATIVE_LIBS: &[Prerequisite] = &[
     debian("OpenGL headers", Probe::PkgConfig("gl"), "libgl-dev"),
 ];
 
+/// Debian's cuetools (`cuebreakpoints`, `cueprint`): the CLI tests read the album's cue sheet
+/// with them.
+pub const CUETOOLS: &[Prerequisite] = &[debian(
+    "cuetools (cuebreakpoints)",
+    Probe::Runs("cuebreakpoints", &["--version"]),
+    "cuetools",
+)];
+
 /// Python with a working `venv` (pip comes from it), for the pytest-based steps.
 pub const PYTHON: &[Prerequisite] = &[debian(
     "python3 with venv and ensurepip",

@@ -50,7 +50,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 .args(["--bin", "stemwise-strip-host"]),
         )
     });
-    step("cargo test", &[prereq::NATIVE_LIBS], &|| {
+    step("cargo test", &[prereq::NATIVE_LIBS, prereq::CUETOOLS], &|| {
         let mut command = cargo();
         command.args([
             "test",

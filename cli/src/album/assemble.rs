@@ -58,12 +58,14 @@ pub fn write_image(
         }
         Ok(())
     };
-    let mut block = vec![Vec::with_capacity(BLOCK_FRAMES); NUM_CHANNELS];
+    let mut block: Vec<Vec<f32>> = (0..NUM_CHANNELS)
+        .map(|_| Vec::with_capacity(BLOCK_FRAMES))
+        .collect();
+    let silence = vec![vec![0.0f32; BLOCK_FRAMES]; NUM_CHANNELS];
     let mut num_frames_written = 0u64;
     for piece in pieces {
         match *piece {
             Piece::Silence(num_frames) => {
-                let silence = vec![vec![0.0f32; BLOCK_FRAMES]; NUM_CHANNELS];
                 let mut left = num_frames;
                 while left > 0 {
                     let n = left.min(BLOCK_FRAMES as u64) as usize;

@@ -160,7 +160,7 @@ pub struct Track {
     pub version_index: usize,
     /// Title, if given.
     pub title: Option<String>,
-    /// Performer, if given.
+    /// Performer: the track's, else the album's, if either is given.
     pub performer: Option<String>,
     /// ISRC, if given.
     pub isrc: Option<Isrc>,
@@ -273,8 +273,11 @@ fn resolve(path: &Path, text: &str, file: AlbumFile) -> Result<Album> {
     let mut isrc_lines: Vec<(Isrc, usize)> = Vec::new();
     for (i, entry) in file.tracks.iter().enumerate() {
         let number = i + 1;
-        let track = resolve_track(dir, text, entry, number, &mut isrc_lines)
+        let mut track = resolve_track(dir, text, entry, number, &mut isrc_lines)
             .with_context(|| format!("track {number}"))?;
+        if track.performer.is_none() {
+            track.performer.clone_from(&file.performer);
+        }
         tracks.push(track);
     }
     check_cd_text(&file.title, &file.performer, &tracks)?;
