@@ -69,9 +69,7 @@ pub fn run() -> anyhow::Result<()> {
         .map_or_else(|| format!("{OUT_DIR}/report.html"), str::to_owned);
     println!("report:  {report} (open it in a browser)");
     println!("masters: {OUT_DIR}/masters/ (stemwise), {OUT_DIR}/parity/ (CLAP bundles)");
-    println!(
-        "album:   {OUT_DIR}/album/ (CD master + cue sheet, ddp/, pq-sheet.html, vinyl sides)"
-    );
+    println!("album:   {OUT_DIR}/album/ (CD master + cue sheet, ddp/, pq-sheet.html, vinyl sides)");
     for line in parity_lines.iter().filter(|line| {
         line.starts_with("plugin parity")
             || line.starts_with("parity")
