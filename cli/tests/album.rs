@@ -238,6 +238,16 @@ fn album_mode_lays_out_the_cd_keeps_the_loudness_differences_and_cuts_the_sides(
     // 150 frames later (1021); the image ends on the frame after track 3's audio
     // (1021·588 + 220 500 = 820 848 → 1396 frames).
     let tracks = report["tracks"].as_array().unwrap();
+    for t in tracks {
+        println!(
+            "track {}: as mastered {} LUFS, goal {} LUFS, CD {} LUFS ({} renders)",
+            t["number"],
+            t["as_mastered"]["version_lufs"],
+            t["goal_lufs"],
+            t["cd"]["integrated_lufs"],
+            t["num_cd_renders"]
+        );
+    }
     let index = |t: usize, key: &str| u64_of(&tracks[t][key]);
     assert_eq!(
         (index(0, "index0_frame"), index(0, "index1_frame")),
@@ -344,6 +354,7 @@ fn album_mode_lays_out_the_cd_keeps_the_loudness_differences_and_cuts_the_sides(
             worst = worst.max(error.abs());
         }
     }
+    println!("as mastered {as_mastered:?} LUFS, on the CD {on_cd:?} LUFS (ebur128): differences kept within {worst:.4} LU");
     assert!(
         worst <= DIFFERENCE_TOLERANCE_LU,
         "differences kept within {worst:.3} LU: as mastered {as_mastered:?}, on the CD {on_cd:?}"
@@ -555,4 +566,111 @@ fn the_example_album_parses() {
     let vinyl = album.vinyl.unwrap();
     assert_eq!(vinyl.sides.len(), 2);
     assert_eq!(vinyl.sides[0].tracks, [0, 1]);
+}
+
+/// Mean power of `error` in the bins between `lo_hz` and `hi_hz` (Welch, 4096-point frames),
+/// relative to a full-scale sine; and the same mean of `weight(freq)` over those bins.
+fn band_power(
+    error: &[Vec<f32>],
+    lo_hz: f64,
+    hi_hz: f64,
+    weight: impl Fn(f64) -> f64,
+) -> (f64, f64) {
+    let slices: Vec<&[f32]> = error.iter().map(Vec::as_slice).collect();
+    let spectrum = shared_dsp::spectrum::average_spectrum(&slices, f64::from(RATE), 4096);
+    let band: Vec<_> = spectrum
+        .iter()
+        .filter(|p| (lo_hz..=hi_hz).contains(&p.freq_hz))
+        .collect();
+    let n = band.len() as f64;
+    let power = band
+        .iter()
+        .map(|p| 10f64.powf(p.level_db / 10.0))
+        .sum::<f64>()
+        / n;
+    let expected = band.iter().map(|p| weight(p.freq_hz)).sum::<f64>() / n;
+    (power, expected)
+}
+
+#[test]
+fn cd_formats_are_16_bit_tpdf_with_optional_second_order_shaping() {
+    use shared_dsp::dither::NoiseShaping;
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3 * RATE as usize;
+    let tone = sine(1000.0, 0.1, f64::from(RATE), n, 0.0);
+    let audio = Audio {
+        sample_rate_hz: RATE,
+        channels: vec![tone.clone(), tone],
+    };
+    std::fs::create_dir_all(dir.path().join("stems")).unwrap();
+    write_wav(
+        &dir.path().join("stems/tone.wav"),
+        &audio,
+        WavFormat::Float32,
+        true,
+    )
+    .unwrap();
+    let session = dir.path().join("session.toml");
+    std::fs::write(
+        &session,
+        r#"
+[[stem]]
+name = "tone"
+path = "stems/tone.wav"
+[deliverables]
+formats = ["float32", "cd16-44k1", "cd16-44k1-shaped"]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = stemwise(&["render", arg(&session), "--out", arg(&out), "--quiet"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // At −20 dBFS nothing limits: each CD file is the float master plus its dither error.
+    let float = read_audio(&out.join("full-float32.wav")).unwrap();
+    let error_of = |file: &str| -> Vec<Vec<f32>> {
+        let path = out.join(file);
+        let spec = hound::WavReader::open(&path).unwrap().spec();
+        assert_eq!(
+            (spec.bits_per_sample, spec.sample_rate),
+            (16, RATE),
+            "{file}"
+        );
+        let cd = read_audio(&path).unwrap();
+        cd.channels
+            .iter()
+            .zip(&float.channels)
+            .map(|(c, f)| c.iter().zip(f).map(|(c, f)| c - f).collect())
+            .collect()
+    };
+    let plain = error_of("full-cd16-44k1.wav");
+    let shaped = error_of("full-cd16-44k1-shaped.wav");
+    // TPDF: total error variance q²/4 (q = 2⁻¹⁵), white: RMS −96.3 dBFS (Wannamaker et al.).
+    let rms = |e: &[Vec<f32>]| {
+        let sum: f64 = e.iter().flatten().map(|&x| f64::from(x).powi(2)).sum();
+        10.0 * (sum / (2 * n) as f64).log10()
+    };
+    let expected_db = 20.0 * (2f64.powi(-16)).log10();
+    assert!(
+        (rms(&plain) - expected_db).abs() < 0.3,
+        "{:.2} dBFS",
+        rms(&plain)
+    );
+    // Second-order shaping: the error spectrum follows |NTF|² = (2 sin(ω/2))⁴ relative to
+    // plain TPDF, in a low band (−34…−22 dB) and a high band (≈ +10 dB).
+    let ntf = |f: f64| NoiseShaping::SecondOrder.power_response(f, f64::from(RATE));
+    for (lo, hi) in [(500.0, 2000.0), (15_000.0, 20_000.0)] {
+        let (p_plain, _) = band_power(&plain, lo, hi, |_| 1.0);
+        let (p_shaped, theory) = band_power(&shaped, lo, hi, ntf);
+        let measured_db = 10.0 * (p_shaped / p_plain).log10();
+        let theory_db = 10.0 * theory.log10();
+        println!("{lo}–{hi} Hz: shaped/plain {measured_db:.2} dB, |NTF|² {theory_db:.2} dB");
+        assert!(
+            (measured_db - theory_db).abs() < 1.0,
+            "{lo}–{hi} Hz: shaped/plain {measured_db:.2} dB, |NTF|² {theory_db:.2} dB"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! The album's renders, every one through [`render::render`] on a copy of the track's session
 //! with a few fields changed: only the full version and the track's version, only the format
 //! wanted, and the loudness plan's target ([`super::loudness`]). Three renders per song:
-//! 1. **measure**: the session as it is, nothing written: the loudness it masters the song to;
+//! 1. **measure**: the session as it is, nothing written: the loudness of the song as the
+//!    session delivers it (32-bit float at its rate, as `stemwise render` writes it);
 //! 2. **CD**: targeted to the song's goal, delivered as a 16-bit/44.1 kHz WAV, measured, and
 //!    rendered again with the error added while it is more than the plan's tolerance off;
 //! 3. **vinyl** (songs on a side): the Master Bus with the album's `[vinyl.master]` keys,
@@ -18,7 +19,7 @@ use crate::session::Session;
 use crate::stems::LoadOptions;
 use anyhow::{Context, Result};
 use serde::Serialize;
-use shared_dsp::params::master::{ceiling_dbtp, master_settings, MasterParam};
+use shared_dsp::params::master::{ceiling_dbtp, master_settings, MasterParam, GAIN_RANGE_DB};
 use shared_dsp::targets::DeliveryTarget;
 use std::path::PathBuf;
 
@@ -51,10 +52,14 @@ impl RenderPlace {
 /// A song as its session masters it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct AsMastered {
-    /// Integrated loudness of the track's version, LUFS.
+    /// Integrated loudness of the track's version as the session delivers it (32-bit float at
+    /// the session rate, through the deliverables' safety limiter), LUFS: the loudness the
+    /// album plan keeps the differences of.
     pub version_lufs: f32,
-    /// Integrated loudness of the full version (whose dynamics every version follows), LUFS.
-    pub full_lufs: f32,
+    /// Integrated loudness of the version's master (before the deliverable's limiter), LUFS.
+    pub version_master_lufs: f32,
+    /// Integrated loudness of the full master (whose dynamics every version follows), LUFS.
+    pub full_master_lufs: f32,
     /// Master input gain the session renders with (after its own targeting, if on), dB.
     pub input_db: f32,
     /// Render sample rate, Hz.
@@ -77,14 +82,14 @@ fn track_session(track: &Track, formats: Vec<Format>) -> Session {
     session
 }
 
-/// Render 1: the loudness of `track` as its session masters it.
+/// Render 1: the loudness of `track` as its session delivers it (nothing written).
 pub fn measure_as_mastered(
     track: &Track,
     number: usize,
     place: &RenderPlace,
 ) -> Result<AsMastered> {
     let report = place.render(
-        &track_session(track, Vec::new()),
+        &track_session(track, vec![Format::Float32]),
         &format!("track-{number:02}-measure"),
         false,
     )?;
@@ -92,9 +97,14 @@ pub fn measure_as_mastered(
         .versions
         .last()
         .context("the render has no version")?;
+    let delivered = version
+        .deliverables
+        .first()
+        .context("the render delivered nothing")?;
     Ok(AsMastered {
-        version_lufs: version.integrated_lufs,
-        full_lufs: report.versions[0].integrated_lufs,
+        version_lufs: delivered.check.integrated_lufs,
+        version_master_lufs: version.integrated_lufs,
+        full_master_lufs: report.versions[0].integrated_lufs,
         input_db: report.master_input_db,
         sample_rate_hz: report.sample_rate_hz,
     })
@@ -133,9 +143,12 @@ pub fn render_cd(
         track.version(),
         album.cd_format,
     );
-    // The full mix drives the master: aim it so that the version lands on its goal.
-    let mut full_goal_lufs = goal_lufs + as_mastered.full_lufs - as_mastered.version_lufs;
-    let mut input_db = as_mastered.input_db;
+    // The full mix drives the master: aim it so that the version lands on its goal, starting
+    // from the input gain that would get there without dynamics.
+    let mut full_goal_lufs =
+        goal_lufs + as_mastered.full_master_lufs - as_mastered.version_master_lufs;
+    let mut input_db = (as_mastered.input_db + goal_lufs - as_mastered.version_lufs)
+        .clamp(-GAIN_RANGE_DB, GAIN_RANGE_DB);
     let mut num_renders = 0;
     loop {
         let mut session = track_session(track, vec![album.cd_format]);
