@@ -416,6 +416,30 @@ fn album_mode_lays_out_the_cd_keeps_the_loudness_differences_and_cuts_the_sides(
         total_frames * 2352
     );
     assert_eq!(u64_of(&verification["total_frames"]), total_frames);
+    // And read back here: the PQ times, codes and text as laid out, IMAGE.DAT byte for byte
+    // the CD master's 16-bit little-endian samples.
+    let image = stemwise_cli::cd::ddp::read_image(&out.join("ddp")).unwrap();
+    assert_eq!(image.upc.as_ref().unwrap().ean13(), "0036000291452");
+    assert_eq!(image.layout.total_frames as u64, total_frames);
+    for (t, track) in image.layout.tracks.iter().enumerate() {
+        assert_eq!(u64::from(track.index0_frame), index(t, "index0_frame"));
+        assert_eq!(u64::from(track.index1_frame), index(t, "index1_frame"));
+        assert_eq!(
+            track.isrc.as_ref().unwrap().to_string(),
+            format!("US-S1Z-26-0000{}", t + 1)
+        );
+        assert_eq!(track.title.as_deref(), Some(["One", "Two", "Three"][t]));
+    }
+    let mut image_bytes = Vec::new();
+    std::io::Read::read_to_end(&mut image.audio().unwrap(), &mut image_bytes).unwrap();
+    let master_bytes: Vec<u8> = (0..cd.num_frames())
+        .flat_map(|i| [cd.channels[0][i], cd.channels[1][i]])
+        .flat_map(|s| ((s * 32_768.0) as i16).to_le_bytes())
+        .collect();
+    assert!(
+        image_bytes == master_bytes,
+        "IMAGE.DAT differs from album.wav"
+    );
 
     // A second run refuses to overwrite.
     let again = stemwise(&["album", arg(&album), "--out", arg(&out), "--quiet"]);
