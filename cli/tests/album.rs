@@ -476,6 +476,52 @@ fn track_mode_brings_every_song_to_the_target() {
     assert!(report["vinyl"].as_array().unwrap().is_empty());
 }
 
+#[test]
+fn a_crossfade_overlaps_the_songs_on_the_cd_and_on_the_side() {
+    let dir = tempfile::tempdir().unwrap();
+    write_song(dir.path(), "song1", SONG_SAMPLES[0], 0.0, 1);
+    write_song(dir.path(), "song2", SONG_SAMPLES[1], -4.0, 11);
+    let album = dir.path().join("album.toml");
+    std::fs::write(
+        &album,
+        r#"
+[vinyl]
+[[vinyl.side]]
+name = "A"
+tracks = [1, 2]
+[[track]]
+session = "song1/session.toml"
+[[track]]
+session = "song2/session.toml"
+crossfade_s = 1.0
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let report = make_album(&album, &out);
+    let tracks = report["tracks"].as_array().unwrap();
+    // Track 2 starts 1 s (44 100 samples) before track 1 ends: 88 200 + 220 600 − 44 100.
+    let start2 = 264_700;
+    assert_eq!(u64_of(&tracks[1]["audio_start_sample"]), start2);
+    assert_eq!(u64_of(&tracks[1]["index1_frame"]), start2 / FRAME);
+    let end = start2 + SONG_SAMPLES[1] as u64;
+    assert_eq!(u64_of(&report["cd"]["total_frames"]), end.div_ceil(FRAME));
+    // Equal-gain fades keep the ceiling: no warning, the album under −1 dBTP.
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 0, "{report}");
+    assert!(f64_of(&report["cd"]["album"]["true_peak_dbtp"]) <= -1.0);
+    let cd = read_audio(&out.join("album.wav")).unwrap();
+    let fade = &cd.channels[0][start2 as usize..start2 as usize + 44_100];
+    assert!(fade.iter().all(|&s| (s * 32_768.0).fract() == 0.0));
+    assert!(fade.iter().any(|&s| s != 0.0));
+    // The side overlaps the same second.
+    let side = report["vinyl"][0]["file"].as_str().unwrap();
+    let reader = hound::WavReader::open(out.join(side)).unwrap();
+    assert_eq!(
+        reader.duration() as usize,
+        SONG_SAMPLES[0] + SONG_SAMPLES[1] - 44_100
+    );
+}
+
 /// Writes `text` as an album next to the three songs, runs it, and checks exit status 3, an
 /// error containing every one of `needles`, and that nothing was written.
 fn assert_refused(dir: &Path, text: &str, needles: &[&str]) {
@@ -525,6 +571,17 @@ fn bad_albums_are_refused_with_exit_3_and_nothing_written() {
         (
             good.replace("title = \"One\"", "title = \"One\"\ngap_before_s = 1.5"),
             vec!["track 1", "at least 2 s of pre-gap before track 1"],
+        ),
+        (
+            good.replace("title = \"One\"", "title = \"One\"\ncrossfade_s = 1.0"),
+            vec!["line 21, column 15", "track 1 has no track before it"],
+        ),
+        (
+            good.replace(
+                "title = \"Three\"",
+                "title = \"Three\"\ngap_before_s = 2\ncrossfade_s = 1",
+            ),
+            vec!["track 3", "crossfaded tracks overlap, they have no gap"],
         ),
         (
             good.replace("tracks = [3]", "tracks = [2, 3]"),

@@ -24,6 +24,8 @@ pub const MIN_FIRST_GAP_S: f64 = 2.0;
 pub const DEFAULT_GAP_S: f64 = 2.0;
 /// Longest gap the album file accepts, s (a minute of silence is already a hidden track).
 pub const MAX_GAP_S: f64 = 60.0;
+/// Longest crossfade the album file accepts, s.
+pub const MAX_CROSSFADE_S: f64 = 20.0;
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
@@ -149,6 +151,9 @@ struct TrackEntry {
     /// Silence before the track, s (0 = gapless).
     #[serde(default)]
     gap_before_s: Option<Spanned<f64>>,
+    /// Overlap with the previous track, s (makes the track gapless).
+    #[serde(default)]
+    crossfade_s: Option<Spanned<f64>>,
 }
 
 /// One track, resolved.
@@ -166,6 +171,8 @@ pub struct Track {
     pub isrc: Option<Isrc>,
     /// Silence before the track, s (0 = gapless: the audio follows the previous track's).
     pub gap_before_s: f64,
+    /// Overlap with the previous track's end, s (0 = none; only for a gapless track).
+    pub crossfade_s: f64,
 }
 
 impl Track {
@@ -382,6 +389,30 @@ fn resolve_track(
             s
         }
     };
+    let crossfade_s = match &entry.crossfade_s {
+        None => 0.0,
+        Some(fade) => {
+            let s = *fade.get_ref();
+            let problem = if number == 1 {
+                Some("track 1 has no track before it to crossfade from".to_owned())
+            } else if !(0.0..=MAX_CROSSFADE_S).contains(&s) {
+                Some(format!("crossfade_s = {s} is outside 0…{MAX_CROSSFADE_S}"))
+            } else if s > 0.0 && entry.gap_before_s.is_some() && gap_before_s > 0.0 {
+                Some(format!(
+                    "crossfade_s = {s} with gap_before_s = {gap_before_s}: crossfaded tracks \
+                     overlap, they have no gap"
+                ))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(at(text, fade.span(), problem));
+            }
+            s
+        }
+    };
+    // A crossfaded track runs on from the previous one: no default gap.
+    let gap_before_s = if crossfade_s > 0.0 { 0.0 } else { gap_before_s };
     let session = session::load(&dir.join(&entry.session))?;
     let version_index = match &entry.version {
         None => 0,
@@ -411,6 +442,7 @@ fn resolve_track(
         performer: entry.performer.clone(),
         isrc,
         gap_before_s,
+        crossfade_s,
     })
 }
 

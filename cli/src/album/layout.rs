@@ -3,7 +3,7 @@
 //! the Red Book's limits. Pure arithmetic on sample counts: [`plan`] decides, the assembly
 //! ([`super::assemble`]) writes what it decided.
 
-use crate::cd::{msf, FRAMES_PER_SECOND, SAMPLES_PER_FRAME};
+use crate::cd::{msf, CD_SAMPLE_RATE_HZ, FRAMES_PER_SECOND, SAMPLES_PER_FRAME};
 use anyhow::{bail, Result};
 
 /// Shortest track, frames (Red Book: 4 s, not counting the pause before the next track).
@@ -20,6 +20,9 @@ pub struct TrackSpan {
     pub num_samples: u64,
     /// Silence before it, s (0 = gapless after the previous track).
     pub gap_before_s: f64,
+    /// Samples its start overlaps the previous track's end (a crossfade; 0 = none). Only
+    /// for a gapless track.
+    pub crossfade_samples: u64,
 }
 
 /// One piece of the image, in order.
@@ -27,8 +30,23 @@ pub struct TrackSpan {
 pub enum Segment {
     /// Digital silence, samples.
     Silence(u64),
-    /// The audio of track `index` (0-based), all of it.
-    Track(usize),
+    /// Samples `from..to` of track `index`'s audio (0-based).
+    Track {
+        /// The track.
+        index: usize,
+        /// First sample.
+        from: u64,
+        /// Sample after the last.
+        to: u64,
+    },
+    /// The last `num_samples` of track `from_track` faded out while the first `num_samples` of
+    /// the next track fade in.
+    Crossfade {
+        /// The track fading out (the next one fades in).
+        from_track: usize,
+        /// Length, samples.
+        num_samples: u64,
+    },
 }
 
 /// The disc as laid out.
@@ -55,10 +73,11 @@ pub fn seconds_to_frames(seconds: f64) -> u32 {
 /// frame boundary at or after the end of the previous track's audio (the samples between are
 /// silence), and its audio right after `gap` of silence rounded to whole frames: index 1 is
 /// the frame its first sample opens. A gapless track's audio follows the previous track's
-/// sample for sample; its index 1 (and 0: no pre-gap) is the frame that contains its first
-/// sample, so a player that jumps to the track plays all of it (and at most 587 samples, 13 ms,
-/// of the previous one). The image ends on a frame boundary (silence after the last track).
-/// Errors name the track and the Red Book limit it breaks.
+/// sample for sample (or overlaps its last `crossfade_samples`); its index 1 (and 0: no
+/// pre-gap) is the frame that contains its first sample, so a player that jumps to the track
+/// plays all of it (and at most 587 samples, 13 ms, of the previous one). The image ends on a
+/// frame boundary (silence after the last track). Errors name the track and the Red Book limit
+/// it breaks, or the crossfade that is longer than its tracks.
 pub fn plan(tracks: &[TrackSpan]) -> Result<CdPlan> {
     let frame = u64::from(SAMPLES_PER_FRAME);
     if tracks.is_empty() {
@@ -81,7 +100,14 @@ pub fn plan(tracks: &[TrackSpan]) -> Result<CdPlan> {
     };
     for (i, track) in tracks.iter().enumerate() {
         let gap_frames = seconds_to_frames(track.gap_before_s);
+        let overlap = track.crossfade_samples;
         if i == 0 || gap_frames > 0 {
+            if overlap > 0 {
+                bail!(
+                    "track {}: a crossfade needs a gapless track after another",
+                    i + 1
+                );
+            }
             align(&mut pos, &mut plan.segments);
             plan.index0_frames.push(frame_count(pos / frame)?);
             if gap_frames > 0 {
@@ -91,18 +117,55 @@ pub fn plan(tracks: &[TrackSpan]) -> Result<CdPlan> {
             }
             plan.index1_frames.push(frame_count(pos / frame)?);
         } else {
+            if overlap > 0 {
+                shorten_for_crossfade(&mut plan.segments, i, overlap, track.num_samples)?;
+                pos -= overlap;
+            }
             let index = frame_count(pos / frame)?;
             plan.index0_frames.push(index);
             plan.index1_frames.push(index);
         }
         plan.audio_start_samples.push(pos);
-        plan.segments.push(Segment::Track(i));
+        plan.segments.push(Segment::Track {
+            index: i,
+            from: overlap,
+            to: track.num_samples,
+        });
         pos += track.num_samples;
     }
     align(&mut pos, &mut plan.segments);
     plan.total_frames = frame_count(pos / frame)?;
     check_red_book(&plan)?;
     Ok(plan)
+}
+
+/// Ends the previous track's last segment `overlap` samples early and puts the crossfade into
+/// track `index` after it; errors if either track is shorter than what it must give.
+fn shorten_for_crossfade(
+    segments: &mut Vec<Segment>,
+    index: usize,
+    overlap: u64,
+    num_samples: u64,
+) -> Result<()> {
+    let Some(Segment::Track { from, to, .. }) = segments.last_mut() else {
+        bail!("track {}: a crossfade needs a track before it", index + 1);
+    };
+    if overlap > *to - *from || overlap > num_samples {
+        bail!(
+            "track {}: the crossfade ({:.2} s) is longer than track {} or {} (what is left of \
+             them besides their other crossfade)",
+            index + 1,
+            overlap as f64 / f64::from(CD_SAMPLE_RATE_HZ),
+            index,
+            index + 1
+        );
+    }
+    *to -= overlap;
+    segments.push(Segment::Crossfade {
+        from_track: index - 1,
+        num_samples: overlap,
+    });
+    Ok(())
 }
 
 /// A frame number, or an error for an image far past a CD's length.
@@ -162,15 +225,20 @@ mod tests {
         TrackSpan {
             num_samples,
             gap_before_s,
+            crossfade_samples: 0,
         }
     }
 
-    fn total_samples(plan: &CdPlan, tracks: &[TrackSpan]) -> u64 {
+    fn track(index: usize, from: u64, to: u64) -> Segment {
+        Segment::Track { index, from, to }
+    }
+
+    fn total_samples(plan: &CdPlan) -> u64 {
         plan.segments
             .iter()
             .map(|s| match *s {
-                Segment::Silence(n) => n,
-                Segment::Track(i) => tracks[i].num_samples,
+                Segment::Silence(n) | Segment::Crossfade { num_samples: n, .. } => n,
+                Segment::Track { from, to, .. } => to - from,
             })
             .sum()
     }
@@ -199,21 +267,52 @@ mod tests {
         assert_eq!(plan.index1_frames[2], plan.index0_frames[2] + 150);
         let end3 = u64::from(plan.index1_frames[2]) * F + tracks[2].num_samples;
         assert_eq!(u64::from(plan.total_frames), end3.div_ceil(F));
-        assert_eq!(
-            total_samples(&plan, &tracks),
-            u64::from(plan.total_frames) * F
-        );
+        assert_eq!(total_samples(&plan), u64::from(plan.total_frames) * F);
         assert_eq!(
             plan.segments,
             vec![
                 Segment::Silence(150 * F),
-                Segment::Track(0),
-                Segment::Track(1),
+                track(0, 0, tracks[0].num_samples),
+                track(1, 0, tracks[1].num_samples),
                 Segment::Silence(end2.div_ceil(F) * F - end2),
                 Segment::Silence(150 * F),
-                Segment::Track(2),
+                track(2, 0, tracks[2].num_samples),
                 Segment::Silence(end3.div_ceil(F) * F - end3),
             ]
+        );
+    }
+
+    #[test]
+    fn a_crossfade_overlaps_the_tracks_and_indexes_the_frame_it_starts_in() {
+        let xf = 44_100; // 1 s
+        let mut tracks = [span(6 * 44_100 + 10, 2.0), span(5 * 44_100, 0.0)];
+        tracks[1].crossfade_samples = xf;
+        let laid = plan(&tracks).unwrap();
+        let start2 = 150 * F + 6 * 44_100 + 10 - xf;
+        assert_eq!(laid.audio_start_samples[1], start2);
+        assert_eq!(u64::from(laid.index1_frames[1]), start2 / F);
+        let end = start2 + 5 * 44_100;
+        assert_eq!(u64::from(laid.total_frames), end.div_ceil(F));
+        assert_eq!(
+            laid.segments,
+            vec![
+                Segment::Silence(150 * F),
+                track(0, 0, 5 * 44_100 + 10),
+                Segment::Crossfade {
+                    from_track: 0,
+                    num_samples: xf
+                },
+                track(1, xf, 5 * 44_100),
+                Segment::Silence(end.div_ceil(F) * F - end),
+            ]
+        );
+        assert_eq!(total_samples(&laid), u64::from(laid.total_frames) * F);
+        // Longer than the track it fades into: refused.
+        tracks[1].crossfade_samples = 5 * 44_100 + 1;
+        let err = plan(&tracks).unwrap_err().to_string();
+        assert!(
+            err.contains("track 2: the crossfade (5.00 s) is longer"),
+            "{err}"
         );
     }
 

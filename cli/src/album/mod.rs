@@ -17,7 +17,7 @@ pub mod report;
 pub mod tracks;
 pub mod vinyl;
 
-use crate::audio_file::{write_file, WavFormat};
+use crate::audio_file::write_file;
 use crate::cd::{msf, CdLayout, CdTrack, CD_SAMPLE_RATE_HZ, SAMPLES_PER_FRAME};
 use crate::measure::measure_file;
 use crate::parallel::parallel_map;
@@ -143,6 +143,7 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
             Ok(TrackSpan {
                 num_samples: wav_frames(&cd.wav)?,
                 gap_before_s: track.gap_before_s,
+                crossfade_samples: vinyl::seconds_to_samples(track.crossfade_s, CD_SAMPLE_RATE_HZ),
             })
         })
         .collect::<Result<_>>()?;
@@ -169,10 +170,23 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
         .iter()
         .map(|segment| match *segment {
             Segment::Silence(n) => Piece::Silence(n),
-            Segment::Track(i) => Piece::File(&rendered[i].0.wav),
+            Segment::Track { index, from, to } => Piece::File {
+                path: &rendered[index].0.wav,
+                from,
+                to,
+            },
+            Segment::Crossfade {
+                from_track,
+                num_samples,
+            } => Piece::Crossfade {
+                out: &rendered[from_track].0.wav,
+                out_from: spans[from_track].num_samples - num_samples,
+                into: &rendered[from_track + 1].0.wav,
+                num_frames: num_samples,
+            },
         })
         .collect();
-    let num_frames = assemble::write_image(&cd_wav, CD_SAMPLE_RATE_HZ, WavFormat::Int16, &pieces)?;
+    let num_frames = assemble::write_image(&cd_wav, CD_SAMPLE_RATE_HZ, album.cd_format, &pieces)?;
     let image_frames = u64::from(plan.total_frames) * u64::from(SAMPLES_PER_FRAME);
     if num_frames != image_frames {
         bail!("the CD master has {num_frames} samples, its layout {image_frames}");
@@ -181,6 +195,15 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
     let verification = cd_output::write(staging.dir(), &layout)?;
     let mut album_measurement = measure_file(&cd_wav)?;
     album_measurement.file = cd_output::CD_WAV_FILE.to_owned();
+    if let Some(peak) = album_measurement.true_peak_dbtp {
+        if peak > album.target.true_peak_dbtp {
+            warnings.push(format!(
+                "the CD master peaks at {peak:.2} dBTP, over the {:.1} dBTP ceiling its songs \
+                 keep: at a transition (a crossfade or a gapless junction)",
+                album.target.true_peak_dbtp
+            ));
+        }
+    }
     let side_reports = sides
         .iter()
         .map(|(side, rate, pieces)| vinyl::write_side(staging.dir(), side, *rate, pieces))

@@ -1,11 +1,12 @@
 //! Vinyl pre-masters: one 24-bit WAV per side at the sessions' rate, the side's tracks in order
-//! with their album gaps as silence (gapless tracks run on; no silence before the first: lead-in
-//! and run-out grooves are the cutting engineer's), length checked for a 12" side at 33⅓ rpm,
+//! with their album gaps as silence (gapless and crossfaded tracks run on, when they follow
+//! their album predecessor; no silence before the first: lead-in and run-out grooves are the
+//! cutting engineer's), length checked for a 12" side at 33⅓ rpm,
 //! and measured like `stemwise measure` measures a file.
 
 use super::assemble::{wav_frames, write_image, Piece};
-use super::file::{Side, Track};
-use crate::audio_file::WavFormat;
+use super::file::{Side, Track, DEFAULT_GAP_S};
+use crate::deliver::Format;
 use crate::measure::{measure_file, Measurement};
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -68,15 +69,78 @@ pub fn side_pieces<'a>(
                 i + 1
             );
         };
+        let len = wav_frames(wav)?;
+        let mut from = 0;
         if k > 0 {
-            let gap = (tracks[i].gap_before_s * f64::from(rate)).round() as u64;
+            // Gaps and crossfades are to the album's previous track: a track that follows
+            // another on the side gets the default gap.
+            let follows = side.tracks[k - 1] + 1 == i;
+            let track = &tracks[i];
+            let gap_s = if follows {
+                track.gap_before_s
+            } else {
+                track.gap_before_s.max(DEFAULT_GAP_S)
+            };
+            let gap = seconds_to_samples(gap_s, rate);
             if gap > 0 {
                 pieces.push(Piece::Silence(gap));
                 num_frames += gap;
             }
+            let overlap = if follows {
+                seconds_to_samples(track.crossfade_s, rate)
+            } else {
+                0
+            };
+            if overlap > 0 {
+                let Some(&Piece::File {
+                    path: previous,
+                    from: previous_from,
+                    to: previous_to,
+                }) = pieces.last()
+                else {
+                    bail!(
+                        "side {}: track {} has nothing to crossfade from",
+                        side.name,
+                        i + 1
+                    );
+                };
+                if overlap > previous_to - previous_from || overlap > len {
+                    bail!(
+                        "side {}: the crossfade into track {} is longer than track {} or {}",
+                        side.name,
+                        i + 1,
+                        i,
+                        i + 1
+                    );
+                }
+                pieces.pop();
+                pieces.push(Piece::File {
+                    path: previous,
+                    from: previous_from,
+                    to: previous_to - overlap,
+                });
+                pieces.push(Piece::Crossfade {
+                    out: previous,
+                    out_from: previous_to - overlap,
+                    into: wav,
+                    num_frames: overlap,
+                });
+                from = overlap;
+            }
         }
-        pieces.push(Piece::File(wav));
-        num_frames += wav_frames(wav)?;
+        if from > len {
+            bail!(
+                "side {}: track {} is shorter than its crossfade",
+                side.name,
+                i + 1
+            );
+        }
+        pieces.push(Piece::File {
+            path: wav,
+            from,
+            to: len,
+        });
+        num_frames += len - from;
     }
     let seconds = num_frames as f64 / f64::from(rate);
     if seconds > SIDE_MAX_S {
@@ -109,7 +173,7 @@ pub fn write_side(
 ) -> Result<SideReport> {
     let file = side_file_name(&side.name);
     let path = dir.join(&file);
-    let num_frames = write_image(&path, rate_hz, WavFormat::Int24, pieces)?;
+    let num_frames = write_image(&path, rate_hz, Format::Wav24, pieces)?;
     let mut measurement = measure_file(&path)?;
     measurement.file.clone_from(&file);
     Ok(SideReport {
@@ -119,6 +183,11 @@ pub fn write_side(
         duration_s: num_frames as f64 / f64::from(rate_hz),
         measurement,
     })
+}
+
+/// `seconds` in whole samples at `sample_rate_hz`, rounded to the nearest.
+pub fn seconds_to_samples(seconds: f64, sample_rate_hz: u32) -> u64 {
+    (seconds * f64::from(sample_rate_hz)).round() as u64
 }
 
 /// `seconds` as `m:ss`.
