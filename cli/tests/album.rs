@@ -522,6 +522,59 @@ crossfade_s = 1.0
     );
 }
 
+#[test]
+fn a_hidden_track_opens_the_disc_before_track_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write_song(dir.path(), "song1", SONG_SAMPLES[0], 0.0, 1);
+    write_song(dir.path(), "song2", SONG_SAMPLES[1], -4.0, 11);
+    let album = dir.path().join("album.toml");
+    std::fs::write(
+        &album,
+        r#"
+title = "Hidden"
+[hidden_track]
+session = "song2/session.toml"
+version = "instrumental"
+[[track]]
+session = "song1/session.toml"
+title = "One"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let report = make_album(&album, &out);
+    // 202 867 samples of hidden audio: track 1's pre-gap grows to ⌈202 867 / 588⌉ = 346
+    // frames; track 1 (220 600 samples) ends inside frame 721: 722 frames in all.
+    let track = &report["tracks"][0];
+    assert_eq!(u64_of(&track["index0_frame"]), 0);
+    assert_eq!(u64_of(&track["index1_frame"]), 346);
+    assert_eq!(u64_of(&report["cd"]["total_frames"]), 722);
+    assert_eq!(
+        u64_of(&report["hidden_track"]["num_samples"]),
+        SONG_SAMPLES[1] as u64
+    );
+    assert_eq!(report["hidden_track"]["version"], "instrumental");
+    let cd = read_audio(&out.join("album.wav")).unwrap();
+    let left = &cd.channels[0];
+    assert!(left[..SONG_SAMPLES[1]].iter().any(|&s| s != 0.0));
+    assert!(left[SONG_SAMPLES[1]..346 * FRAME as usize]
+        .iter()
+        .all(|&s| s == 0.0));
+    // The DDP image holds the long pre-gap (verified by the tool, checked again here).
+    let image = stemwise_cli::cd::ddp::read_image(&out.join("ddp")).unwrap();
+    assert_eq!(image.layout.tracks[0].index1_frame, 346);
+    // The cue sheet's INDEX 01 of track 1, read by cuetools.
+    let printed = Command::new(cuebreakpoints())
+        .arg("--split-gaps")
+        .arg(out.join("album.cue"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(printed.stdout).unwrap().trim(),
+        cue_time(346)
+    );
+}
+
 /// Writes `text` as an album next to the three songs, runs it, and checks exit status 3, an
 /// error containing every one of `needles`, and that nothing was written.
 fn assert_refused(dir: &Path, text: &str, needles: &[&str]) {

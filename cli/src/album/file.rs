@@ -49,9 +49,23 @@ struct AlbumFile {
     /// `[vinyl]` (no vinyl pre-masters without it).
     #[serde(default)]
     vinyl: Option<VinylParams>,
+    /// `[hidden_track]`: audio hidden in track 1's pre-gap.
+    #[serde(default)]
+    hidden_track: Option<HiddenEntry>,
     /// The `[[track]]` tables, in disc order.
     #[serde(rename = "track", default)]
     tracks: Vec<TrackEntry>,
+}
+
+/// `[hidden_track]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HiddenEntry {
+    /// Session file, relative to the album file.
+    session: PathBuf,
+    /// Which of the session's versions (default `full`).
+    #[serde(default)]
+    version: Option<Spanned<String>>,
 }
 
 /// `[loudness]`.
@@ -222,6 +236,10 @@ pub struct Album {
     pub vinyl: Option<Vinyl>,
     /// The tracks in disc order.
     pub tracks: Vec<Track>,
+    /// Hidden track one audio (HTOA): a song in track 1's pre-gap, before index 1, where a
+    /// player that starts at track 1 does not play it (rewinding from track 1 does). Only its
+    /// session and version are used.
+    pub hidden: Option<Track>,
 }
 
 /// Reads, parses and validates an album file and every session it names.
@@ -288,6 +306,23 @@ fn resolve(path: &Path, text: &str, file: AlbumFile) -> Result<Album> {
         tracks.push(track);
     }
     check_cd_text(&file.title, &file.performer, &tracks)?;
+    let hidden = file
+        .hidden_track
+        .as_ref()
+        .map(|h| {
+            let entry = TrackEntry {
+                session: h.session.clone(),
+                version: h.version.clone(),
+                title: None,
+                performer: None,
+                isrc: None,
+                gap_before_s: None,
+                crossfade_s: None,
+            };
+            resolve_track(dir, text, &entry, 0, &mut Vec::new())
+        })
+        .transpose()
+        .context("[hidden_track]")?;
     let vinyl = file
         .vinyl
         .as_ref()
@@ -308,6 +343,7 @@ fn resolve(path: &Path, text: &str, file: AlbumFile) -> Result<Album> {
         },
         vinyl,
         tracks,
+        hidden,
     })
 }
 
@@ -338,8 +374,9 @@ fn check_cd_text(
     cdtext::check(&text_only).map_err(|e| anyhow!("CD-TEXT: {e}"))
 }
 
-/// One `[[track]]`: its session loaded, version found, ISRC checked (and not used by an
-/// earlier track: `isrcs` holds those with their lines), gap checked.
+/// One `[[track]]` (number 0: the hidden track): its session loaded, version found, ISRC
+/// checked (and not used by an earlier track: `isrcs` holds those with their lines), gap and
+/// crossfade checked.
 fn resolve_track(
     dir: &Path,
     text: &str,

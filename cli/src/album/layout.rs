@@ -39,6 +39,8 @@ pub enum Segment {
         /// Sample after the last.
         to: u64,
     },
+    /// All of the hidden track (track 1's pre-gap audio), samples.
+    Hidden(u64),
     /// The last `num_samples` of track `from_track` faded out while the first `num_samples` of
     /// the next track fade in.
     Crossfade {
@@ -76,9 +78,11 @@ pub fn seconds_to_frames(seconds: f64) -> u32 {
 /// sample for sample (or overlaps its last `crossfade_samples`); its index 1 (and 0: no
 /// pre-gap) is the frame that contains its first sample, so a player that jumps to the track
 /// plays all of it (and at most 587 samples, 13 ms, of the previous one). The image ends on a
-/// frame boundary (silence after the last track). Errors name the track and the Red Book limit
-/// it breaks, or the crossfade that is longer than its tracks.
-pub fn plan(tracks: &[TrackSpan]) -> Result<CdPlan> {
+/// frame boundary (silence after the last track). `hidden_samples` of hidden audio (HTOA)
+/// open the disc inside track 1's pre-gap, which then lasts at least as long (whole frames).
+/// Errors name the track and the Red Book limit it breaks, or the crossfade that is longer
+/// than its tracks.
+pub fn plan(tracks: &[TrackSpan], hidden_samples: u64) -> Result<CdPlan> {
     let frame = u64::from(SAMPLES_PER_FRAME);
     if tracks.is_empty() {
         bail!("an album needs at least one track");
@@ -110,10 +114,16 @@ pub fn plan(tracks: &[TrackSpan]) -> Result<CdPlan> {
             }
             align(&mut pos, &mut plan.segments);
             plan.index0_frames.push(frame_count(pos / frame)?);
-            if gap_frames > 0 {
-                plan.segments
-                    .push(Segment::Silence(u64::from(gap_frames) * frame));
-                pos += u64::from(gap_frames) * frame;
+            let mut gap_samples = u64::from(gap_frames) * frame;
+            if i == 0 && hidden_samples > 0 {
+                plan.segments.push(Segment::Hidden(hidden_samples));
+                gap_samples = gap_samples.max(hidden_samples.div_ceil(frame) * frame);
+                gap_samples -= hidden_samples;
+                pos += hidden_samples;
+            }
+            if gap_samples > 0 {
+                plan.segments.push(Segment::Silence(gap_samples));
+                pos += gap_samples;
             }
             plan.index1_frames.push(frame_count(pos / frame)?);
         } else {
@@ -237,7 +247,9 @@ mod tests {
         plan.segments
             .iter()
             .map(|s| match *s {
-                Segment::Silence(n) | Segment::Crossfade { num_samples: n, .. } => n,
+                Segment::Silence(n)
+                | Segment::Hidden(n)
+                | Segment::Crossfade { num_samples: n, .. } => n,
                 Segment::Track { from, to, .. } => to - from,
             })
             .sum()
@@ -251,7 +263,7 @@ mod tests {
             span(6 * 44_100 + 7, 0.0),
             span(4 * 44_100 + 300, 2.0),
         ];
-        let plan = plan(&tracks).unwrap();
+        let plan = plan(&tracks, 0).unwrap();
         assert_eq!(plan.index0_frames[0], 0);
         assert_eq!(plan.index1_frames[0], 150);
         assert_eq!(plan.audio_start_samples[0], 150 * F);
@@ -287,7 +299,7 @@ mod tests {
         let xf = 44_100; // 1 s
         let mut tracks = [span(6 * 44_100 + 10, 2.0), span(5 * 44_100, 0.0)];
         tracks[1].crossfade_samples = xf;
-        let laid = plan(&tracks).unwrap();
+        let laid = plan(&tracks, 0).unwrap();
         let start2 = 150 * F + 6 * 44_100 + 10 - xf;
         assert_eq!(laid.audio_start_samples[1], start2);
         assert_eq!(u64::from(laid.index1_frames[1]), start2 / F);
@@ -309,7 +321,7 @@ mod tests {
         assert_eq!(total_samples(&laid), u64::from(laid.total_frames) * F);
         // Longer than the track it fades into: refused.
         tracks[1].crossfade_samples = 5 * 44_100 + 1;
-        let err = plan(&tracks).unwrap_err().to_string();
+        let err = plan(&tracks, 0).unwrap_err().to_string();
         assert!(
             err.contains("track 2: the crossfade (5.00 s) is longer"),
             "{err}"
@@ -317,31 +329,57 @@ mod tests {
     }
 
     #[test]
+    fn hidden_audio_opens_track_ones_pregap() {
+        let tracks = [span(5 * 44_100, 2.0)];
+        // 3 s + 10 samples of hidden audio: the pre-gap grows to 226 frames.
+        let hidden = 3 * 44_100 + 10;
+        let laid = plan(&tracks, hidden).unwrap();
+        assert_eq!(laid.index0_frames[0], 0);
+        assert_eq!(laid.index1_frames[0], 226);
+        assert_eq!(
+            laid.segments[..3],
+            [
+                Segment::Hidden(hidden),
+                Segment::Silence(226 * F - hidden),
+                track(0, 0, 5 * 44_100)
+            ]
+        );
+        // Shorter than 2 s: the pre-gap stays 2 s, silence after the hidden audio.
+        let laid = plan(&tracks, 44_100).unwrap();
+        assert_eq!(laid.index1_frames[0], 150);
+        assert_eq!(laid.segments[1], Segment::Silence(150 * F - 44_100));
+        assert_eq!(total_samples(&laid), u64::from(laid.total_frames) * F);
+    }
+
+    #[test]
     fn red_book_limits_are_refused_by_name() {
-        let err = plan(&[span(44_100 * 10, 1.0)]).unwrap_err().to_string();
+        let err = plan(&[span(44_100 * 10, 1.0)], 0).unwrap_err().to_string();
         assert!(err.contains("pre-gap of at least 2 s"), "{err}");
-        let err = plan(&[span(44_100 * 10, 2.0), span(44_100 * 3, 2.0)])
+        let err = plan(&[span(44_100 * 10, 2.0), span(44_100 * 3, 2.0)], 0)
             .unwrap_err()
             .to_string();
         assert!(err.contains("track 2 is 00:03:00"), "{err}");
         // Exactly 4 s passes.
-        plan(&[span(44_100 * 4, 2.0)]).unwrap();
+        plan(&[span(44_100 * 4, 2.0)], 0).unwrap();
         // A gapless track shorter than 4 s measured to the next index.
-        let err = plan(&[
-            span(44_100 * 10, 2.0),
-            span(44_100 * 3, 0.0),
-            span(44_100 * 10, 0.0),
-        ])
+        let err = plan(
+            &[
+                span(44_100 * 10, 2.0),
+                span(44_100 * 3, 0.0),
+                span(44_100 * 10, 0.0),
+            ],
+            0,
+        )
         .unwrap_err()
         .to_string();
         assert!(err.contains("track 2"), "{err}");
         let too_long = u64::from(MAX_TOTAL_FRAMES) * F;
-        let err = plan(&[span(too_long, 2.0)]).unwrap_err().to_string();
+        let err = plan(&[span(too_long, 2.0)], 0).unwrap_err().to_string();
         assert!(err.contains("at most 79:57:74"), "{err}");
         // The longest disc that fits: 79:57:74 in all.
         let fits = u64::from(MAX_TOTAL_FRAMES - 150) * F;
         assert_eq!(
-            plan(&[span(fits, 2.0)]).unwrap().total_frames,
+            plan(&[span(fits, 2.0)], 0).unwrap().total_frames,
             MAX_TOTAL_FRAMES
         );
     }

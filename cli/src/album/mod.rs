@@ -26,9 +26,9 @@ use crate::staging::Staging;
 use crate::stems::LoadOptions;
 use anyhow::{bail, Context, Result};
 use assemble::{wav_frames, Piece};
-use file::Album;
+use file::{Album, Track};
 use layout::{Segment, TrackSpan};
-use report::{AlbumReport, CdReport, TargetInfo, Timings, TrackReport, REPORT_FILE};
+use report::{AlbumReport, CdReport, HiddenReport, TargetInfo, Timings, TrackReport, REPORT_FILE};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tracks::{AsMastered, CdRender, RenderPlace};
@@ -77,13 +77,24 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
     }
     let staging = Staging::new(&options.out_dir)?;
     let num_tracks = album.tracks.len();
-    let track_threads = options.num_threads.clamp(1, num_tracks);
+    // The songs to render: every track, then the hidden track.
+    let songs: Vec<&Track> = album.tracks.iter().chain(&album.hidden).collect();
+    // Their work folders and their names in errors.
+    let labels: Vec<String> = (1..=num_tracks)
+        .map(|n| format!("track-{n:02}"))
+        .chain(album.hidden.iter().map(|_| "hidden".to_owned()))
+        .collect();
+    let names: Vec<String> = (1..=num_tracks)
+        .map(|n| format!("track {n}"))
+        .chain(album.hidden.iter().map(|_| "hidden track".to_owned()))
+        .collect();
+    let song_threads = options.num_threads.clamp(1, songs.len());
     let place = RenderPlace {
         work_dir: staging.path("work"),
         load: options.load,
-        num_threads: (options.num_threads / track_threads).max(1),
+        num_threads: (options.num_threads / song_threads).max(1),
     };
-    let indices: Vec<usize> = (0..num_tracks).collect();
+    let indices: Vec<usize> = (0..songs.len()).collect();
     let on_side = |i: usize| -> Option<&str> {
         album.vinyl.as_ref().and_then(|v| {
             v.sides
@@ -92,51 +103,84 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
                 .map(|s| s.name.as_str())
         })
     };
-    let bar = options.progress.bar(2 * num_tracks as u64, "album renders");
+    let bar = options
+        .progress
+        .bar(2 * songs.len() as u64, "album renders");
     let mut timings = Timings::default();
 
     let started = Instant::now();
-    let as_mastered: Vec<AsMastered> = collect(parallel_map(&indices, track_threads, |&i| {
-        let measured = tracks::measure_as_mastered(&album.tracks[i], i + 1, &place);
-        bar.inc(1);
-        measured
-    }))?;
+    let as_mastered: Vec<AsMastered> = collect(
+        parallel_map(&indices, song_threads, |&i| {
+            let measured = tracks::measure_as_mastered(songs[i], &labels[i], &place);
+            bar.inc(1);
+            measured
+        }),
+        &names,
+    )?;
     timings.measure_s = started.elapsed().as_secs_f64();
-    let version_lufs: Vec<f32> = as_mastered.iter().map(|m| m.version_lufs).collect();
-    let (goals, album_gain_db) =
+    let version_lufs: Vec<f32> = as_mastered[..num_tracks]
+        .iter()
+        .map(|m| m.version_lufs)
+        .collect();
+    let (mut goals, album_gain_db) =
         loudness::goals(album.mode, album.target.integrated_lufs, &version_lufs)?;
+    if let Some(hidden) = as_mastered.get(num_tracks) {
+        if !hidden.version_lufs.is_finite() {
+            bail!("the hidden track is silent");
+        }
+        // The hidden track follows the plan without setting it: the album gain, or the target.
+        goals.push(
+            album_gain_db.map_or(album.target.integrated_lufs, |gain_db| {
+                hidden.version_lufs + gain_db
+            }),
+        );
+    }
 
     let started = Instant::now();
-    let rendered: Vec<(CdRender, Option<PathBuf>)> =
-        collect(parallel_map(&indices, track_threads, |&i| {
-            let track = &album.tracks[i];
-            let cd = tracks::render_cd(album, track, i + 1, &as_mastered[i], goals[i], &place)?;
+    let rendered: Vec<(CdRender, Option<PathBuf>)> = collect(
+        parallel_map(&indices, song_threads, |&i| {
+            let cd = tracks::render_cd(
+                album,
+                songs[i],
+                &labels[i],
+                &as_mastered[i],
+                goals[i],
+                &place,
+            )?;
             let vinyl_wav = match (&album.vinyl, on_side(i)) {
-                (Some(v), Some(_)) => {
-                    Some(tracks::render_vinyl(track, i + 1, v, cd.input_db, &place)?)
-                }
+                (Some(v), Some(_)) if i < num_tracks => Some(tracks::render_vinyl(
+                    songs[i],
+                    &labels[i],
+                    v,
+                    cd.input_db,
+                    &place,
+                )?),
                 _ => None,
             };
             bar.inc(1);
             Ok((cd, vinyl_wav))
-        }))?;
+        }),
+        &names,
+    )?;
     bar.finish_and_clear();
     timings.render_s = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
     let mut warnings = Vec::new();
-    for (i, (cd, _)) in rendered.iter().enumerate() {
+    for ((cd, _), name) in rendered.iter().zip(&names) {
         if cd.error_lu.abs() > loudness::TOLERANCE_LU {
             warnings.push(format!(
-                "track {}: {:+.2} LU from its goal after {} renders (the Master Bus cannot \
+                "{name}: {:+.2} LU from its goal after {} renders (the Master Bus cannot \
                  reach it within its input-gain range)",
-                i + 1,
-                cd.error_lu,
-                cd.num_renders
+                cd.error_lu, cd.num_renders
             ));
         }
     }
-    let spans: Vec<TrackSpan> = rendered
+    let hidden_samples = match rendered.get(num_tracks) {
+        Some((cd, _)) => wav_frames(&cd.wav)?,
+        None => 0,
+    };
+    let spans: Vec<TrackSpan> = rendered[..num_tracks]
         .iter()
         .zip(&album.tracks)
         .map(|((cd, _), track)| {
@@ -147,7 +191,7 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
             })
         })
         .collect::<Result<_>>()?;
-    let plan = layout::plan(&spans)?;
+    let plan = layout::plan(&spans, hidden_samples)?;
     // Vinyl sides are checked before anything is written.
     let vinyl_wavs: Vec<Option<PathBuf>> = rendered.iter().map(|(_, v)| v.clone()).collect();
     let rates_hz: Vec<u32> = as_mastered.iter().map(|m| m.sample_rate_hz).collect();
@@ -170,6 +214,11 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
         .iter()
         .map(|segment| match *segment {
             Segment::Silence(n) => Piece::Silence(n),
+            Segment::Hidden(n) => Piece::File {
+                path: &rendered[num_tracks].0.wav,
+                from: 0,
+                to: n,
+            },
             Segment::Track { index, from, to } => Piece::File {
                 path: &rendered[index].0.wav,
                 from,
@@ -237,6 +286,19 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
         },
         album_gain_db,
         tracks: track_reports,
+        hidden_track: album.hidden.as_ref().map(|track| {
+            let cd = &rendered[num_tracks].0;
+            HiddenReport {
+                session: track.session.path.display().to_string(),
+                version: track.version().to_owned(),
+                num_samples: hidden_samples,
+                as_mastered: as_mastered[num_tracks],
+                goal_lufs: goals[num_tracks],
+                cd: tracks::track_loudness(&cd.measurement),
+                error_lu: cd.error_lu,
+                num_cd_renders: cd.num_renders,
+            }
+        }),
         loudness_differences: loudness::differences(&version_lufs, &cd_lufs),
         cd: CdReport {
             format: album.cd_format,
@@ -259,12 +321,12 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
     Ok(report)
 }
 
-/// The results of jobs over the tracks, or the first error, naming its track.
-fn collect<T>(results: Vec<Result<T>>) -> Result<Vec<T>> {
+/// The results of jobs over the songs, or the first error, naming its song.
+fn collect<T>(results: Vec<Result<T>>, names: &[String]) -> Result<Vec<T>> {
     results
         .into_iter()
-        .enumerate()
-        .map(|(i, r)| r.with_context(|| format!("track {}", i + 1)))
+        .zip(names)
+        .map(|(r, name)| r.with_context(|| name.clone()))
         .collect()
 }
 

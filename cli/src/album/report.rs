@@ -4,7 +4,7 @@ use super::file::LoudnessMode;
 use super::loudness::Differences;
 use super::tracks::AsMastered;
 use super::vinyl::SideReport;
-use crate::cd::TrackLoudness;
+use crate::cd::{TrackLoudness, CD_SAMPLE_RATE_HZ};
 use crate::deliver::Format;
 use crate::measure::Measurement;
 use serde::Serialize;
@@ -74,6 +74,27 @@ pub struct TrackReport {
     pub vinyl_side: Option<String>,
 }
 
+/// The hidden track (audio in track 1's pre-gap).
+#[derive(Debug, Clone, Serialize)]
+pub struct HiddenReport {
+    /// Session file.
+    pub session: String,
+    /// Version of the session.
+    pub version: String,
+    /// Samples of its audio (from the start of the disc).
+    pub num_samples: u64,
+    /// The song as its session masters it.
+    pub as_mastered: AsMastered,
+    /// Loudness the plan masters it to, LUFS.
+    pub goal_lufs: f32,
+    /// Its CD master, measured.
+    pub cd: TrackLoudness,
+    /// `cd.integrated_lufs − goal_lufs`, LU.
+    pub error_lu: f32,
+    /// CD renders it took.
+    pub num_cd_renders: usize,
+}
+
 /// The CD deliverables.
 #[derive(Debug, Clone, Serialize)]
 pub struct CdReport {
@@ -121,6 +142,8 @@ pub struct AlbumReport {
     pub album_gain_db: Option<f32>,
     /// The tracks.
     pub tracks: Vec<TrackReport>,
+    /// The hidden track, if any.
+    pub hidden_track: Option<HiddenReport>,
     /// How well the songs' loudness differences are kept.
     pub loudness_differences: Differences,
     /// The CD.
@@ -177,6 +200,17 @@ pub fn summary(r: &AlbumReport) -> String {
             t.cd.plr_lu,
             t.num_cd_renders,
             t.title.as_deref().unwrap_or(&t.version),
+        );
+    }
+    if let Some(h) = &r.hidden_track {
+        out += &format!(
+            "  hidden track ({}, {}): {:.2} s before index 1 of track 1, {:.2} LUFS (goal {:.2}), TP {:.2} dBTP\n",
+            h.session,
+            h.version,
+            h.num_samples as f64 / f64::from(CD_SAMPLE_RATE_HZ),
+            h.cd.integrated_lufs,
+            h.goal_lufs,
+            h.cd.true_peak_dbtp
         );
     }
     let a = &r.cd.album;

@@ -23,7 +23,8 @@ use shared_dsp::params::master::{ceiling_dbtp, master_settings, MasterParam, GAI
 use shared_dsp::targets::DeliveryTarget;
 use std::path::PathBuf;
 
-/// Where and how the renders run.
+/// Where and how the renders run (each song's renders go to folders named after its label,
+/// `track-01`, …, `hidden`).
 #[derive(Debug, Clone)]
 pub struct RenderPlace {
     /// Scratch folder; every render writes into its own folder inside.
@@ -83,14 +84,10 @@ fn track_session(track: &Track, formats: Vec<Format>) -> Session {
 }
 
 /// Render 1: the loudness of `track` as its session delivers it (nothing written).
-pub fn measure_as_mastered(
-    track: &Track,
-    number: usize,
-    place: &RenderPlace,
-) -> Result<AsMastered> {
+pub fn measure_as_mastered(track: &Track, label: &str, place: &RenderPlace) -> Result<AsMastered> {
     let report = place.render(
         &track_session(track, vec![Format::Float32]),
-        &format!("track-{number:02}-measure"),
+        &format!("{label}-measure"),
         false,
     )?;
     let version = report
@@ -132,12 +129,12 @@ pub struct CdRender {
 pub fn render_cd(
     album: &Album,
     track: &Track,
-    number: usize,
+    label: &str,
     as_mastered: &AsMastered,
     goal_lufs: f32,
     place: &RenderPlace,
 ) -> Result<CdRender> {
-    let name = format!("track-{number:02}-cd");
+    let name = format!("{label}-cd");
     let wav = deliverable_path(
         &place.work_dir.join(&name),
         track.version(),
@@ -180,12 +177,12 @@ pub fn render_cd(
 /// moves `in_gain`), without targeting, its ceiling the vinyl master's.
 pub fn render_vinyl(
     track: &Track,
-    number: usize,
+    label: &str,
     vinyl: &Vinyl,
     cd_input_db: f32,
     place: &RenderPlace,
 ) -> Result<PathBuf> {
-    let name = format!("track-{number:02}-vinyl");
+    let name = format!("{label}-vinyl");
     let mut values = track.session.master_values;
     for &(param, plain) in &vinyl.overrides {
         values.set(param, plain);
