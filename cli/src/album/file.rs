@@ -242,6 +242,18 @@ pub struct Album {
     pub hidden: Option<Track>,
 }
 
+impl Album {
+    /// The name of the vinyl side track `index` (0-based) is on, if any.
+    pub fn side_of(&self, index: usize) -> Option<&str> {
+        self.vinyl.as_ref().and_then(|v| {
+            v.sides
+                .iter()
+                .find(|s| s.tracks.contains(&index))
+                .map(|s| s.name.as_str())
+        })
+    }
+}
+
 /// Reads, parses and validates an album file and every session it names.
 pub fn load(path: &Path) -> Result<Album> {
     let text = std::fs::read_to_string(path)

@@ -1,10 +1,12 @@
 //! What `stemwise album` reports (`album.json`) and its text summary.
 
-use super::file::LoudnessMode;
+use super::file::{Album, LoudnessMode, Track};
+use super::layout::CdPlan;
 use super::loudness::Differences;
-use super::tracks::AsMastered;
+use super::songs::Song;
+use super::tracks::{track_loudness, AsMastered};
 use super::vinyl::SideReport;
-use crate::cd::{TrackLoudness, CD_SAMPLE_RATE_HZ};
+use crate::cd::{msf, TrackLoudness, CD_SAMPLE_RATE_HZ};
 use crate::deliver::Format;
 use crate::measure::Measurement;
 use serde::Serialize;
@@ -154,6 +156,62 @@ pub struct AlbumReport {
     pub timings: Timings,
     /// Things the user should know.
     pub warnings: Vec<String>,
+}
+
+/// One report per track of `album`, laid out by `plan`, rendered as `songs`.
+pub fn track_reports(album: &Album, plan: &CdPlan, songs: &[Song]) -> Vec<TrackReport> {
+    album
+        .tracks
+        .iter()
+        .zip(songs)
+        .enumerate()
+        .map(|(i, (t, song))| {
+            let end = plan
+                .index0_frames
+                .get(i + 1)
+                .copied()
+                .unwrap_or(plan.total_frames);
+            TrackReport {
+                number: i + 1,
+                title: t.title.clone(),
+                performer: t.performer.clone(),
+                isrc: t.isrc.as_ref().map(ToString::to_string),
+                session: t.session.path.display().to_string(),
+                version: t.version().to_owned(),
+                gap_before_s: t.gap_before_s,
+                index0_frame: plan.index0_frames[i],
+                index1_frame: plan.index1_frames[i],
+                index0: msf(plan.index0_frames[i]),
+                index1: msf(plan.index1_frames[i]),
+                length: msf(end - plan.index1_frames[i]),
+                audio_start_sample: plan.audio_start_samples[i],
+                num_samples: song.num_samples,
+                as_mastered: song.as_mastered,
+                goal_lufs: song.goal_lufs,
+                cd: track_loudness(&song.cd.measurement),
+                error_lu: song.cd.error_lu,
+                master_input_db: song.cd.input_db,
+                limiter_mean_db: song.cd.limiter_db.0,
+                limiter_max_db: song.cd.limiter_db.1,
+                num_cd_renders: song.cd.num_renders,
+                vinyl_side: album.side_of(i).map(str::to_owned),
+            }
+        })
+        .collect()
+}
+
+/// The report of the hidden track `track`, rendered as `song`.
+pub fn hidden_report(track: &Track, song: &Song) -> HiddenReport {
+    HiddenReport {
+        session: track.session.path.display().to_string(),
+        version: track.version().to_owned(),
+        num_samples: song.num_samples,
+        as_mastered: song.as_mastered,
+        goal_lufs: song.goal_lufs,
+        cd: track_loudness(&song.cd.measurement),
+        error_lu: song.cd.error_lu,
+        num_cd_renders: song.cd.num_renders,
+    }
 }
 
 /// A level for the summary, `-inf` when undefined.

@@ -6,11 +6,12 @@
 
 use super::assemble::{wav_frames, write_image, Piece};
 use super::file::{Side, Track, DEFAULT_GAP_S};
+use super::songs::Song;
 use crate::deliver::Format;
 use crate::measure::{measure_file, Measurement};
 use anyhow::{bail, Result};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Above this a 12" side at 33⅓ rpm loses level and low end (the grooves are packed
 /// tighter), s: warned.
@@ -38,31 +39,31 @@ pub fn side_file_name(name: &str) -> String {
     format!("vinyl-side-{name}.wav")
 }
 
-/// The pieces of `side` from the tracks' vinyl WAVs (`wavs[i]` for track `i`, at
-/// `rates_hz[i]`), with its rate and length in frames; refuses tracks at different rates and a
-/// side longer than [`SIDE_MAX_S`], and adds a warning above [`SIDE_WARN_S`].
+/// The pieces of `side` from the vinyl WAVs of `songs` (the rendered `tracks`), with its rate
+/// and length in frames; refuses tracks at different rates and a side longer than
+/// [`SIDE_MAX_S`], and adds a warning above [`SIDE_WARN_S`].
 pub fn side_pieces<'a>(
     side: &Side,
     tracks: &[Track],
-    wavs: &'a [Option<PathBuf>],
-    rates_hz: &[u32],
+    songs: &'a [Song],
     warnings: &mut Vec<String>,
 ) -> Result<(u32, Vec<Piece<'a>>, u64)> {
-    let rate = rates_hz[side.tracks[0]];
+    let rate_of = |i: usize| songs[i].as_mastered.sample_rate_hz;
+    let rate = rate_of(side.tracks[0]);
     let mut pieces = Vec::new();
     let mut num_frames = 0u64;
     for (k, &i) in side.tracks.iter().enumerate() {
-        if rates_hz[i] != rate {
+        if rate_of(i) != rate {
             bail!(
                 "side {}: track {} renders at {} Hz, track {} at {rate} Hz; a side is one file \
                  at one rate",
                 side.name,
                 i + 1,
-                rates_hz[i],
+                rate_of(i),
                 side.tracks[0] + 1
             );
         }
-        let Some(wav) = wavs[i].as_deref() else {
+        let Some(wav) = songs[i].vinyl_wav.as_deref() else {
             bail!(
                 "side {}: track {} was not rendered for vinyl",
                 side.name,
