@@ -1,7 +1,9 @@
 //! Ctrl-C and SIGTERM stop `stemwise render` and leave the output folder without any file: no
 //! temporary file, no partial deliverable, no incomplete set. The signal is sent to the
 //! running binary at two moments: while it processes (its staging folder exists, still empty)
-//! and while it writes the deliverables (the staging folder holds files).
+//! and while it writes the deliverables (the staging folder holds files). `stemwise album` is
+//! interrupted between its songs' renders (its work folder, inside the staging folder, holds
+//! a finished CD master).
 
 use shared_dsp::signals::{pink_noise, sine};
 use std::path::{Path, PathBuf};
@@ -143,4 +145,59 @@ fn an_interrupted_render_leaves_no_file() {
 
     let stems = entries(&dir.path().join("stems"));
     assert_eq!(stems.len(), 2, "the stems are untouched: {stems:?}");
+}
+
+#[test]
+fn an_interrupted_album_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Short songs (the album renders each three times): 10 s of the same two stems.
+    let n = 10 * RATE as usize;
+    let bass = sine(55.0, 0.4, f64::from(RATE), n, 0.0);
+    for (name, channels) in [
+        ("drums", vec![pink_noise(1, 0.3, n), pink_noise(2, 0.3, n)]),
+        ("bass", vec![bass.clone(), bass]),
+    ] {
+        let audio = Audio {
+            sample_rate_hz: RATE,
+            channels,
+        };
+        write_wav(
+            &dir.path().join(format!("stems/{name}.wav")),
+            &audio,
+            WavFormat::Float32,
+            false,
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("session.toml"), SESSION).unwrap();
+    let album = dir.path().join("album.toml");
+    std::fs::write(
+        &album,
+        "[[track]]\nsession = \"session.toml\"\n[[track]]\nsession = \"session.toml\"\nversion = \"no-bass\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    // One thread: the songs render one after the other; Ctrl-C once the first CD master is
+    // in the work folder (inside the staging folder), while the second renders.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stemwise"))
+        .args([
+            "album",
+            album.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["--threads", "1", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    signal_when(&mut child, &out, libc::SIGINT, |out| {
+        staging_folder(out).is_some_and(|s| s.join("work/track-01-cd/full-cd16-44k1.wav").exists())
+    });
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(128 + libc::SIGINT), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let left = entries(&out);
+    assert!(left.is_empty(), "left in the output folder: {left:?}");
 }
