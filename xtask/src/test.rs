@@ -50,17 +50,21 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 .args(["--bin", "stemwise-strip-host"]),
         )
     });
-    step("cargo test", &[prereq::NATIVE_LIBS], &|| {
-        let mut command = cargo();
-        command.args([
-            "test",
-            "--workspace",
-            "--profile",
-            PROFILE,
-            "--no-fail-fast",
-        ]);
-        counted(&mut command, parse_cargo_line)
-    });
+    step(
+        "cargo test",
+        &[prereq::NATIVE_LIBS, prereq::ORACLE_TOOLS],
+        &|| {
+            let mut command = cargo();
+            command.args([
+                "test",
+                "--workspace",
+                "--profile",
+                PROFILE,
+                "--no-fail-fast",
+            ]);
+            counted(&mut command, parse_cargo_line)
+        },
+    );
     step("vst3", &[prereq::PYTHON], &|| pytest("tests/vst3"));
     step("gui", &[prereq::PYTHON, prereq::GUI_TOOLS], &|| {
         pytest("tests/gui")
