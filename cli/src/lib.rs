@@ -13,6 +13,7 @@ pub mod mastering;
 pub mod measure;
 pub mod null_test;
 pub mod parallel;
+pub mod png;
 pub mod progress;
 pub mod render;
 pub mod rf64;

@@ -92,11 +92,10 @@ pub const NATIVE_LIBS: &[Prerequisite] = &[
     debian("OpenGL headers", Probe::PkgConfig("gl"), "libgl-dev"),
 ];
 
-/// Debian's cuetools (`cuebreakpoints`, `cueprint`): the CLI tests read the album's cue sheet
-/// with them.
-pub const CUETOOLS: &[Prerequisite] = &[debian(
-    "cuetools (cuebreakpoints)",
-    Probe::Runs("cuebreakpoints", &["--version"]),
+/// Command-line tools the Rust tests use as independent oracles (cue sheet parsing).
+pub const ORACLE_TOOLS: &[Prerequisite] = &[debian(
+    "cuebreakpoints (cuetools)",
+    Probe::Runs("sh", &["-c", "command -v cuebreakpoints"]),
     "cuetools",
 )];
 

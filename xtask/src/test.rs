@@ -52,7 +52,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     });
     step(
         "cargo test",
-        &[prereq::NATIVE_LIBS, prereq::CUETOOLS],
+        &[prereq::NATIVE_LIBS, prereq::ORACLE_TOOLS],
         &|| {
             let mut command = cargo();
             command.args([

@@ -6,14 +6,12 @@
 //! (`<stem>.png`, drawn with `plotters`, text in the Ubuntu font egui embeds).
 
 use super::{msf, CdLayout};
-use crate::interrupt;
+use crate::png::{self, FONT};
 use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
-/// Font family of the PNG.
-const FONT: &str = "stemwise-pq-sheet";
 /// PNG width, pixels.
 const PNG_WIDTH: u32 = 1600;
 /// Height of a table row in the PNG, pixels.
@@ -205,36 +203,19 @@ fn column_weights(num_columns: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Draws the sheet into a temporary PNG next to `path` and renames it into place (removed on
-/// error or interruption).
+/// Draws the sheet into `path` (refused if it exists), through a temporary file.
 fn write_png(path: &Path, sheet: &Sheet) -> Result<()> {
-    plotters::style::register_font(FONT, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
-        .map_err(|_| anyhow!("the embedded font does not load"))?;
     if path.exists() {
         anyhow::bail!("{}: already exists", path.display());
     }
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("pq.png");
-    let temp = path.with_file_name(format!(".{name}.partial-{}.png", std::process::id()));
-    let (registration, ()) = interrupt::create_guarded(&temp, || Ok(()))?;
     let height = HEADER_HEIGHT + ROW_HEIGHT * (sheet.rows.len() as u32 + 1) + FOOTER_HEIGHT;
-    let result = draw(&temp, (PNG_WIDTH, height), sheet).and_then(|()| {
-        interrupt::uninterrupted(|| std::fs::rename(&temp, path))
-            .context("cannot move the PNG into place")
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    drop(registration);
-    result.with_context(|| format!("{}: cannot draw the PQ sheet", path.display()))
+    let size = (PNG_WIDTH, height);
+    png::draw_png(path, size, |root| draw(root, size, sheet))
+        .with_context(|| format!("{}: cannot draw the PQ sheet", path.display()))
 }
 
-fn draw(path: &Path, size: (u32, u32), sheet: &Sheet) -> Result<()> {
+fn draw(root: &png::Area, size: (u32, u32), sheet: &Sheet) -> Result<()> {
     let e = |e: DrawingAreaErrorKind<_>| anyhow!("{e}");
-    let root = BitMapBackend::new(path, size).into_drawing_area();
-    root.fill(&WHITE).map_err(e)?;
     let style = |px: u32| (FONT, px).into_font().color(&BLACK);
     let left = |px: u32| style(px).pos(Pos::new(HPos::Left, VPos::Center));
     root.draw(&Text::new("PQ sheet", (MARGIN, 30), left(30)))
@@ -271,7 +252,7 @@ fn draw(path: &Path, size: (u32, u32), sheet: &Sheet) -> Result<()> {
         let y = top + r as i32 * row_height;
         for (c, cell) in row.iter().enumerate() {
             let width = x_edges[c + 1] - x_edges[c] - 10;
-            let text = fit(&root, cell, width, &style(17))?;
+            let text = fit(root, cell, width, &style(17))?;
             root.draw(&Text::new(
                 text,
                 (x_edges[c] + 5, y + row_height / 2),
@@ -298,16 +279,11 @@ fn draw(path: &Path, size: (u32, u32), sheet: &Sheet) -> Result<()> {
         root.draw(&Text::new(line.as_str(), (MARGIN, y), left(19)))
             .map_err(e)?;
     }
-    root.present().map_err(e)
+    Ok(())
 }
 
 /// `text`, cut with an ellipsis to fit `width` pixels in `style`.
-fn fit(
-    root: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
-    text: &str,
-    width: i32,
-    style: &TextStyle,
-) -> Result<String> {
+fn fit(root: &png::Area, text: &str, width: i32, style: &TextStyle) -> Result<String> {
     let fits = |t: &str| -> Result<bool> {
         let (w, _) = root
             .estimate_text_size(t, style)

@@ -2,15 +2,13 @@
 //! egui embeds, so no system fonts are needed). Each chart is drawn to a temporary file that is
 //! renamed into place.
 
-use anyhow::{anyhow, Context, Result};
+use crate::png::{self, FONT};
+use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 use std::path::Path;
-use std::sync::Once;
 
 /// Chart size in pixels.
 const SIZE: (u32, u32) = (960, 360);
-/// Font family every chart uses.
-const FONT: &str = "sans-serif";
 
 /// One named line of a time or frequency chart.
 pub struct Line<'a> {
@@ -20,45 +18,6 @@ pub struct Line<'a> {
     pub points: Vec<(f64, f64)>,
     /// Colour.
     pub color: RGBColor,
-}
-
-/// Registers the embedded font with plotters, once.
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // A font that does not parse only loses the labels, not the chart.
-        let _ = plotters::style::register_font(
-            FONT,
-            FontStyle::Normal,
-            epaint_default_fonts::UBUNTU_LIGHT,
-        );
-    });
-}
-
-/// Draws into a temporary PNG next to `path`, then renames it into place.
-fn draw_png(
-    path: &Path,
-    draw: impl FnOnce(DrawingArea<BitMapBackend, plotters::coord::Shift>) -> Result<()>,
-) -> Result<()> {
-    register_font();
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .context("chart path has no file name")?;
-    let temp = path.with_file_name(format!(".{name}.partial-{}.png", std::process::id()));
-    let result = (|| {
-        {
-            let root = BitMapBackend::new(&temp, SIZE).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-            draw(root.clone())?;
-            root.present().map_err(|e| anyhow!("{e}"))?;
-        }
-        std::fs::rename(&temp, path).context("cannot move the chart into place")
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.with_context(|| format!("{}: cannot draw chart", path.display()))
 }
 
 /// A line chart of `lines` with the given axis ranges and labels; `log_x` for frequency axes.
@@ -73,8 +32,8 @@ pub fn line_chart(
     log_x: bool,
     lines: &[Line],
 ) -> Result<()> {
-    draw_png(path, |root| {
-        let mut builder = ChartBuilder::on(&root);
+    png::draw_png(path, SIZE, |root| {
+        let mut builder = ChartBuilder::on(root);
         builder
             .caption(title, (FONT, 20))
             .margin(12)
@@ -136,10 +95,10 @@ pub fn bar_chart(
     y_range: (f64, f64),
     bars: &[(String, f64)],
 ) -> Result<()> {
-    draw_png(path, |root| {
+    png::draw_png(path, SIZE, |root| {
         let e = |e: DrawingAreaErrorKind<_>| anyhow!("{e}");
         let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
