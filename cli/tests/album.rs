@@ -486,6 +486,9 @@ fn a_crossfade_overlaps_the_songs_on_the_cd_and_on_the_side() {
         &album,
         r#"
 [vinyl]
+[vinyl.master]
+lim_ceil_mode = "custom"
+lim_ceiling = -3.0
 [[vinyl.side]]
 name = "A"
 tracks = [1, 2]
@@ -513,7 +516,10 @@ crossfade_s = 1.0
     let fade = &cd.channels[0][start2 as usize..start2 as usize + 44_100];
     assert!(fade.iter().all(|&s| (s * 32_768.0).fract() == 0.0));
     assert!(fade.iter().any(|&s| s != 0.0));
-    // The side overlaps the same second.
+    // The side overlaps the same second, under the [vinyl.master] ceiling (−3 dBTP, its
+    // limiter working: the CD's −1 dBTP masters reach higher).
+    let side_tp = f64_of(&report["vinyl"][0]["measurement"]["true_peak_dbtp"]);
+    assert!((-3.5..=-3.0).contains(&side_tp), "{side_tp}");
     let side = report["vinyl"][0]["file"].as_str().unwrap();
     let reader = hound::WavReader::open(out.join(side)).unwrap();
     assert_eq!(
