@@ -182,7 +182,8 @@ then nothing is written.")]
     ///
     /// Generates the built-in demo session (drums, bass, keys, vocal-like lead; 24 s),
     /// renders it with versions and deliverables, null-tests the versions, analyses the
-    /// contributions and writes DIR/report.html with PNG charts.
+    /// contributions, makes an album of three versions (DIR/album/: CD image, DDP, cue and PQ
+    /// sheets, vinyl sides) and writes DIR/report.html with PNG charts.
     #[command(after_help = "Examples:
   stemwise demo                         # into out/demo
   stemwise demo --out /tmp/demo --force")]
@@ -193,7 +194,7 @@ then nothing is written.")]
         /// Overwrite an earlier demo.
         #[arg(long)]
         force: bool,
-        /// Length of the demo, s.
+        /// Length of the demo, s (4 to 600: each album track lasts at least 4 s).
         #[arg(long, default_value_t = demo::DEMO_DURATION_S)]
         seconds: f64,
         /// No progress bars.

@@ -189,8 +189,9 @@ pub fn render_vinyl(
     }
     let mut session = track_session(track, vec![Format::Wav24]);
     session.master = master_settings(&values);
-    session.master.input_db = cd_input_db + values.get(MasterParam::InputGain)
-        - track.session.master_values.get(MasterParam::InputGain);
+    session.master.input_db = (cd_input_db + values.get(MasterParam::InputGain)
+        - track.session.master_values.get(MasterParam::InputGain))
+    .clamp(-GAIN_RANGE_DB, GAIN_RANGE_DB);
     session.normalize = false;
     session.target = DeliveryTarget::custom(session.target.integrated_lufs, ceiling_dbtp(&values));
     place.render(&session, &name, true)?;
