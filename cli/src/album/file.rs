@@ -264,16 +264,7 @@ pub fn load(path: &Path) -> Result<Album> {
 /// Parses and validates album text; `path` names the file in errors and anchors the
 /// sessions' relative paths.
 pub fn parse(path: &Path, text: &str) -> Result<Album> {
-    let file: AlbumFile = toml::from_str(text).map_err(|e| {
-        let place = e
-            .span()
-            .map(|span| {
-                let (line, col) = line_col(text, span.start);
-                format!("line {line}, column {col}: ")
-            })
-            .unwrap_or_default();
-        anyhow!("{}: {place}{}", path.display(), e.message())
-    })?;
+    let file: AlbumFile = session::from_toml(path, text)?;
     resolve(path, text, file).map_err(|e| anyhow!("{}: {e:#}", path.display()))
 }
 

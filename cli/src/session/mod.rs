@@ -204,7 +204,14 @@ pub fn load(path: &Path) -> Result<Session> {
 /// Parses and validates session text; `path` names the file in errors and anchors relative
 /// stem paths.
 pub fn parse(path: &Path, text: &str) -> Result<Session> {
-    let file: SessionFile = toml::from_str(text).map_err(|e| {
+    let file: SessionFile = from_toml(path, text)?;
+    resolve(path, text, file).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))
+}
+
+/// `text` (the file `path`) deserialized; a syntax error, unknown key or wrong type names the
+/// file, line and column.
+pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
         let place = e
             .span()
             .map(|span| {
@@ -213,8 +220,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Session> {
             })
             .unwrap_or_default();
         anyhow::anyhow!("{}: {place}{}", path.display(), e.message())
-    })?;
-    resolve(path, text, file).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))
+    })
 }
 
 /// 1-based line and column of byte `offset` in `text`.
