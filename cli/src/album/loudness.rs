@@ -21,7 +21,7 @@ use serde::Serialize;
 /// A song's CD master is accepted this close to its goal, LU.
 pub const TOLERANCE_LU: f32 = 0.04;
 /// Most CD renders of one song (the first plus corrections).
-pub const MAX_RENDERS: usize = 3;
+pub const MAX_RENDERS: usize = 4;
 
 /// The loudness every song is mastered to, LUFS, and the album gain (album mode), dB.
 pub fn goals(

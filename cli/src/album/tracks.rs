@@ -124,8 +124,12 @@ pub struct CdRender {
     pub error_lu: f32,
 }
 
-/// Render 2: `track` mastered to `goal_lufs` and delivered for the CD, corrected until its
-/// measured loudness is within [`TOLERANCE_LU`] of the goal (at most [`MAX_RENDERS`]).
+/// Render 2: `track` mastered to `goal_lufs` and delivered for the CD. The first render uses
+/// the render's own loudness targeting (on the full master, which drives the bus; aimed so that
+/// the version lands on its goal); its CD master is then measured and, while more than
+/// [`TOLERANCE_LU`] off (the render's targeting stops within its own, wider tolerance, and the
+/// version and the conversion move the loudness a little), rendered again at a corrected master
+/// input gain (secant steps on the measured loudness), at most [`MAX_RENDERS`] renders in all.
 pub fn render_cd(
     album: &Album,
     track: &Track,
@@ -140,37 +144,58 @@ pub fn render_cd(
         track.version(),
         album.cd_format,
     );
-    // The full mix drives the master: aim it so that the version lands on its goal, starting
-    // from the input gain that would get there without dynamics.
-    let mut full_goal_lufs =
-        goal_lufs + as_mastered.full_master_lufs - as_mastered.version_master_lufs;
+    let full_goal_lufs = goal_lufs + as_mastered.full_master_lufs - as_mastered.version_master_lufs;
+    // Start from the input gain that would get there without dynamics.
     let mut input_db = (as_mastered.input_db + goal_lufs - as_mastered.version_lufs)
         .clamp(-GAIN_RANGE_DB, GAIN_RANGE_DB);
-    let mut num_renders = 0;
+    // (input gain, measured loudness) of every render, and the loudness per dB of input gain.
+    let mut rounds: Vec<(f32, f32)> = Vec::new();
+    let mut slope = 1.0f32;
     loop {
         let mut session = track_session(track, vec![album.cd_format]);
         session.target = DeliveryTarget::custom(full_goal_lufs, album.target.true_peak_dbtp);
-        session.normalize = true;
+        session.normalize = rounds.is_empty();
         session.master.input_db = input_db;
         let report = place.render(&session, &name, true)?;
-        num_renders += 1;
         input_db = report.master_input_db;
         let measurement = measure_file(&wav)?;
         let lufs = measurement.integrated_lufs.unwrap_or(f32::NEG_INFINITY);
         let error_lu = lufs - goal_lufs;
-        if !error_lu.is_finite() || error_lu.abs() <= TOLERANCE_LU || num_renders == MAX_RENDERS {
+        rounds.push((input_db, lufs));
+        if !error_lu.is_finite() || error_lu.abs() <= TOLERANCE_LU || rounds.len() == MAX_RENDERS {
             return Ok(CdRender {
                 wav,
                 measurement,
                 input_db,
                 limiter_db: (report.limiter_mean_db, report.limiter_max_db),
-                num_renders,
+                num_renders: rounds.len(),
                 error_lu,
             });
         }
-        full_goal_lufs -= error_lu;
+        // The local slope: from the last two renders, else from the targeting's last two
+        // passes (same bus, the full master's loudness), else 1 (no dynamics).
+        let pairs: Vec<(f32, f32)> = match rounds.len() {
+            1 => report
+                .target
+                .passes
+                .iter()
+                .map(|p| (p.input_db, p.loudness_lufs))
+                .collect(),
+            _ => rounds.clone(),
+        };
+        if let [.., (i1, l1), (i2, l2)] = pairs[..] {
+            let s = (l2 - l1) / (i2 - i1);
+            if s.is_finite() && s > MIN_SLOPE {
+                slope = s.min(1.0);
+            }
+        }
+        input_db = (input_db - error_lu / slope).clamp(-GAIN_RANGE_DB, GAIN_RANGE_DB);
     }
 }
+
+/// Smallest loudness change per dB of input gain a correction trusts (a limiter deep in
+/// reduction still gives more than this).
+const MIN_SLOPE: f32 = 0.05;
 
 /// Render 3: `track`'s vinyl pre-master (24-bit at the session rate): its session's Master Bus
 /// with the album's vinyl keys, at the CD's input gain (moved by as much as `[vinyl.master]`
