@@ -1,16 +1,17 @@
 //! The album's loudness plan.
 //!
 //! **Album mode** keeps the songs' relative loudness, as streaming services' album
-//! normalisation expects: every song is first measured as its session masters it (loudness
+//! normalisation expects: every song is first measured as its session delivers it (loudness
 //! `Lᵢ`), then one gain `G = target − max Lᵢ` brings the loudest song to the target and every
 //! song gets the same `G`: song `i` is mastered to `Lᵢ + G`. `G` is realised through each
 //! song's Master Bus input gain, not after it, so the limiter keeps every song under the
 //! ceiling; and because a limiter makes loudness grow less than the input gain (the more it
 //! works, the less), one input-gain offset for all songs would squeeze the loud ones more than
-//! the quiet ones. So each song's input gain is targeted (the render's own two-pass loudness
-//! targeting) to its `Lᵢ + G`, and the CD master of every song is measured afterwards: within
-//! [`TOLERANCE_LU`] of its goal, or it is rendered again with the error added, so any two
-//! songs keep their difference within twice that.
+//! the quiet ones. So each song's input gain is targeted to its `Lᵢ + G` (the render's own
+//! loudness targeting first), and the CD master of every song is measured afterwards: within
+//! [`TOLERANCE_LU`] of its goal, or it is rendered again at a corrected input gain
+//! ([`super::tracks::render_cd`]), so any two songs keep their difference within twice that
+//! (the report measures how well they did).
 //!
 //! **Track mode** masters every song to the target.
 
