@@ -16,7 +16,7 @@ pub const DDP_DIR: &str = "ddp";
 /// File stem of the PQ sheet (`.html` and `.png`).
 pub const PQ_SHEET_STEM: &str = "pq-sheet";
 
-/// Every file and folder [`write`] creates, by name.
+/// Every file and folder [`write()`] creates, by name.
 pub fn output_names() -> Vec<String> {
     vec![
         CD_WAV_FILE.to_owned(),
