@@ -526,6 +526,40 @@ crossfade_s = 1.0
         reader.duration() as usize,
         SONG_SAMPLES[0] + SONG_SAMPLES[1] - 44_100
     );
+    // --force replaces every output, the DDP folder included (read back again).
+    let output = stemwise(&[
+        "album",
+        arg(&album),
+        "--out",
+        arg(&out),
+        "--force",
+        "--json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let again: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        again["cd"]["ddp_verification"],
+        report["cd"]["ddp_verification"]
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let expected = [
+        "album.cue",
+        "album.json",
+        "album.wav",
+        "ddp",
+        "pq-sheet.html",
+        "pq-sheet.png",
+        "vinyl-side-A.wav",
+    ];
+    assert_eq!(names, expected, "nothing set aside or staged is left");
 }
 
 #[test]
