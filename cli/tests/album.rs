@@ -615,6 +615,42 @@ title = "One"
     );
 }
 
+#[test]
+fn a_side_with_songs_at_two_rates_is_refused_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write_song(dir.path(), "song1", SONG_SAMPLES[0], 0.0, 1);
+    write_song(dir.path(), "song2", SONG_SAMPLES[1], -4.0, 11);
+    // Song 2 renders at 48 kHz (its stems resampled): fine for the CD, not on one side.
+    let session2 = dir.path().join("song2/session.toml");
+    let text = std::fs::read_to_string(&session2).unwrap();
+    std::fs::write(&session2, format!("sample_rate_hz = 48000\n{text}")).unwrap();
+    let album = dir.path().join("album.toml");
+    std::fs::write(
+        &album,
+        "[vinyl]\n[[vinyl.side]]\nname = \"A\"\ntracks = [1, 2]\n\
+         [[track]]\nsession = \"song1/session.toml\"\n\
+         [[track]]\nsession = \"song2/session.toml\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = stemwise(&[
+        "album",
+        arg(&album),
+        "--out",
+        arg(&out),
+        "--resample",
+        "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{stderr}");
+    assert!(
+        stderr.contains("side A: track 2 renders at 48000 Hz, track 1 at 44100 Hz"),
+        "{stderr}"
+    );
+    let written: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(written.is_empty(), "written: {written:?}");
+}
+
 /// Writes `text` as an album next to the three songs, runs it, and checks exit status 3, an
 /// error containing every one of `needles`, and that nothing was written.
 fn assert_refused(dir: &Path, text: &str, needles: &[&str]) {
