@@ -143,26 +143,29 @@ pub fn side_pieces<'a>(
         });
         num_frames += len - from;
     }
-    let seconds = num_frames as f64 / f64::from(rate);
+    check_length(&side.name, num_frames as f64 / f64::from(rate), warnings)?;
+    Ok((rate, pieces, num_frames))
+}
+
+/// Refuses a side of `seconds` above [`SIDE_MAX_S`] and warns above [`SIDE_WARN_S`].
+fn check_length(name: &str, seconds: f64, warnings: &mut Vec<String>) -> Result<()> {
     if seconds > SIDE_MAX_S {
         bail!(
-            "side {} is {} long: a 12\" side at 33⅓ rpm holds at most {} (move a track to \
+            "side {name} is {} long: a 12\" side at 33⅓ rpm holds at most {} (move a track to \
              another side)",
-            side.name,
             minutes(seconds),
             minutes(SIDE_MAX_S)
         );
     }
     if seconds > SIDE_WARN_S {
         warnings.push(format!(
-            "side {} is {} long: above {} per 12\" side at 33⅓ rpm the cut loses level and \
+            "side {name} is {} long: above {} per 12\" side at 33⅓ rpm the cut loses level and \
              low end",
-            side.name,
             minutes(seconds),
             minutes(SIDE_WARN_S)
         ));
     }
-    Ok((rate, pieces, num_frames))
+    Ok(())
 }
 
 /// Writes `side` into `dir` and measures it.
@@ -195,4 +198,27 @@ pub fn seconds_to_samples(seconds: f64, sample_rate_hz: u32) -> u64 {
 fn minutes(seconds: f64) -> String {
     let whole = seconds.round() as u64;
     format!("{}:{:02}", whole / 60, whole % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sides_are_warned_above_18_minutes_and_refused_above_24() {
+        let mut warnings = Vec::new();
+        check_length("A", 18.0 * 60.0, &mut warnings).unwrap();
+        assert!(warnings.is_empty());
+        check_length("A", 18.0 * 60.0 + 1.0, &mut warnings).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("side A is 18:01 long"), "{warnings:?}");
+        check_length("B", 24.0 * 60.0, &mut warnings).unwrap();
+        let err = check_length("B", 24.0 * 60.0 + 0.6, &mut warnings)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("side B is 24:01 long") && err.contains("at most 24:00"),
+            "{err}"
+        );
+    }
 }
