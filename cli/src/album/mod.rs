@@ -105,7 +105,7 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
             .sides
             .iter()
             .map(|side| {
-                let (rate, pieces, _) =
+                let (rate, pieces) =
                     vinyl::side_pieces(side, &album.tracks, &songs.tracks, &mut warnings)?;
                 Ok((side, rate, pieces))
             })

@@ -39,15 +39,15 @@ pub fn side_file_name(name: &str) -> String {
     format!("vinyl-side-{name}.wav")
 }
 
-/// The pieces of `side` from the vinyl WAVs of `songs` (the rendered `tracks`), with its rate
-/// and length in frames; refuses tracks at different rates and a side longer than
+/// The pieces of `side` from the vinyl WAVs of `songs` (the rendered `tracks`), with its rate;
+/// refuses tracks at different rates and a side longer than
 /// [`SIDE_MAX_S`], and adds a warning above [`SIDE_WARN_S`].
 pub fn side_pieces<'a>(
     side: &Side,
     tracks: &[Track],
     songs: &'a [Song],
     warnings: &mut Vec<String>,
-) -> Result<(u32, Vec<Piece<'a>>, u64)> {
+) -> Result<(u32, Vec<Piece<'a>>)> {
     let rate_of = |i: usize| songs[i].as_mastered.sample_rate_hz;
     let rate = rate_of(side.tracks[0]);
     let mut pieces = Vec::new();
@@ -144,7 +144,7 @@ pub fn side_pieces<'a>(
         num_frames += len - from;
     }
     check_length(&side.name, num_frames as f64 / f64::from(rate), warnings)?;
-    Ok((rate, pieces, num_frames))
+    Ok((rate, pieces))
 }
 
 /// Refuses a side of `seconds` above [`SIDE_MAX_S`] and warns above [`SIDE_WARN_S`].
