@@ -467,6 +467,10 @@ fn track_mode_brings_every_song_to_the_target() {
             u64_of(&t["audio_start_sample"]) as usize,
             u64_of(&t["num_samples"]) as usize,
         );
+        println!(
+            "track mode, track {}: {lufs:.3} LUFS (ebur128)",
+            t["number"]
+        );
         assert!(
             (lufs + 14.0).abs() <= 0.1,
             "track {}: {lufs:.3} LUFS",
