@@ -21,18 +21,18 @@
 //! rate. A signal whose estimated true peak stays at or below the ceiling passes with gain
 //! exactly 1.0: the output is the input, delayed, bit for bit.
 //!
-//! The estimate also reads the BS.1770-4 meters' own interpolators ([`meter`]: libebur128's,
-//! which distributors use, and this crate's, which the plugins and `stemwise measure` use; 4×
-//! below 96 kHz, 2× below 192 kHz) and takes the largest reading, so every meter agrees with
-//! the ceiling (`tests/limiter_meters.rs`). That costs loudness only where such a meter reads
-//! above the 16× grid (0.002–0.006 LU on song-like programme at +12 dB drive).
+//! The estimate also reads the BS.1770-4 meter's own interpolator (libebur128's, which the
+//! `ebur128` crate, ffmpeg, distributors, the plugins' meters and `stemwise measure` all use:
+//! [`crate::true_peak`]'s meter grade; 4× below 96 kHz, 2× below 192 kHz) and takes the larger
+//! reading, so every meter agrees with the ceiling (`tests/limiter_meters.rs`). That costs
+//! loudness only where that meter reads above the 16× grid (a few thousandths of an LU on
+//! song-like programme at +12 dB drive).
 //!
 //! Cost: about 790 instructions per stereo frame under callgrind while limiting
 //! (`benches/callgrind.sh limiter`, AVX code path), about half of it the 16-phase estimate;
 //! material whose samples stay more than ~9 dB below the ceiling skips the estimate.
 
 pub mod gain_path;
-pub mod meter;
 pub mod peak;
 
 use crate::db::{db_to_gain, gain_to_db};

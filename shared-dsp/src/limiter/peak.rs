@@ -31,8 +31,14 @@
 //! a second time with AVX enabled and chosen at run time (identical operations in identical
 //! order, so bit-identical results; half the instructions of SSE2).
 //!
-//! The interpolated phases of the BS.1770-4 meter ([`super::meter`]) over the same interval join
-//! the 15 above: the estimate is the larger of both readings.
+//! The interpolated phases of the BS.1770-4 meter ([`crate::true_peak`]'s meter grade, which is
+//! libebur128's interpolator: what the `ebur128` crate, ffmpeg, the distributors' QC tools, the
+//! plugins' meters and `stemwise measure` read) over the same interval join the 15 above: the
+//! estimate is the larger of both readings. That meter's short filter reads up to a few tenths
+//! of a dB above the band-limited 16× reading near Nyquist (its pass band is not flat and its
+//! images are not suppressed), so a limiter holding only the 16× reading would let it see an
+//! over. The meter's `T` taps (12 at 4× below 96 kHz, 24 at 2× below 192 kHz, none above) are
+//! centred on the same interval: they are `w[32 - T/2..32 + T/2]`.
 //!
 //! The estimate of one frame is the largest `|y|` between `TAPS/2` and `TAPS/2 - 1` frames
 //! ago (16 points, phase 0 included). The interpolated phases are scaled up by
@@ -44,9 +50,9 @@
 //! phases, margin included); it skips the correlations and reports "no reduction", which is
 //! what the correlations would have reported. Quiet material costs almost nothing.
 
-use super::meter::MeterKernel;
 use crate::kaiser::bessel_i0;
 use crate::lanes::{avx_available, larger, Coefficient, Lanes, LANES};
+use crate::true_peak::{bs1770_oversampling, MeterInterpolator};
 
 /// Oversampling factor of the estimate (the grid of the 16× oracle meter).
 pub const OVERSAMPLING: usize = 16;
@@ -110,7 +116,9 @@ pub struct PeakKernel {
     /// The CPU runs AVX: the correlations use 8-lane registers (checked once by `new`).
     use_avx: bool,
     /// The BS.1770-4 meter's interpolator at the current rate (set by `set_sample_rate`).
-    meter: MeterKernel,
+    meter: MeterInterpolator,
+    /// Window index of the first of the meter's taps, `TAPS/2 - T/2` (set with `meter`).
+    meter_offset: usize,
 }
 
 impl std::fmt::Debug for PeakKernel {
@@ -129,7 +137,7 @@ impl std::fmt::Debug for PeakKernel {
 
 impl PeakKernel {
     /// Designs and folds the kernel, with the BS.1770-4 meter's interpolator of
-    /// `sample_rate_hz` ([`MeterKernel`]). Allocates (two small tables).
+    /// `sample_rate_hz`. Allocates (two small tables).
     pub fn new(sample_rate_hz: f32) -> Self {
         let mut even = Box::new([[Coefficient::default(); PHASE_PAIRS]; PAIRS]);
         let mut odd = Box::new([[Coefficient::default(); ODD_PHASES]; PAIRS]);
@@ -150,7 +158,8 @@ impl PeakKernel {
             margin_gain: margin_gain as f32,
             bound_gain: 1.0,
             use_avx: avx_available(),
-            meter: MeterKernel::new(sample_rate_hz),
+            meter: MeterInterpolator::new(1),
+            meter_offset: TAPS / 2,
         };
         kernel.set_sample_rate(sample_rate_hz);
         kernel
@@ -159,7 +168,8 @@ impl PeakKernel {
     /// Follows the meter interpolator's choice at `sample_rate_hz` and updates the early-out
     /// bound. Never allocates.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
-        self.meter.set_sample_rate(sample_rate_hz);
+        self.meter = MeterInterpolator::new(bs1770_oversampling(f64::from(sample_rate_hz)));
+        self.meter_offset = TAPS / 2 - self.meter.taps_per_phase() / 2;
         let largest_abs_sum = (1..OVERSAMPLING)
             .map(|p| self.phase_taps(p).iter().map(|c| c.abs()).sum::<f64>())
             .fold(self.meter.abs_sum_bound(), f64::max);
@@ -169,7 +179,7 @@ impl PeakKernel {
 
     /// Oversampling factor of the BS.1770-4 meter interpolator the estimate also reads.
     pub fn meter_factor(&self) -> usize {
-        self.meter.factor()
+        self.meter.oversampling()
     }
 
     /// The f32 taps of phase `p` (1..16) as the folded tables apply them, unfolded; index `k`
@@ -242,7 +252,10 @@ impl PeakKernel {
         for (e, o) in even_acc.iter().zip(&odd_acc) {
             interpolated = interpolated.max(e.abs().add(o.abs()));
         }
-        interpolated = interpolated.max(self.meter.estimate_lanes::<N>(window));
+        interpolated = interpolated.max(
+            self.meter
+                .interpolated_lanes::<N>(&window[self.meter_offset..]),
+        );
         let margin = Lanes::splat(self.margin_gain);
         interpolated.mul(margin).max(lanes(TAPS / 2 - 1).abs())
     }
