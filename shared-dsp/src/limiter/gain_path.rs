@@ -121,6 +121,21 @@ impl GainPath {
         self.second_box.reset();
     }
 
+    /// Takes over `other`'s state (same capacity, as every path of a limiter has). Never
+    /// allocates.
+    pub fn copy_state_from(&mut self, other: &Self) {
+        self.hold_frames.copy_from_slice(&other.hold_frames);
+        self.hold_gains.copy_from_slice(&other.hold_gains);
+        self.hold_head = other.hold_head;
+        self.hold_len = other.hold_len;
+        self.frame = other.frame;
+        self.env = other.env;
+        self.hold_left = other.hold_left;
+        self.average = other.average;
+        self.first_box.copy_state_from(&other.first_box);
+        self.second_box.copy_state_from(&other.second_box);
+    }
+
     /// [`Self::tick`] over a chunk: replaces each required gain in `gains` by the gain to apply.
     #[inline]
     pub fn process(&mut self, coefs: &GainCoefficients, gains: &mut [f32]) {
@@ -236,6 +251,14 @@ impl BoxAverage {
         self.pos = 0;
         self.sum = 0.0;
         self.zeros = usize::MAX;
+    }
+
+    /// Takes over `other`'s state (same capacity). Never allocates.
+    fn copy_state_from(&mut self, other: &Self) {
+        self.ring.copy_from_slice(&other.ring);
+        self.pos = other.pos;
+        self.sum = other.sum;
+        self.zeros = other.zeros;
     }
 
     /// Pushes `value` and returns the mean of the last `len` values (`inv_len = 1 / len`).

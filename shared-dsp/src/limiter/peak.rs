@@ -77,6 +77,9 @@ const PORTABLE_LANES: usize = 4;
 const SEGMENT_FRAMES: usize = 32;
 /// Tap pairs `(k, TAPS-1-k)` of the folded correlations.
 const PAIRS: usize = TAPS / 2;
+/// Tap pairs per iteration of the correlation loops (divides [`PAIRS`]): fewer loop-counter
+/// and pointer instructions per multiply, the order of the sums unchanged.
+const UNROLL: usize = 4;
 /// Phase pairs `(p, 16-p)`, `p = 1..=8` (pair 8 is the half-sample phase alone).
 const PHASE_PAIRS: usize = OVERSAMPLING / 2;
 /// Phase pairs with an odd part (`p = 1..=7`; the half-sample phase is symmetric).
@@ -230,21 +233,31 @@ impl PeakKernel {
     /// the margin). `window` holds at least `TAPS - 1 + N` samples.
     #[inline(always)]
     fn estimate_lanes<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
+        // Exactly the samples the lanes read, so the loads below need no bounds checks.
+        let window = &window[..TAPS - 1 + N];
         let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
-        // Even parts: E[p] += even[k][p] · S[k].
+        // Even parts: E[p] += even[k][p] · S[k], `UNROLL` tap pairs per loop iteration.
         let mut even_acc = [Lanes::<N>::splat(0.0); PHASE_PAIRS];
-        for (k, row) in self.even.iter().enumerate() {
-            let sum = lanes(k).add(lanes(TAPS - 1 - k));
-            for (acc, c) in even_acc.iter_mut().zip(row) {
-                *acc = acc.add(c.lanes().mul(sum));
+        let (even_rows, _) = self.even.as_chunks::<UNROLL>();
+        for (i, rows) in even_rows.iter().enumerate() {
+            for (j, row) in rows.iter().enumerate() {
+                let k = i * UNROLL + j;
+                let sum = lanes(k).add(lanes(TAPS - 1 - k));
+                for (acc, c) in even_acc.iter_mut().zip(row) {
+                    *acc = acc.add(c.lanes().mul(sum));
+                }
             }
         }
         // Odd parts: O[p] += odd[k][p] · D[k].
         let mut odd_acc = [Lanes::<N>::splat(0.0); ODD_PHASES];
-        for (k, row) in self.odd.iter().enumerate() {
-            let diff = lanes(k).sub(lanes(TAPS - 1 - k));
-            for (acc, c) in odd_acc.iter_mut().zip(row) {
-                *acc = acc.add(c.lanes().mul(diff));
+        let (odd_rows, _) = self.odd.as_chunks::<UNROLL>();
+        for (i, rows) in odd_rows.iter().enumerate() {
+            for (j, row) in rows.iter().enumerate() {
+                let k = i * UNROLL + j;
+                let diff = lanes(k).sub(lanes(TAPS - 1 - k));
+                for (acc, c) in odd_acc.iter_mut().zip(row) {
+                    *acc = acc.add(c.lanes().mul(diff));
+                }
             }
         }
         // max over the pair (p, 16-p) is |E| + |O|; the half-sample phase is |E[8]|.
