@@ -24,7 +24,7 @@ out_dir=${OUT_DIR:-$target_dir/callgrind}
 if [ $# -gt 0 ]; then
     processors=("$@")
 else
-    processors=(limiter compressor compressor_rms eq4 eq_linear saturation2x saturation4x
+    processors=(limiter limiter_half_link compressor compressor_rms eq4 eq_linear saturation2x saturation4x
         true_peak loudness ebur128 strip strip_no_saturation strip_multiband master master_bus)
 fi
 

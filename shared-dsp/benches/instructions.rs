@@ -16,7 +16,7 @@ use ebur128::{EbuR128, Mode};
 use shared_dsp::compressor::{Compressor, Detector};
 use shared_dsp::eq::settings::PhaseMode;
 use shared_dsp::eq::Eq;
-use shared_dsp::limiter::Limiter;
+use shared_dsp::limiter::{Limiter, LimiterSettings};
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::master::MasterChain;
 use shared_dsp::null_test::{LiveNullSettings, LiveNullTest};
@@ -27,10 +27,11 @@ use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector};
 use std::hint::black_box;
 
 /// Processor names accepted on the command line.
-const PROCESSORS: [&str; 12] = [
+const PROCESSORS: [&str; 13] = [
     "master",
     "master_bus",
     "limiter",
+    "limiter_half_link",
     "compressor",
     "compressor_rms",
     "eq4",
@@ -204,6 +205,15 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
         "limiter" => {
             let mut limiter = Limiter::new(FS as f32, BLOCK_FRAMES, 2);
             limiter.set_settings(common::limiter_settings());
+            (Box::new(limiter), 1.0)
+        }
+        "limiter_half_link" => {
+            // Partial link: every channel runs its own gain path.
+            let mut limiter = Limiter::new(FS as f32, BLOCK_FRAMES, 2);
+            limiter.set_settings(LimiterSettings {
+                stereo_link_t: 0.5,
+                ..common::limiter_settings()
+            });
             (Box::new(limiter), 1.0)
         }
         "compressor" => (compressor(Detector::Peak), 0.7),
