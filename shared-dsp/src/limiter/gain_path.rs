@@ -19,6 +19,9 @@
 //! window; `env` the released envelope (`env ≤ held` always); the output gain is
 //! `1 - mean(mean(1 - env))` over the two boxes, accumulated in `f64` as deviations from unity
 //! so that a path that is not limiting returns exactly 1.0.
+//!
+//! The minimum hold is a van Herk / Gil–Werman sliding minimum (`SlidingMin`); each stage runs
+//! over a whole chunk before the next.
 
 /// Envelope values within this factor of the held gain count as "the level is still there":
 /// they restart the hold instead of releasing (0.0087 dB; keeps steady tones at constant gain).

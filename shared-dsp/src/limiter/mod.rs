@@ -28,9 +28,11 @@
 //! loudness only where that meter reads above the 16× grid (a few thousandths of an LU on
 //! song-like programme at +12 dB drive).
 //!
-//! Cost: about 790 instructions per stereo frame under callgrind while limiting
-//! (`benches/callgrind.sh limiter`, AVX code path), about half of it the 16-phase estimate;
-//! material whose samples stay more than ~9 dB below the ceiling skips the estimate.
+//! Cost: about 515 instructions per stereo frame under callgrind while limiting at full
+//! stereo link (`benches/callgrind.sh limiter`, AVX code path), about four fifths of it the
+//! 16-phase estimate of both channels; at full link one gain path serves both channels, at
+//! partial or no link each runs its own (about 630, `limiter_half_link`). Material whose
+//! samples stay more than ~9 dB below the ceiling skips the estimate.
 
 pub mod gain_path;
 pub mod peak;

@@ -27,7 +27,8 @@
 //! 15 half-length correlations (480 multiply-adds per frame) instead of 15 full ones. The
 //! correlations run over 4 or 8 consecutive frames at a time (frames in the lanes, one
 //! pre-broadcast, aligned coefficient per tap and phase), plain Rust that LLVM auto-vectorises
-//! with every accumulator in a register. On x86-64 CPUs with AVX the same function is compiled
+//! with every accumulator in a register, `UNROLL` tap pairs per loop iteration over a window
+//! sliced to its exact length (no bounds checks or loop counters between the multiplies). On x86-64 CPUs with AVX the same function is compiled
 //! a second time with AVX enabled and chosen at run time (identical operations in identical
 //! order, so bit-identical results; half the instructions of SSE2).
 //!
