@@ -25,7 +25,7 @@ if [ $# -gt 0 ]; then
     processors=("$@")
 else
     processors=(limiter limiter_half_link compressor compressor_rms eq4 eq_linear saturation2x saturation4x
-        true_peak loudness ebur128 strip strip_no_saturation strip_multiband master master_bus)
+        true_peak true_peak_16x loudness ebur128 strip strip_no_saturation strip_multiband master master_bus)
 fi
 
 # The release profile strips symbols; --toggle-collect needs them, callgrind_annotate wants the

@@ -23,11 +23,11 @@ use shared_dsp::null_test::{LiveNullSettings, LiveNullTest};
 use shared_dsp::oversampling::OversamplingFactor;
 use shared_dsp::saturation::Saturation;
 use shared_dsp::strip::StripChain;
-use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector};
+use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector, ORACLE_OVERSAMPLING};
 use std::hint::black_box;
 
 /// Processor names accepted on the command line.
-const PROCESSORS: [&str; 13] = [
+const PROCESSORS: [&str; 14] = [
     "master",
     "master_bus",
     "limiter",
@@ -41,6 +41,7 @@ const PROCESSORS: [&str; 13] = [
     "loudness",
     "ebur128",
     "true_peak",
+    "true_peak_16x",
 ];
 /// Frames run before the measured region.
 const WARM_UP_FRAMES: usize = 24_000;
@@ -229,6 +230,10 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
         }
         "true_peak" => {
             let detector = TruePeakDetector::new(FS, 2, bs1770_oversampling(FS));
+            (Box::new(TruePeak(detector, 0.0)), 0.9)
+        }
+        "true_peak_16x" => {
+            let detector = TruePeakDetector::new(FS, 2, ORACLE_OVERSAMPLING);
             (Box::new(TruePeak(detector, 0.0)), 0.9)
         }
         _ => return None,
