@@ -132,13 +132,11 @@ impl GainPath {
             *g = 1.0 - self.env;
         }
         let (first_len, first_inv) = (coefs.first_box_samples, coefs.first_box_inv);
-        for g in gains.iter_mut() {
-            *g = self.first_box.push(*g, first_len, first_inv) as f32;
-        }
+        self.first_box
+            .process(gains, first_len, first_inv, |mean| mean as f32);
         let (second_len, second_inv) = (coefs.second_box_samples, coefs.second_box_inv);
-        for g in gains.iter_mut() {
-            *g = (1.0 - self.second_box.push(*g, second_len, second_inv)) as f32;
-        }
+        self.second_box
+            .process(gains, second_len, second_inv, |mean| (1.0 - mean) as f32);
     }
 
     /// Instant attack, hold, then one-pole release toward `held` (never above it).
@@ -292,26 +290,44 @@ impl BoxAverage {
         self.zeros = other.zeros;
     }
 
-    /// Pushes `value` and returns the mean of the last `len` values (`inv_len = 1 / len`).
+    /// Replaces each value of `values` (pushed in order) by `output` of the mean of the last
+    /// `len` values (`inv_len = 1 / len`), ring wrap checked once per run of frames rather
+    /// than per frame.
     #[inline]
-    fn push(&mut self, value: f32, len: usize, inv_len: f64) -> f64 {
-        let old = self.ring[self.pos];
-        self.ring[self.pos] = value;
-        self.pos += 1;
-        if self.pos >= len {
-            self.pos = 0;
+    fn process(
+        &mut self,
+        values: &mut [f32],
+        len: usize,
+        inv_len: f64,
+        output: impl Fn(f64) -> f32,
+    ) {
+        let mut rest = values;
+        while !rest.is_empty() {
+            if self.pos >= len {
+                self.pos = 0;
+            }
+            let run = (len - self.pos).min(rest.len());
+            let (now, later) = rest.split_at_mut(run);
+            for (v, slot) in now.iter_mut().zip(&mut self.ring[self.pos..self.pos + run]) {
+                let value = *v;
+                let old = std::mem::replace(slot, value);
+                self.zeros = if value == 0.0 {
+                    self.zeros.saturating_add(1)
+                } else {
+                    0
+                };
+                let mean = if self.zeros >= len {
+                    self.sum = 0.0;
+                    0.0
+                } else {
+                    self.sum += f64::from(value) - f64::from(old);
+                    self.sum * inv_len
+                };
+                *v = output(mean);
+            }
+            self.pos += run;
+            rest = later;
         }
-        self.zeros = if value == 0.0 {
-            self.zeros.saturating_add(1)
-        } else {
-            0
-        };
-        if self.zeros >= len {
-            self.sum = 0.0;
-            return 0.0;
-        }
-        self.sum += f64::from(value) - f64::from(old);
-        self.sum * inv_len
     }
 }
 
