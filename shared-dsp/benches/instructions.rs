@@ -16,21 +16,22 @@ use ebur128::{EbuR128, Mode};
 use shared_dsp::compressor::{Compressor, Detector};
 use shared_dsp::eq::settings::PhaseMode;
 use shared_dsp::eq::Eq;
-use shared_dsp::limiter::Limiter;
+use shared_dsp::limiter::{Limiter, LimiterSettings};
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::master::MasterChain;
 use shared_dsp::null_test::{LiveNullSettings, LiveNullTest};
 use shared_dsp::oversampling::OversamplingFactor;
 use shared_dsp::saturation::Saturation;
 use shared_dsp::strip::StripChain;
-use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector};
+use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector, ORACLE_OVERSAMPLING};
 use std::hint::black_box;
 
 /// Processor names accepted on the command line.
-const PROCESSORS: [&str; 12] = [
+const PROCESSORS: [&str; 14] = [
     "master",
     "master_bus",
     "limiter",
+    "limiter_half_link",
     "compressor",
     "compressor_rms",
     "eq4",
@@ -40,6 +41,7 @@ const PROCESSORS: [&str; 12] = [
     "loudness",
     "ebur128",
     "true_peak",
+    "true_peak_16x",
 ];
 /// Frames run before the measured region.
 const WARM_UP_FRAMES: usize = 24_000;
@@ -206,6 +208,15 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
             limiter.set_settings(common::limiter_settings());
             (Box::new(limiter), 1.0)
         }
+        "limiter_half_link" => {
+            // Partial link: every channel runs its own gain path.
+            let mut limiter = Limiter::new(FS as f32, BLOCK_FRAMES, 2);
+            limiter.set_settings(LimiterSettings {
+                stereo_link_t: 0.5,
+                ..common::limiter_settings()
+            });
+            (Box::new(limiter), 1.0)
+        }
         "compressor" => (compressor(Detector::Peak), 0.7),
         "compressor_rms" => (compressor(Detector::Rms), 0.7),
         "eq4" => (eq(PhaseMode::Minimum), 0.5),
@@ -219,6 +230,10 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
         }
         "true_peak" => {
             let detector = TruePeakDetector::new(FS, 2, bs1770_oversampling(FS));
+            (Box::new(TruePeak(detector, 0.0)), 0.9)
+        }
+        "true_peak_16x" => {
+            let detector = TruePeakDetector::new(FS, 2, ORACLE_OVERSAMPLING);
             (Box::new(TruePeak(detector, 0.0)), 0.9)
         }
         _ => return None,

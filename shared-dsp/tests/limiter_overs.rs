@@ -113,3 +113,62 @@ fn detector_response_is_the_oracle_meters() {
     println!("largest response difference to the oracle up to 0.49 fs: {worst_db:.2e} dB");
     assert!(worst_db < 1e-4);
 }
+
+/// Runs `left`/`right` through a limiter (+12 dB into −1 dBTP, 5 ms lookahead) whose stereo
+/// link changes every 4 800 frames (full link, where one gain path serves both channels,
+/// alternating with partial and no link), in blocks cycling through `block_sizes` that never
+/// straddle a change.
+fn run_switching_link(left: &[f32], right: &[f32], block_sizes: &[usize]) -> (Vec<f32>, Vec<f32>) {
+    const SEGMENT_FRAMES: usize = 4_800;
+    let links = [1.0, 0.3, 1.0, 0.0, 1.0, 0.999, 1.0];
+    let settings = |stereo_link_t| LimiterSettings {
+        ceiling_db: -1.0,
+        drive_db: 12.0,
+        stereo_link_t,
+        ..LimiterSettings::default()
+    };
+    let mut lim = limiter(48_000.0, settings(links[0]));
+    let (mut out_l, mut out_r) = (Vec::new(), Vec::new());
+    let segments = left
+        .chunks(SEGMENT_FRAMES)
+        .zip(right.chunks(SEGMENT_FRAMES));
+    for (i, (l, r)) in segments.enumerate() {
+        lim.set_settings(settings(links[i % links.len()]));
+        let (l, r) = run_stereo(&mut lim, l, r, block_sizes);
+        out_l.extend(l);
+        out_r.extend(r);
+    }
+    (out_l, out_r)
+}
+
+/// Switching in and out of full link (one gain path for both channels) keeps the ceiling at
+/// 16×, even with a loud peak in one channel only inside the lookahead at the switch, and
+/// the output does not depend on the block size.
+#[test]
+fn link_switches_keep_the_ceiling_and_block_size_invariance() {
+    let fs = 48_000.0;
+    let set = stress_set(fs);
+    let (name, noise_l, noise_r) = set
+        .iter()
+        .find(|(name, _, _)| name == "pink noise")
+        .expect("pink noise in the stress set");
+    let len = 7 * 4_800 + 2_000;
+    let mut left: Vec<f32> = noise_l.iter().cycle().take(len).copied().collect();
+    let right: Vec<f32> = noise_r.iter().cycle().take(len).map(|x| 0.1 * x).collect();
+    // Left-only bursts just before and just after every switch.
+    for switch in (4_800..len).step_by(4_800) {
+        for offset in [switch - 120, switch + 30] {
+            left[offset] = 1.0;
+            left[offset + 1] = -1.0;
+        }
+    }
+    let reference = run_switching_link(&left, &right, &[4_800]);
+    for sizes in [&[1][..], &[7, 64, 512], &[300, 1, 97]] {
+        let out = run_switching_link(&left, &right, sizes);
+        assert!(out == reference, "block sizes {sizes:?} change the output");
+    }
+    let tp_db = measure_true_peak_db(&[&reference.0, &reference.1], fs, ORACLE_OVERSAMPLING);
+    let meter_db = measure_true_peak_db(&[&reference.0, &reference.1], fs, 4);
+    println!("{name}, link switching: 16x {tp_db:+.4} dBTP, BS.1770-4 {meter_db:+.4} dBTP");
+    assert!(tp_db <= -1.0 && meter_db <= -1.0, "{tp_db} {meter_db}");
+}

@@ -19,6 +19,9 @@
 //! window; `env` the released envelope (`env ≤ held` always); the output gain is
 //! `1 - mean(mean(1 - env))` over the two boxes, accumulated in `f64` as deviations from unity
 //! so that a path that is not limiting returns exactly 1.0.
+//!
+//! The minimum hold is a van Herk / Gil–Werman sliding minimum (`SlidingMin`); each stage runs
+//! over a whole chunk before the next.
 
 /// Envelope values within this factor of the held gain count as "the level is still there":
 /// they restart the hold instead of releasing (0.0087 dB; keeps steady tones at constant gain).
@@ -67,16 +70,8 @@ pub fn one_pole_coef(time_ms: f32, sample_rate_hz: f32) -> f32 {
 /// Gain computer state of one channel. Rings are allocated for the largest window in `new`.
 #[derive(Debug, Clone)]
 pub struct GainPath {
-    /// Monotonic deque of the minimum hold: frame index of each entry (ring).
-    hold_frames: Vec<usize>,
-    /// Monotonic deque of the minimum hold: required gain of each entry (ring).
-    hold_gains: Vec<f32>,
-    /// Ring index of the deque's front (the window minimum).
-    hold_head: usize,
-    /// Number of deque entries.
-    hold_len: usize,
-    /// Frames processed since the last reset.
-    frame: usize,
+    /// Minimum of the required gains over the window.
+    hold: SlidingMin,
     /// Released envelope (linear gain).
     env: f32,
     /// Frames left before the envelope may release.
@@ -94,11 +89,7 @@ impl GainPath {
     pub fn new(max_window_samples: usize) -> Self {
         let capacity = max_window_samples.max(1);
         let mut path = Self {
-            hold_frames: vec![0; capacity],
-            hold_gains: vec![1.0; capacity],
-            hold_head: 0,
-            hold_len: 0,
-            frame: 0,
+            hold: SlidingMin::new(capacity),
             env: 1.0,
             hold_left: 0,
             average: 1.0,
@@ -111,9 +102,7 @@ impl GainPath {
 
     /// Back to unity gain with empty history. Never allocates.
     pub fn reset(&mut self) {
-        self.hold_head = 0;
-        self.hold_len = 0;
-        self.frame = 0;
+        self.hold.reset();
         self.env = 1.0;
         self.hold_left = 0;
         self.average = 1.0;
@@ -121,44 +110,33 @@ impl GainPath {
         self.second_box.reset();
     }
 
-    /// [`Self::tick`] over a chunk: replaces each required gain in `gains` by the gain to apply.
+    /// Takes over `other`'s state (same capacity, as every path of a limiter has). Never
+    /// allocates.
+    pub fn copy_state_from(&mut self, other: &Self) {
+        self.hold.copy_state_from(&other.hold);
+        self.env = other.env;
+        self.hold_left = other.hold_left;
+        self.average = other.average;
+        self.first_box.copy_state_from(&other.first_box);
+        self.second_box.copy_state_from(&other.second_box);
+    }
+
+    /// Replaces each required gain in `gains` (in `(0, 1]`, one per frame) by the gain to
+    /// apply to the frame `window_samples - 1` frames older, one stage at a time over the
+    /// chunk: minimum hold and release (writing `1 - env`), first box, second box.
     #[inline]
     pub fn process(&mut self, coefs: &GainCoefficients, gains: &mut [f32]) {
-        for g in gains {
-            *g = self.tick(coefs, *g);
+        for g in gains.iter_mut() {
+            let held = self.hold.push(*g, coefs.window_samples);
+            self.release(coefs, held);
+            *g = 1.0 - self.env;
         }
-    }
-
-    /// Feeds the required gain of one frame (in `(0, 1]`) and returns the gain to apply to the
-    /// frame `window_samples - 1` frames older.
-    #[inline]
-    pub fn tick(&mut self, coefs: &GainCoefficients, required: f32) -> f32 {
-        let held = self.hold_min(coefs.window_samples, required);
-        self.release(coefs, held);
-        self.smooth(coefs)
-    }
-
-    /// Pushes `required` into the sliding-minimum deque and returns the window minimum.
-    #[inline]
-    fn hold_min(&mut self, window_samples: usize, required: f32) -> f32 {
-        let cap = self.hold_gains.len();
-        while self.hold_len > 0 {
-            let back = wrap(self.hold_head + self.hold_len - 1, cap);
-            if self.hold_gains[back] < required {
-                break;
-            }
-            self.hold_len -= 1;
-        }
-        let slot = wrap(self.hold_head + self.hold_len, cap);
-        self.hold_frames[slot] = self.frame;
-        self.hold_gains[slot] = required;
-        self.hold_len += 1;
-        if self.hold_frames[self.hold_head] + window_samples <= self.frame {
-            self.hold_head = wrap(self.hold_head + 1, cap);
-            self.hold_len -= 1;
-        }
-        self.frame += 1;
-        self.hold_gains[self.hold_head]
+        let (first_len, first_inv) = (coefs.first_box_samples, coefs.first_box_inv);
+        self.first_box
+            .process(gains, first_len, first_inv, |mean| mean as f32);
+        let (second_len, second_inv) = (coefs.second_box_samples, coefs.second_box_inv);
+        self.second_box
+            .process(gains, second_len, second_inv, |mean| (1.0 - mean) as f32);
     }
 
     /// Instant attack, hold, then one-pole release toward `held` (never above it).
@@ -188,18 +166,84 @@ impl GainPath {
             self.average += coefs.auto_average_coef * (self.env - self.average);
         }
     }
+}
 
-    /// Two cascaded box averages of the envelope (`first_box_samples`, then
-    /// `second_box_samples` frames), as deviations from unity.
+/// Minimum of the last `window` values, van Herk / Gil–Werman: the stream is cut into blocks
+/// of `window` frames; the window ending in the current block is the current block's prefix
+/// plus a suffix of the previous block, whose suffix minima are computed once when it
+/// completes. About three operations per frame and no data-dependent branch, where a
+/// monotonic deque pops a data-dependent number of entries
+/// (<https://doi.org/10.1016/0167-8655(92)90069-C>, Gil & Werman 1993; the same minima
+/// exactly, a minimum has no rounding). Frames before the first count as 1.0 (no reduction).
+#[derive(Debug, Clone)]
+struct SlidingMin {
+    /// The current block's values so far (allocated by `new`).
+    block: Vec<f32>,
+    /// `suffix[j]`: minimum of the previous block's values `j..window`; `suffix[window]` and
+    /// everything beyond it are 1.0 (allocated by `new`, one longer than `block`).
+    suffix: Vec<f32>,
+    /// Frames of the current block so far.
+    pos: usize,
+    /// Minimum of the current block so far (1.0 when empty).
+    prefix: f32,
+}
+
+impl SlidingMin {
+    /// Room for windows up to `capacity` frames.
+    fn new(capacity: usize) -> Self {
+        Self {
+            block: vec![1.0; capacity],
+            suffix: vec![1.0; capacity + 1],
+            pos: 0,
+            prefix: 1.0,
+        }
+    }
+
+    /// No history: every earlier frame counts as 1.0. Never allocates.
+    fn reset(&mut self) {
+        self.suffix.fill(1.0);
+        self.pos = 0;
+        self.prefix = 1.0;
+    }
+
+    /// Takes over `other`'s state (same capacity). Never allocates.
+    fn copy_state_from(&mut self, other: &Self) {
+        self.block.copy_from_slice(&other.block);
+        self.suffix.copy_from_slice(&other.suffix);
+        self.pos = other.pos;
+        self.prefix = other.prefix;
+    }
+
+    /// Pushes `value` and returns the minimum of the last `window` values (`window` at most
+    /// the capacity and constant between resets).
     #[inline]
-    fn smooth(&mut self, coefs: &GainCoefficients) -> f32 {
-        let first =
-            self.first_box
-                .push(1.0 - self.env, coefs.first_box_samples, coefs.first_box_inv);
-        let second =
-            self.second_box
-                .push(first as f32, coefs.second_box_samples, coefs.second_box_inv);
-        (1.0 - second) as f32
+    fn push(&mut self, value: f32, window: usize) -> f32 {
+        self.prefix = smaller(self.prefix, value);
+        self.block[self.pos] = value;
+        self.pos += 1;
+        let held = smaller(self.prefix, self.suffix[self.pos]);
+        if self.pos >= window {
+            // The block is complete: its suffix minima serve the next `window` frames.
+            let mut min = 1.0f32;
+            for (s, &v) in self.suffix[..window].iter_mut().zip(&self.block).rev() {
+                min = smaller(min, v);
+                *s = min;
+            }
+            self.suffix[window] = 1.0;
+            self.pos = 0;
+            self.prefix = 1.0;
+        }
+        held
+    }
+}
+
+/// The smaller of `a` and `b` for values that are never NaN (one `minss`).
+#[inline(always)]
+fn smaller(a: f32, b: f32) -> f32 {
+    if a < b {
+        a
+    } else {
+        b
     }
 }
 
@@ -238,35 +282,74 @@ impl BoxAverage {
         self.zeros = usize::MAX;
     }
 
-    /// Pushes `value` and returns the mean of the last `len` values (`inv_len = 1 / len`).
+    /// Takes over `other`'s state (same capacity). Never allocates.
+    fn copy_state_from(&mut self, other: &Self) {
+        self.ring.copy_from_slice(&other.ring);
+        self.pos = other.pos;
+        self.sum = other.sum;
+        self.zeros = other.zeros;
+    }
+
+    /// Replaces each value of `values` (pushed in order) by `output` of the mean of the last
+    /// `len` values (`inv_len = 1 / len`), ring wrap checked once per run of frames rather
+    /// than per frame.
     #[inline]
-    fn push(&mut self, value: f32, len: usize, inv_len: f64) -> f64 {
-        let old = self.ring[self.pos];
-        self.ring[self.pos] = value;
-        self.pos += 1;
-        if self.pos >= len {
-            self.pos = 0;
+    fn process(
+        &mut self,
+        values: &mut [f32],
+        len: usize,
+        inv_len: f64,
+        output: impl Fn(f64) -> f32,
+    ) {
+        let mut rest = values;
+        while !rest.is_empty() {
+            if self.pos >= len {
+                self.pos = 0;
+            }
+            let run = (len - self.pos).min(rest.len());
+            let (now, later) = rest.split_at_mut(run);
+            for (v, slot) in now.iter_mut().zip(&mut self.ring[self.pos..self.pos + run]) {
+                let value = *v;
+                let old = std::mem::replace(slot, value);
+                self.zeros = if value == 0.0 {
+                    self.zeros.saturating_add(1)
+                } else {
+                    0
+                };
+                let mean = if self.zeros >= len {
+                    self.sum = 0.0;
+                    0.0
+                } else {
+                    self.sum += f64::from(value) - f64::from(old);
+                    self.sum * inv_len
+                };
+                *v = output(mean);
+            }
+            self.pos += run;
+            rest = later;
         }
-        self.zeros = if value == 0.0 {
-            self.zeros.saturating_add(1)
-        } else {
-            0
-        };
-        if self.zeros >= len {
-            self.sum = 0.0;
-            return 0.0;
-        }
-        self.sum += f64::from(value) - f64::from(old);
-        self.sum * inv_len
     }
 }
 
-/// `index` modulo `len` for `index < 2·len`.
-#[inline]
-fn wrap(index: usize, len: usize) -> usize {
-    if index >= len {
-        index - len
-    } else {
-        index
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::white_noise;
+
+    #[test]
+    fn sliding_min_is_the_window_minimum() {
+        let values: Vec<f32> = white_noise(11, 1.0, 3_000)
+            .iter()
+            .map(|x| 0.5 + 0.5 * x.abs().min(1.0))
+            .collect();
+        for window in [1, 2, 7, 64, 303, 1_000] {
+            let mut min = SlidingMin::new(1_024);
+            for (n, &v) in values.iter().enumerate() {
+                let want = values[n.saturating_sub(window - 1)..=n]
+                    .iter()
+                    .fold(1.0f32, |m, &x| m.min(x));
+                assert_eq!(min.push(v, window), want, "window {window}, frame {n}");
+            }
+        }
     }
 }

@@ -21,18 +21,20 @@
 //! rate. A signal whose estimated true peak stays at or below the ceiling passes with gain
 //! exactly 1.0: the output is the input, delayed, bit for bit.
 //!
-//! The estimate also reads the BS.1770-4 meters' own interpolators ([`meter`]: libebur128's,
-//! which distributors use, and this crate's, which the plugins and `stemwise measure` use; 4×
-//! below 96 kHz, 2× below 192 kHz) and takes the largest reading, so every meter agrees with
-//! the ceiling (`tests/limiter_meters.rs`). That costs loudness only where such a meter reads
-//! above the 16× grid (0.002–0.006 LU on song-like programme at +12 dB drive).
+//! The estimate also reads the BS.1770-4 meter's own interpolator (libebur128's, which the
+//! `ebur128` crate, ffmpeg, distributors, the plugins' meters and `stemwise measure` all use:
+//! [`crate::true_peak`]'s meter grade; 4× below 96 kHz, 2× below 192 kHz) and takes the larger
+//! reading, so every meter agrees with the ceiling (`tests/limiter_meters.rs`). That costs
+//! loudness only where that meter reads above the 16× grid (a few thousandths of an LU on
+//! song-like programme at +12 dB drive).
 //!
-//! Cost: about 790 instructions per stereo frame under callgrind while limiting
-//! (`benches/callgrind.sh limiter`, AVX code path), about half of it the 16-phase estimate;
-//! material whose samples stay more than ~9 dB below the ceiling skips the estimate.
+//! Cost: about 490 instructions per stereo frame under callgrind while limiting at full
+//! stereo link (`benches/callgrind.sh limiter`, AVX code path), about four fifths of it the
+//! 16-phase estimate of both channels; at full link one gain path serves both channels, at
+//! partial or no link each runs its own (about 595, `limiter_half_link`). Material whose
+//! samples stay more than ~9 dB below the ceiling skips the estimate.
 
 pub mod gain_path;
-pub mod meter;
 pub mod peak;
 
 use crate::db::{db_to_gain, gain_to_db};
@@ -173,6 +175,11 @@ pub struct Limiter {
     linked: Vec<f32>,
     /// Smallest gain applied during the last `process_block` (meter; 1.0 = no reduction).
     block_min_gain: f32,
+    /// Frames processed in a row fully linked (`stereo_link_t` = 1), saturating. From
+    /// `shared_path_frames()` on, every channel's gain path has only seen the same linked
+    /// required gains, so `paths[0]` alone computes the gain of every channel (the others are
+    /// left untouched and get a copy of its state when the link drops below 1).
+    linked_frames: usize,
 }
 
 impl Limiter {
@@ -212,6 +219,7 @@ impl Limiter {
             required: vec![vec![1.0; max_block]; num_channels],
             linked: vec![1.0; max_block],
             block_min_gain: 1.0,
+            linked_frames: 0,
         };
         limiter.set_sample_rate(sample_rate_hz);
         limiter
@@ -260,6 +268,8 @@ impl Limiter {
         self.delay.reset();
         self.drive.reset(db_to_gain(self.settings.drive_db));
         self.block_min_gain = 1.0;
+        // Every path is in the same (reset) state: one path serves all from the start.
+        self.linked_frames = usize::MAX;
     }
 
     /// Latency in frames: `lookahead_samples + TAPS - 2`.
@@ -291,8 +301,13 @@ impl Limiter {
     /// the whole chunk.
     fn process_chunk(&mut self, channels: &mut [&mut [f32]], start: usize, end: usize) {
         let len = end - start;
-        for g in &mut self.drive_gains[..len] {
-            *g = self.drive.next_value();
+        if self.drive.is_settled() {
+            // No ramp in progress: one value for the whole chunk.
+            self.drive_gains[..len].fill(self.drive.next_value());
+        } else {
+            for g in &mut self.drive_gains[..len] {
+                *g = self.drive.next_value();
+            }
         }
         let ceiling = self.ceiling_gain;
         let num_channels = channels.len();
@@ -309,14 +324,22 @@ impl Limiter {
             history.push_block(&self.kernel, samples, ceiling, &mut required[..len]);
         }
         let link_t = self.settings.stereo_link_t;
-        if num_channels > 1 && link_t > 0.0 {
-            let linked = &mut self.linked[..len];
-            linked.fill(1.0);
-            for required in &self.required[..num_channels] {
-                for (l, &r) in linked.iter_mut().zip(&required[..len]) {
-                    *l = smaller(*l, r);
-                }
+        if num_channels > 1 && link_t >= 1.0 {
+            self.process_fully_linked(channels, start, end);
+            return;
+        }
+        if self.linked_frames >= self.shared_path_frames() {
+            // Leaving full link: the idle paths resume from the shared path's state (it was
+            // fed the smallest required gain of every channel, so it holds every channel's).
+            let (shared, others) = self.paths.split_at_mut(1);
+            for path in others {
+                path.copy_state_from(&shared[0]);
             }
+        }
+        self.linked_frames = 0;
+        if num_channels > 1 && link_t > 0.0 {
+            self.linked_required(num_channels, len);
+            let linked = &mut self.linked[..len];
             for l in linked.iter_mut() {
                 *l = 1.0 - link_t * (1.0 - *l);
             }
@@ -333,6 +356,66 @@ impl Limiter {
             min_gain = gains.iter().fold(min_gain, |m, &g| smaller(m, g));
             self.delay
                 .process(ch, &mut samples[start..end], gains, ceiling);
+        }
+        self.block_min_gain = min_gain;
+    }
+
+    /// Writes the smallest required gain of the first `num_channels` channels per frame of
+    /// the chunk into `linked[..len]`.
+    fn linked_required(&mut self, num_channels: usize, len: usize) {
+        let linked = &mut self.linked[..len];
+        linked.fill(1.0);
+        for required in &self.required[..num_channels] {
+            for (l, &r) in linked.iter_mut().zip(&required[..len]) {
+                *l = smaller(*l, r);
+            }
+        }
+    }
+
+    /// Frames of full link after which every gain path has seen only the linked required
+    /// gains: the minimum window plus the smoothing.
+    fn shared_path_frames(&self) -> usize {
+        self.coefs.window_samples + self.coefs.box_samples
+    }
+
+    /// The rest of [`Self::process_chunk`] at full link (`required` holds each channel's
+    /// required gain): every channel gets the gain of the smallest required gain. Once every
+    /// path has seen only that for [`Self::shared_path_frames`] frames, one path computes it;
+    /// before that, every path runs and the smallest of their gains applies (each path still
+    /// holds its own channel's earlier peaks).
+    fn process_fully_linked(&mut self, channels: &mut [&mut [f32]], start: usize, end: usize) {
+        let len = end - start;
+        let num_channels = channels.len();
+        self.linked_required(num_channels, len);
+        let settled_after = self
+            .shared_path_frames()
+            .saturating_sub(self.linked_frames)
+            .min(len);
+        if settled_after > 0 {
+            let (linked, required) = (&self.linked[..settled_after], &mut self.required);
+            let paths = self.paths.iter_mut().zip(required.iter_mut());
+            for (path, gains) in paths.take(num_channels) {
+                let gains = &mut gains[..settled_after];
+                gains.copy_from_slice(linked);
+                path.process(&self.coefs, gains);
+            }
+            let (first, others) = self.required.split_at_mut(1);
+            for gains in &others[..num_channels - 1] {
+                for (g, &o) in first[0][..settled_after].iter_mut().zip(gains) {
+                    *g = smaller(*g, o);
+                }
+            }
+            self.linked[..settled_after].copy_from_slice(&first[0][..settled_after]);
+        }
+        self.paths[0].process(&self.coefs, &mut self.linked[settled_after..len]);
+        self.linked_frames = self.linked_frames.saturating_add(len);
+        let gains = &self.linked[..len];
+        let min_gain = gains
+            .iter()
+            .fold(self.block_min_gain, |m, &g| smaller(m, g));
+        for (ch, samples) in channels.iter_mut().enumerate() {
+            self.delay
+                .process(ch, &mut samples[start..end], gains, self.ceiling_gain);
         }
         self.block_min_gain = min_gain;
     }

@@ -27,12 +27,19 @@
 //! 15 half-length correlations (480 multiply-adds per frame) instead of 15 full ones. The
 //! correlations run over 4 or 8 consecutive frames at a time (frames in the lanes, one
 //! pre-broadcast, aligned coefficient per tap and phase), plain Rust that LLVM auto-vectorises
-//! with every accumulator in a register. On x86-64 CPUs with AVX the same function is compiled
+//! with every accumulator in a register, `UNROLL` tap pairs per loop iteration over a window
+//! sliced to its exact length (no bounds checks or loop counters between the multiplies). On x86-64 CPUs with AVX the same function is compiled
 //! a second time with AVX enabled and chosen at run time (identical operations in identical
 //! order, so bit-identical results; half the instructions of SSE2).
 //!
-//! The interpolated phases of the BS.1770-4 meter ([`super::meter`]) over the same interval join
-//! the 15 above: the estimate is the larger of both readings.
+//! The interpolated phases of the BS.1770-4 meter ([`crate::true_peak`]'s meter grade, which is
+//! libebur128's interpolator: what the `ebur128` crate, ffmpeg, the distributors' QC tools, the
+//! plugins' meters and `stemwise measure` read) over the same interval join the 15 above: the
+//! estimate is the larger of both readings. That meter's short filter reads up to a few tenths
+//! of a dB above the band-limited 16× reading near Nyquist (its pass band is not flat and its
+//! images are not suppressed), so a limiter holding only the 16× reading would let it see an
+//! over. The meter's `T` taps (12 at 4× below 96 kHz, 24 at 2× below 192 kHz, none above) are
+//! centred on the same interval: they are `w[32 - T/2..32 + T/2]`.
 //!
 //! The estimate of one frame is the largest `|y|` between `TAPS/2` and `TAPS/2 - 1` frames
 //! ago (16 points, phase 0 included). The interpolated phases are scaled up by
@@ -44,9 +51,9 @@
 //! phases, margin included); it skips the correlations and reports "no reduction", which is
 //! what the correlations would have reported. Quiet material costs almost nothing.
 
-use super::meter::MeterKernel;
 use crate::kaiser::bessel_i0;
 use crate::lanes::{avx_available, larger, Coefficient, Lanes, LANES};
+use crate::true_peak::{bs1770_oversampling, MeterInterpolator};
 
 /// Oversampling factor of the estimate (the grid of the 16× oracle meter).
 pub const OVERSAMPLING: usize = 16;
@@ -71,6 +78,9 @@ const PORTABLE_LANES: usize = 4;
 const SEGMENT_FRAMES: usize = 32;
 /// Tap pairs `(k, TAPS-1-k)` of the folded correlations.
 const PAIRS: usize = TAPS / 2;
+/// Tap pairs per iteration of the correlation loops (divides [`PAIRS`]): fewer loop-counter
+/// and pointer instructions per multiply, the order of the sums unchanged.
+const UNROLL: usize = 4;
 /// Phase pairs `(p, 16-p)`, `p = 1..=8` (pair 8 is the half-sample phase alone).
 const PHASE_PAIRS: usize = OVERSAMPLING / 2;
 /// Phase pairs with an odd part (`p = 1..=7`; the half-sample phase is symmetric).
@@ -110,7 +120,9 @@ pub struct PeakKernel {
     /// The CPU runs AVX: the correlations use 8-lane registers (checked once by `new`).
     use_avx: bool,
     /// The BS.1770-4 meter's interpolator at the current rate (set by `set_sample_rate`).
-    meter: MeterKernel,
+    meter: MeterInterpolator,
+    /// Window index of the first of the meter's taps, `TAPS/2 - T/2` (set with `meter`).
+    meter_offset: usize,
 }
 
 impl std::fmt::Debug for PeakKernel {
@@ -129,7 +141,7 @@ impl std::fmt::Debug for PeakKernel {
 
 impl PeakKernel {
     /// Designs and folds the kernel, with the BS.1770-4 meter's interpolator of
-    /// `sample_rate_hz` ([`MeterKernel`]). Allocates (two small tables).
+    /// `sample_rate_hz`. Allocates (two small tables).
     pub fn new(sample_rate_hz: f32) -> Self {
         let mut even = Box::new([[Coefficient::default(); PHASE_PAIRS]; PAIRS]);
         let mut odd = Box::new([[Coefficient::default(); ODD_PHASES]; PAIRS]);
@@ -150,7 +162,8 @@ impl PeakKernel {
             margin_gain: margin_gain as f32,
             bound_gain: 1.0,
             use_avx: avx_available(),
-            meter: MeterKernel::new(sample_rate_hz),
+            meter: MeterInterpolator::new(1),
+            meter_offset: TAPS / 2,
         };
         kernel.set_sample_rate(sample_rate_hz);
         kernel
@@ -159,7 +172,8 @@ impl PeakKernel {
     /// Follows the meter interpolator's choice at `sample_rate_hz` and updates the early-out
     /// bound. Never allocates.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
-        self.meter.set_sample_rate(sample_rate_hz);
+        self.meter = MeterInterpolator::new(bs1770_oversampling(f64::from(sample_rate_hz)));
+        self.meter_offset = TAPS / 2 - self.meter.taps_per_phase() / 2;
         let largest_abs_sum = (1..OVERSAMPLING)
             .map(|p| self.phase_taps(p).iter().map(|c| c.abs()).sum::<f64>())
             .fold(self.meter.abs_sum_bound(), f64::max);
@@ -169,7 +183,7 @@ impl PeakKernel {
 
     /// Oversampling factor of the BS.1770-4 meter interpolator the estimate also reads.
     pub fn meter_factor(&self) -> usize {
-        self.meter.factor()
+        self.meter.oversampling()
     }
 
     /// The f32 taps of phase `p` (1..16) as the folded tables apply them, unfolded; index `k`
@@ -220,21 +234,31 @@ impl PeakKernel {
     /// the margin). `window` holds at least `TAPS - 1 + N` samples.
     #[inline(always)]
     fn estimate_lanes<const N: usize>(&self, window: &[f32]) -> Lanes<N> {
+        // Exactly the samples the lanes read, so the loads below need no bounds checks.
+        let window = &window[..TAPS - 1 + N];
         let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
-        // Even parts: E[p] += even[k][p] · S[k].
+        // Even parts: E[p] += even[k][p] · S[k], `UNROLL` tap pairs per loop iteration.
         let mut even_acc = [Lanes::<N>::splat(0.0); PHASE_PAIRS];
-        for (k, row) in self.even.iter().enumerate() {
-            let sum = lanes(k).add(lanes(TAPS - 1 - k));
-            for (acc, c) in even_acc.iter_mut().zip(row) {
-                *acc = acc.add(c.lanes().mul(sum));
+        let (even_rows, _) = self.even.as_chunks::<UNROLL>();
+        for (i, rows) in even_rows.iter().enumerate() {
+            for (j, row) in rows.iter().enumerate() {
+                let k = i * UNROLL + j;
+                let sum = lanes(k).add(lanes(TAPS - 1 - k));
+                for (acc, c) in even_acc.iter_mut().zip(row) {
+                    *acc = acc.add(c.lanes().mul(sum));
+                }
             }
         }
         // Odd parts: O[p] += odd[k][p] · D[k].
         let mut odd_acc = [Lanes::<N>::splat(0.0); ODD_PHASES];
-        for (k, row) in self.odd.iter().enumerate() {
-            let diff = lanes(k).sub(lanes(TAPS - 1 - k));
-            for (acc, c) in odd_acc.iter_mut().zip(row) {
-                *acc = acc.add(c.lanes().mul(diff));
+        let (odd_rows, _) = self.odd.as_chunks::<UNROLL>();
+        for (i, rows) in odd_rows.iter().enumerate() {
+            for (j, row) in rows.iter().enumerate() {
+                let k = i * UNROLL + j;
+                let diff = lanes(k).sub(lanes(TAPS - 1 - k));
+                for (acc, c) in odd_acc.iter_mut().zip(row) {
+                    *acc = acc.add(c.lanes().mul(diff));
+                }
             }
         }
         // max over the pair (p, 16-p) is |E| + |O|; the half-sample phase is |E[8]|.
@@ -242,7 +266,10 @@ impl PeakKernel {
         for (e, o) in even_acc.iter().zip(&odd_acc) {
             interpolated = interpolated.max(e.abs().add(o.abs()));
         }
-        interpolated = interpolated.max(self.meter.estimate_lanes::<N>(window));
+        interpolated = interpolated.max(
+            self.meter
+                .interpolated_lanes::<N>(&window[self.meter_offset..]),
+        );
         let margin = Lanes::splat(self.margin_gain);
         interpolated.mul(margin).max(lanes(TAPS / 2 - 1).abs())
     }

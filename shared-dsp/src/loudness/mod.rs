@@ -156,7 +156,8 @@ pub struct LoudnessMeter {
     settings: LoudnessSettings,
     /// K-weighting coefficients for the rate; set by `new`.
     k_weighting: KWeighting,
-    /// True-peak detector (4× below 96 kHz, 2× to 192 kHz, 1× above); set by `new`, `None`
+    /// True-peak detector, libebur128's interpolator (4× below 96 kHz, 2× to 192 kHz, 1×
+    /// above: it reads what the `ebur128` crate and ffmpeg read); set by `new`, `None`
     /// for a [`LoudnessMeter::loudness_only`] meter.
     true_peak: Option<TruePeakDetector>,
     /// Measurement state; cleared by `reset`.
