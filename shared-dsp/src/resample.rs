@@ -26,6 +26,25 @@ pub struct SampleRateConverter {
     output_rate_hz: u32,
     /// The rubato resampler (allocated in `new`), working in f64.
     resampler: Fft<f64>,
+    /// The conversion in progress (see [`Self::begin`]).
+    stream: StreamState,
+}
+
+/// The state of a conversion handed over block by block. It replays rubato's `process_all`
+/// chunk by chunk: full chunks while more input follows, the last one partial, then silence
+/// until the output is complete; the resampler's delay is dropped from the front and the
+/// output cut to `output_len(input_len)` frames.
+struct StreamState {
+    /// Input frames not yet handed over; set by `begin`.
+    input_left: usize,
+    /// Output frames not yet handed out; set by `begin`.
+    output_left: usize,
+    /// Leading output frames (the resampler's delay) still to drop; set by `begin`.
+    delay_left: usize,
+    /// Input collected for the next chunk, per channel, in f64 (allocated in `new`).
+    chunk: Vec<Vec<f64>>,
+    /// Output of one chunk, per channel (allocated in `new`).
+    converted: Vec<Vec<f64>>,
 }
 
 impl SampleRateConverter {
@@ -46,10 +65,18 @@ impl SampleRateConverter {
             WindowFunction::BlackmanHarris2,
             FixedSync::Both,
         )?;
+        let stream = StreamState {
+            input_left: 0,
+            output_left: 0,
+            delay_left: 0,
+            chunk: vec![Vec::with_capacity(resampler.input_frames_max()); num_channels],
+            converted: vec![vec![0.0; resampler.output_frames_max()]; num_channels],
+        };
         Ok(Self {
             input_rate_hz,
             output_rate_hz,
             resampler,
+            stream,
         })
     }
 
@@ -72,86 +99,60 @@ impl SampleRateConverter {
             "channels must have equal lengths"
         );
         let mut output = vec![Vec::new(); channels.len()];
-        let mut stream = self.stream(len);
-        stream.push(channels, &mut output);
-        stream.finish(&mut output);
+        self.begin(len);
+        self.push(channels, &mut output);
+        self.finish(&mut output);
         output
     }
 
     /// Starts converting a signal of `input_len` frames handed over block by block
-    /// ([`ConversionStream::push`], then [`ConversionStream::finish`]): the output is
-    /// bit-identical to [`Self::process`] on the whole signal, with one FFT chunk in memory.
-    /// Resets the resampler.
-    pub fn stream(&mut self, input_len: usize) -> ConversionStream<'_> {
+    /// ([`Self::push`], then [`Self::finish`]): the output is bit-identical to
+    /// [`Self::process`] on the whole signal, with one FFT chunk in memory. Resets the
+    /// resampler (a conversion in progress is abandoned).
+    pub fn begin(&mut self, input_len: usize) {
         self.resampler.reset();
-        let num_channels = self.resampler.nbr_channels();
-        let chunk_frames = self.resampler.input_frames_max();
-        let output_frames = self.resampler.output_frames_max();
-        ConversionStream {
-            input_left: input_len,
-            output_left: self.output_len(input_len),
-            delay_left: self.resampler.output_delay(),
-            chunk: vec![Vec::with_capacity(chunk_frames); num_channels],
-            chunk_frames,
-            converted: vec![vec![0.0; output_frames]; num_channels],
-            resampler: &mut self.resampler,
-        }
+        let output_len = self.output_len(input_len);
+        let stream = &mut self.stream;
+        stream.input_left = input_len;
+        stream.output_left = output_len;
+        stream.delay_left = self.resampler.output_delay();
+        stream.chunk.iter_mut().for_each(Vec::clear);
     }
-}
 
-/// One conversion in progress (see [`SampleRateConverter::stream`]). It replays rubato's
-/// `process_all` chunk by chunk: full chunks while more input follows, the last one partial,
-/// then silence until the output is complete; the resampler's delay is dropped from the
-/// front and the output cut to `output_len(input_len)` frames.
-pub struct ConversionStream<'a> {
-    /// Input frames not yet handed over.
-    input_left: usize,
-    /// Output frames not yet handed out.
-    output_left: usize,
-    /// Leading output frames (the resampler's delay) still to drop.
-    delay_left: usize,
-    /// Input collected for the next chunk, per channel, in f64.
-    chunk: Vec<Vec<f64>>,
-    /// Input frames per chunk.
-    chunk_frames: usize,
-    /// Output of one chunk, per channel.
-    converted: Vec<Vec<f64>>,
-    /// The converter's resampler.
-    resampler: &'a mut Fft<f64>,
-}
-
-impl ConversionStream<'_> {
     /// Hands over the next input frames (one slice per channel, equal lengths) and appends
     /// the output they complete to `output` (one vector per channel).
     ///
     /// # Panics
-    /// If more frames are pushed than announced, or the channel counts do not match.
+    /// If more frames are pushed than [`Self::begin`] announced, or the channel counts do
+    /// not match.
     pub fn push(&mut self, input: &[&[f32]], output: &mut [Vec<f32>]) {
         let len = input.first().map_or(0, |c| c.len());
-        assert!(len <= self.input_left, "more input than announced");
+        assert!(len <= self.stream.input_left, "more input than announced");
+        let chunk_frames = self.resampler.input_frames_max();
         let mut pos = 0;
         while pos < len {
-            let take = (self.chunk_frames - self.chunk[0].len()).min(len - pos);
-            for (chunk, channel) in self.chunk.iter_mut().zip(input) {
+            let stream = &mut self.stream;
+            let take = (chunk_frames - stream.chunk[0].len()).min(len - pos);
+            for (chunk, channel) in stream.chunk.iter_mut().zip(input) {
                 chunk.extend(channel[pos..pos + take].iter().map(|&s| f64::from(s)));
             }
             pos += take;
-            self.input_left -= take;
+            stream.input_left -= take;
             // As `process_all`: a chunk is processed as a full one only while more input
             // follows it; the last one goes through `finish` as a partial chunk.
-            if self.chunk[0].len() == self.chunk_frames && self.input_left > 0 {
+            if stream.chunk[0].len() == chunk_frames && stream.input_left > 0 {
                 self.run_chunk(None, output);
             }
         }
     }
 
-    /// After the last input frame: the remaining output.
-    pub fn finish(mut self, output: &mut [Vec<f32>]) {
-        let partial = self.chunk[0].len();
+    /// After the last input frame: appends the remaining output.
+    pub fn finish(&mut self, output: &mut [Vec<f32>]) {
+        let partial = self.stream.chunk[0].len();
         if partial > 0 {
             self.run_chunk(Some(partial), output);
         }
-        while self.output_left > 0 {
+        while self.stream.output_left > 0 {
             self.run_chunk(Some(0), output);
         }
     }
@@ -159,15 +160,17 @@ impl ConversionStream<'_> {
     /// Runs the collected chunk (`partial`: how many of its frames are valid) and appends
     /// the output frames past the delay, up to the output length.
     fn run_chunk(&mut self, partial: Option<usize>, output: &mut [Vec<f32>]) {
-        let num_channels = self.chunk.len();
-        for chunk in &mut self.chunk {
-            chunk.resize(self.chunk_frames, 0.0);
+        let chunk_frames = self.resampler.input_frames_max();
+        let stream = &mut self.stream;
+        let num_channels = stream.chunk.len();
+        for chunk in &mut stream.chunk {
+            chunk.resize(chunk_frames, 0.0);
         }
-        let input = SequentialSliceOfVecs::new(&self.chunk, num_channels, self.chunk_frames)
+        let input = SequentialSliceOfVecs::new(&stream.chunk, num_channels, chunk_frames)
             .expect("chunk sized by the resampler");
-        let output_frames = self.converted[0].len();
+        let output_frames = stream.converted[0].len();
         let mut converted =
-            SequentialSliceOfVecs::new_mut(&mut self.converted, num_channels, output_frames)
+            SequentialSliceOfVecs::new_mut(&mut stream.converted, num_channels, output_frames)
                 .expect("output sized by the resampler");
         let indexing = Indexing {
             input_offset: 0,
@@ -179,14 +182,12 @@ impl ConversionStream<'_> {
             .resampler
             .process_into_buffer(&input, &mut converted, Some(&indexing))
             .expect("buffers sized by the resampler");
-        for chunk in &mut self.chunk {
-            chunk.clear();
-        }
-        let skip = self.delay_left.min(produced);
-        self.delay_left -= skip;
-        let keep = (produced - skip).min(self.output_left);
-        self.output_left -= keep;
-        for (out, converted) in output.iter_mut().zip(&self.converted) {
+        stream.chunk.iter_mut().for_each(Vec::clear);
+        let skip = stream.delay_left.min(produced);
+        stream.delay_left -= skip;
+        let keep = (produced - skip).min(stream.output_left);
+        stream.output_left -= keep;
+        for (out, converted) in output.iter_mut().zip(&stream.converted) {
             out.extend(converted[skip..skip + keep].iter().map(|&s| s as f32));
         }
     }
@@ -223,7 +224,11 @@ mod tests {
         (0..channels.len())
             .map(|ch| {
                 (0..out_len)
-                    .map(|n| frames.get(n * channels.len() + ch).map_or(0.0, |&s| s as f32))
+                    .map(|n| {
+                        frames
+                            .get(n * channels.len() + ch)
+                            .map_or(0.0, |&s| s as f32)
+                    })
                     .collect()
             })
             .collect()
@@ -240,18 +245,24 @@ mod tests {
                 let expected = process_all(&mut converter, &channels);
                 for block in [1, 4096, len] {
                     let mut output = vec![Vec::new(); 2];
-                    let mut stream = converter.stream(len);
+                    converter.begin(len);
                     // Block lengths cycle through `block`, `block / 3 + 1` and 17.
                     let lengths = [block, block / 3 + 1, 17];
                     let (mut pos, mut i) = (0, 0);
                     while pos < len {
                         let end = (pos + lengths[i % 3]).min(len);
-                        stream.push(&[&channels[0][pos..end], &channels[1][pos..end]], &mut output);
+                        converter.push(
+                            &[&channels[0][pos..end], &channels[1][pos..end]],
+                            &mut output,
+                        );
                         pos = end;
                         i += 1;
                     }
-                    stream.finish(&mut output);
-                    assert_eq!(output, expected, "{input_rate} → {output_rate}, {len}, {block}");
+                    converter.finish(&mut output);
+                    assert_eq!(
+                        output, expected,
+                        "{input_rate} → {output_rate}, {len}, {block}"
+                    );
                 }
             }
         }
