@@ -2,7 +2,9 @@
 //! to it ([`MasterChain::process_block_with_followers`]), meters on a 100 ms grid, and two-pass
 //! loudness targeting.
 
+use crate::block_meters::Rechunker;
 use crate::progress::Progress;
+use anyhow::Result;
 use crate::stems::{Stereo, RENDER_BLOCK};
 use serde::Serialize;
 use shared_dsp::dialogue_gate::dialogue_gated_lufs;
@@ -32,36 +34,88 @@ impl LoudnessTrace {
     /// Measures `audio` (stereo) at `sample_rate_hz`; the true-peak readings only with
     /// `true_peak` (the detector is most of the meter's cost; loudness passes skip it).
     pub fn measure(audio: &[Vec<f32>], sample_rate_hz: u32, true_peak: bool) -> Self {
-        let hop = hop_frames(sample_rate_hz);
-        let rate = f64::from(sample_rate_hz);
-        let mut meter = if true_peak {
-            LoudnessMeter::new(rate, hop, audio.len())
-        } else {
-            LoudnessMeter::loudness_only(rate, hop, audio.len())
-        };
-        let len = audio.first().map_or(0, Vec::len);
-        let mut momentary_lufs = Vec::with_capacity(len / hop + 1);
-        let mut short_term_lufs = Vec::with_capacity(len / hop + 1);
-        let mut block: Vec<&[f32]> = Vec::with_capacity(audio.len());
-        for start in (0..len).step_by(hop) {
-            let end = (start + hop).min(len);
-            block.clear();
-            block.extend(audio.iter().map(|c| &c[start..end]));
-            meter.process_block(&block);
-            let r = meter.readings();
-            momentary_lufs.push(r.momentary_lufs);
-            short_term_lufs.push(r.short_term_lufs);
-        }
-        Self {
-            readings: meter.readings(),
-            momentary_lufs,
-            short_term_lufs,
-        }
+        let mut tracer = LoudnessTracer::new(sample_rate_hz, audio.len(), true_peak);
+        let slices: Vec<&[f32]> = audio.iter().map(Vec::as_slice).collect();
+        tracer.push(&slices);
+        tracer.finish()
     }
 
     /// The momentary values that are full BS.1770 gating blocks.
     pub fn gating_blocks(&self) -> &[f32] {
         &self.momentary_lufs[PARTIAL_HOPS.min(self.momentary_lufs.len())..]
+    }
+}
+
+/// A [`LoudnessTrace`] of a signal streamed in blocks of any length: the meter reads it
+/// hop by hop on the 100 ms grid from its first frame.
+pub struct LoudnessTracer {
+    /// The meter; set by `new`.
+    meter: LoudnessMeter,
+    /// The 100 ms hops.
+    hops: Rechunker,
+    /// Momentary loudness at the end of each hop so far, LUFS.
+    momentary_lufs: Vec<f32>,
+    /// Short-term loudness at the end of each hop so far, LUFS.
+    short_term_lufs: Vec<f32>,
+}
+
+impl LoudnessTracer {
+    /// A tracer for `num_channels` channels at `sample_rate_hz`, true peak with `true_peak`.
+    pub fn new(sample_rate_hz: u32, num_channels: usize, true_peak: bool) -> Self {
+        let hop = hop_frames(sample_rate_hz);
+        let rate = f64::from(sample_rate_hz);
+        let meter = if true_peak {
+            LoudnessMeter::new(rate, hop, num_channels)
+        } else {
+            LoudnessMeter::loudness_only(rate, hop, num_channels)
+        };
+        Self {
+            meter,
+            hops: Rechunker::new(hop, num_channels),
+            momentary_lufs: Vec::new(),
+            short_term_lufs: Vec::new(),
+        }
+    }
+
+    /// Reads the next frames (one slice per channel, equal lengths).
+    pub fn push(&mut self, input: &[&[f32]]) {
+        let Self {
+            meter,
+            hops,
+            momentary_lufs,
+            short_term_lufs,
+        } = self;
+        hops.push(input, |hop| {
+            Self::read_hop(meter, hop, momentary_lufs, short_term_lufs)
+        });
+    }
+
+    /// The trace of everything pushed.
+    pub fn finish(mut self) -> LoudnessTrace {
+        let Self {
+            meter,
+            hops,
+            momentary_lufs,
+            short_term_lufs,
+        } = &mut self;
+        hops.finish(|hop| Self::read_hop(meter, hop, momentary_lufs, short_term_lufs));
+        LoudnessTrace {
+            readings: self.meter.readings(),
+            momentary_lufs: self.momentary_lufs,
+            short_term_lufs: self.short_term_lufs,
+        }
+    }
+
+    fn read_hop(
+        meter: &mut LoudnessMeter,
+        hop: &[&[f32]],
+        momentary_lufs: &mut Vec<f32>,
+        short_term_lufs: &mut Vec<f32>,
+    ) {
+        meter.process_block(hop);
+        let r = meter.readings();
+        momentary_lufs.push(r.momentary_lufs);
+        short_term_lufs.push(r.short_term_lufs);
     }
 }
 
@@ -111,7 +165,8 @@ pub struct MasterRender {
 }
 
 /// Runs `full` through a Master Bus with `settings`, and every signal in `versions` with the
-/// full mix's dynamic gains. Outputs line up with the inputs (latency removed).
+/// full mix's dynamic gains, in memory (see [`stream_master`]). Outputs line up with the
+/// inputs (latency removed).
 pub fn render_master(
     settings: &MasterSettings,
     sample_rate_hz: u32,
@@ -120,42 +175,88 @@ pub fn render_master(
     bar_label: &str,
     progress: Progress,
 ) -> MasterRender {
+    let len = full.first().map_or(0, Vec::len);
+    let inputs: Vec<&Vec<f32>> = full.iter().chain(versions.iter().flatten()).collect();
+    let mut masters: Vec<Vec<f32>> = vec![Vec::with_capacity(len); inputs.len()];
+    let mut pos = 0;
+    let reduction = stream_master(
+        settings,
+        sample_rate_hz,
+        len,
+        versions.len(),
+        &mut |block, n| {
+            for (b, input) in block.iter_mut().zip(&inputs) {
+                b.clear();
+                b.extend_from_slice(&input[pos..pos + n]);
+            }
+            pos += n;
+            Ok(())
+        },
+        &mut |out| {
+            for (m, o) in masters.iter_mut().zip(out) {
+                m.extend_from_slice(o);
+            }
+            Ok(())
+        },
+        bar_label,
+        progress,
+    )
+    .expect("memory reads and writes cannot fail");
+    let mut channels = masters.into_iter();
+    let mut stereo = || -> Stereo { channels.by_ref().take(2).collect() };
+    let full = stereo();
+    let versions = (0..versions.len()).map(|_| stereo()).collect();
+    MasterRender {
+        full,
+        versions,
+        reduction,
+    }
+}
+
+/// Streams a full mix through a Master Bus with `settings`, and `num_followers` versions with
+/// the full mix's dynamic gains ([`MasterChain::process_block_with_followers`]): the inputs
+/// padded with the chain's latency in silence, processed hop by hop on the 100 ms grid (in
+/// [`RENDER_BLOCK`]s within each hop), the first latency frames dropped so the masters line
+/// up with the mixes. `read(block, n)` replaces `block` (the full mix's two channels, then
+/// each follower's) with the next `n` of the `num_frames` input frames; `write` receives the
+/// masters in the same layout, `num_frames` frames in all. Returns the master's gain
+/// reduction on the hop grid.
+#[allow(clippy::too_many_arguments)]
+pub fn stream_master(
+    settings: &MasterSettings,
+    sample_rate_hz: u32,
+    num_frames: usize,
+    num_followers: usize,
+    read: &mut dyn FnMut(&mut [Vec<f32>], usize) -> Result<()>,
+    write: &mut dyn FnMut(&[&[f32]]) -> Result<()>,
+    bar_label: &str,
+    progress: Progress,
+) -> Result<ReductionTrace> {
     let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
     chain.set_settings(*settings);
     chain.reset();
-    let mut version_state = chain.followers(versions.len());
+    let mut version_state = chain.followers(num_followers);
     let latency = chain.latency_samples();
-    let len = full.first().map_or(0, Vec::len);
-    let padded = |audio: &[Vec<f32>]| -> Stereo {
-        audio
-            .iter()
-            .map(|c| {
-                let mut c = c.clone();
-                c.resize(len + latency, 0.0);
-                c
-            })
-            .collect()
-    };
-    let mut lead = padded(full);
-    let mut followers: Vec<Stereo> = versions.iter().map(|v| padded(v)).collect();
-    drop(versions);
+    let total = num_frames + latency;
     let hop = hop_frames(sample_rate_hz);
-    let bar = progress.bar((len + latency).div_ceil(hop) as u64, bar_label);
+    let bar = progress.bar(total.div_ceil(hop) as u64, bar_label);
     let mut reduction = ReductionTrace::default();
-    for start in (0..len + latency).step_by(hop) {
-        let end = (start + hop).min(len + latency);
+    let mut buses: Vec<Vec<f32>> = vec![Vec::with_capacity(hop); 2 * (1 + num_followers)];
+    for start in (0..total).step_by(hop) {
+        let end = (start + hop).min(total);
+        read(&mut buses, num_frames.min(end).saturating_sub(start))?;
+        for b in &mut buses {
+            b.resize(end - start, 0.0);
+        }
         let (mut hop_comp_db, mut hop_lim_db) = (0.0f32, 0.0f32);
-        for s in (start..end).step_by(RENDER_BLOCK) {
-            let e = (s + RENDER_BLOCK).min(end);
-            let (ll, lr) = lead.split_at_mut(1);
-            let mut lead_block = [&mut ll[0][s..e], &mut lr[0][s..e]];
-            let mut blocks: Vec<[&mut [f32]; 2]> = followers
-                .iter_mut()
-                .map(|f| {
-                    let (fl, fr) = f.split_at_mut(1);
-                    [&mut fl[0][s..e], &mut fr[0][s..e]]
-                })
-                .collect();
+        for s in (0..end - start).step_by(RENDER_BLOCK) {
+            let e = (s + RENDER_BLOCK).min(end - start);
+            let mut pairs = buses.chunks_exact_mut(2).map(|pair| {
+                let (l, r) = pair.split_at_mut(1);
+                [&mut l[0][s..e], &mut r[0][s..e]]
+            });
+            let mut lead_block = pairs.next().expect("the full mix");
+            let mut blocks: Vec<[&mut [f32]; 2]> = pairs.collect();
             let mut refs: Vec<&mut [&mut [f32]]> = blocks.iter_mut().map(|b| &mut b[..]).collect();
             chain.process_block_with_followers(&mut lead_block, &mut version_state, &mut refs);
             let r = chain.reduction();
@@ -164,20 +265,15 @@ pub fn render_master(
         }
         reduction.compressor_db.push(hop_comp_db);
         reduction.limiter_db.push(hop_lim_db);
+        let skip = latency.saturating_sub(start).min(end - start);
+        if skip < end - start {
+            let out: Vec<&[f32]> = buses.iter().map(|b| &b[skip..]).collect();
+            write(&out)?;
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let trim = |mut audio: Stereo| {
-        for c in &mut audio {
-            c.drain(..latency);
-        }
-        audio
-    };
-    MasterRender {
-        full: trim(lead),
-        versions: followers.into_iter().map(trim).collect(),
-        reduction,
-    }
+    Ok(reduction)
 }
 
 /// The loudness a target measures: programme loudness, or dialogue-gated loudness when the
@@ -205,31 +301,29 @@ pub struct TargetPass {
 }
 
 /// Finds the master input gain that puts the full master within [`TARGET_TOLERANCE_LU`] of
-/// the target (secant steps on the measured loudness; the limiter keeps the ceiling). Returns
-/// the settings to render with and every pass.
+/// the target (secant steps on the measured loudness; the limiter keeps the ceiling).
+/// `master_trace(settings, label)` renders the full master with `settings` and returns its
+/// loudness-only trace. Returns the settings to render with and every pass.
 pub fn target_loudness(
     settings: &MasterSettings,
-    sample_rate_hz: u32,
-    full: &[Vec<f32>],
     target: &DeliveryTarget,
     dialogue: Option<&LoudnessTrace>,
-    progress: Progress,
-) -> (MasterSettings, Vec<TargetPass>) {
+    mut master_trace: impl FnMut(&MasterSettings, &str) -> Result<LoudnessTrace>,
+) -> Result<(MasterSettings, Vec<TargetPass>)> {
     let goal = target.integrated_lufs;
-    let measure = |input_db: f32| {
+    let mut measure = |input_db: f32| -> Result<TargetPass> {
         let s = MasterSettings {
             input_db,
             ..*settings
         };
         let label = format!("loudness pass (in {input_db:+.2} dB)");
-        let render = render_master(&s, sample_rate_hz, full, Vec::new(), &label, progress);
-        let trace = LoudnessTrace::measure(&render.full, sample_rate_hz, false);
-        TargetPass {
+        let trace = master_trace(&s, &label)?;
+        Ok(TargetPass {
             input_db,
             loudness_lufs: target_loudness_lufs(target, &trace, dialogue),
-        }
+        })
     };
-    let mut passes = vec![measure(settings.input_db)];
+    let mut passes = vec![measure(settings.input_db)?];
     while passes.len() < MAX_TARGET_PASSES {
         let last = passes[passes.len() - 1];
         let error = goal - last.loudness_lufs;
@@ -253,7 +347,7 @@ pub fn target_loudness(
         if next == last.input_db {
             break;
         }
-        passes.push(measure(next));
+        passes.push(measure(next)?);
     }
     let best = passes
         .iter()
@@ -263,11 +357,11 @@ pub fn target_loudness(
         })
         .copied()
         .unwrap_or(passes[0]);
-    (
+    Ok((
         MasterSettings {
             input_db: best.input_db,
             ..*settings
         },
         passes,
-    )
+    ))
 }

@@ -34,6 +34,12 @@ impl Staging {
         })
     }
 
+    /// The staging folder itself (intermediate files go into a subfolder removed before
+    /// [`Self::publish`]).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Where to write the output that will be `file_name` in the output folder.
     pub fn path(&self, file_name: &str) -> PathBuf {
         self.dir.join(file_name)
