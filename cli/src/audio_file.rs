@@ -193,7 +193,9 @@ pub fn write_wav_streamed(
                 for channel in &block {
                     let sample = channel[frame];
                     match layout.format {
-                        WavFormat::Int24 => bytes.extend_from_slice(&to_int24(sample).to_le_bytes()[..3]),
+                        WavFormat::Int24 => {
+                            bytes.extend_from_slice(&to_int24(sample).to_le_bytes()[..3])
+                        }
                         WavFormat::Float32 => bytes.extend_from_slice(&sample.to_le_bytes()),
                     }
                 }
@@ -388,7 +390,10 @@ mod tests {
                 }
             }
             writer.finalize().unwrap();
-            assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
+            assert_eq!(
+                std::fs::read(&ours).unwrap(),
+                std::fs::read(&theirs).unwrap()
+            );
         }
     }
 

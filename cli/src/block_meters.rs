@@ -85,8 +85,9 @@ impl TruePeakReader {
     /// Reads the next frames (one slice per channel).
     pub fn push(&mut self, input: &[&[f32]]) {
         let (detector, peak) = (&mut self.detector, &mut self.peak);
-        self.chunks
-            .push(input, |block| *peak = peak.max(detector.process_block(block)));
+        self.chunks.push(input, |block| {
+            *peak = peak.max(detector.process_block(block))
+        });
     }
 
     /// The true peak of everything pushed, dBTP.
@@ -120,7 +121,8 @@ impl IntegratedLoudness {
     /// Reads the next frames (one slice per channel).
     pub fn push(&mut self, input: &[&[f32]]) {
         let meter = &mut self.meter;
-        self.subblocks.push(input, |block| meter.process_block(block));
+        self.subblocks
+            .push(input, |block| meter.process_block(block));
     }
 
     /// The integrated loudness of everything pushed, LUFS (−∞ for silence).

@@ -207,10 +207,16 @@ pub fn deliver(
         })?;
         let limiter_db = limiter.finish(&mut emit)?;
         writer.finish()?;
-        Ok((limiter_db, loudness.finish(), peak.map(TruePeakReader::finish)))
+        Ok((
+            limiter_db,
+            loudness.finish(),
+            peak.map(TruePeakReader::finish),
+        ))
     };
     let (mut limiter_db, mut lufs, peak) = limit(trim_db, converted_true_peak_dbtp.is_none())?;
-    let converted_true_peak_dbtp = converted_true_peak_dbtp.or(peak).unwrap_or(f32::NEG_INFINITY);
+    let converted_true_peak_dbtp = converted_true_peak_dbtp
+        .or(peak)
+        .unwrap_or(f32::NEG_INFINITY);
     if let Some(goal) = goal_lufs {
         for _ in 1..MAX_TRIM_ROUNDS {
             let error_lu = goal - lufs;
@@ -269,7 +275,10 @@ impl Converted<'_> {
     fn stream(&self, f: &mut dyn FnMut(&[&[f32]]) -> Result<()>) -> Result<()> {
         let master = self.master;
         let (path, num_frames) = match self.spill {
-            Some(path) => (path, converter(master, self.rate)?.output_len(master.num_frames)),
+            Some(path) => (
+                path,
+                converter(master, self.rate)?.output_len(master.num_frames),
+            ),
             None => (master.path, master.num_frames),
         };
         let mut reader = SpillReader::open(path, 2)?;
@@ -282,24 +291,22 @@ impl Converted<'_> {
             });
         let mut convert = convert.take().transpose()?;
         let mut converted = vec![Vec::new(); 2];
-        let mut pass_on = |c: &mut Option<SampleRateConverter>,
-                           block: &[Vec<f32>],
-                           last: bool|
-         -> Result<()> {
-            let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
-            match c {
-                Some(c) => {
-                    converted.iter_mut().for_each(Vec::clear);
-                    c.push(&slices, &mut converted);
-                    if last {
-                        c.finish(&mut converted);
+        let mut pass_on =
+            |c: &mut Option<SampleRateConverter>, block: &[Vec<f32>], last: bool| -> Result<()> {
+                let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+                match c {
+                    Some(c) => {
+                        converted.iter_mut().for_each(Vec::clear);
+                        c.push(&slices, &mut converted);
+                        if last {
+                            c.finish(&mut converted);
+                        }
+                        let out: Vec<&[f32]> = converted.iter().map(Vec::as_slice).collect();
+                        f(&out)
                     }
-                    let out: Vec<&[f32]> = converted.iter().map(Vec::as_slice).collect();
-                    f(&out)
+                    None => f(&slices),
                 }
-                None => f(&slices),
-            }
-        };
+            };
         let mut pos = 0;
         while pos < num_frames {
             let n = STREAM_BLOCK_FRAMES.min(num_frames - pos);

@@ -4,8 +4,8 @@
 
 use crate::block_meters::Rechunker;
 use crate::progress::Progress;
-use anyhow::Result;
 use crate::stems::{Stereo, RENDER_BLOCK};
+use anyhow::Result;
 use serde::Serialize;
 use shared_dsp::dialogue_gate::dialogue_gated_lufs;
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};

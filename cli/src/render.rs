@@ -13,7 +13,9 @@ use crate::progress::Progress;
 use crate::session::Session;
 use crate::spill::{SpillDir, SpillReader, SpillWriter};
 use crate::staging::Staging;
-use crate::stems::{open_stems, LoadOptions, OpenStems, StemInput, Stereo, StripStream, RENDER_BLOCK};
+use crate::stems::{
+    open_stems, LoadOptions, OpenStems, StemInput, Stereo, StripStream, RENDER_BLOCK,
+};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use shared_dsp::master::MasterSettings;
@@ -213,14 +215,7 @@ pub fn render_with_tap(
         .collect();
 
     let mut warnings = Vec::new();
-    let dialogue = strip_stage(
-        session,
-        options,
-        stems,
-        &bus_paths,
-        &mut warnings,
-        tap,
-    )?;
+    let dialogue = strip_stage(session, options, stems, &bus_paths, &mut warnings, tap)?;
     let full_trace = |settings: &MasterSettings, label: &str| -> Result<LoudnessTrace> {
         let mut reader = SpillReader::open(&bus_paths[0], 2)?;
         let mut tracer = LoudnessTracer::new(rate, 2, false);

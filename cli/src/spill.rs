@@ -167,7 +167,10 @@ mod tests {
         let mut reader = SpillReader::open(&path, 2).unwrap();
         let mut block = vec![Vec::new(); 2];
         reader.read(&mut block, 999).unwrap();
-        assert_eq!((&block[0][..], &block[1][..]), (&left[..999], &right[..999]));
+        assert_eq!(
+            (&block[0][..], &block[1][..]),
+            (&left[..999], &right[..999])
+        );
         reader.read(&mut block, 1).unwrap();
         assert_eq!(block, [vec![left[999]], vec![right[999]]]);
         let err = reader.read(&mut block, 1).unwrap_err();
