@@ -19,7 +19,9 @@ impl Rechunker {
     pub fn new(block_frames: usize, num_channels: usize) -> Self {
         Self {
             block_frames,
-            pending: vec![Vec::with_capacity(block_frames); num_channels],
+            pending: (0..num_channels)
+                .map(|_| Vec::with_capacity(block_frames))
+                .collect(),
         }
     }
 

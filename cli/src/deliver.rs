@@ -408,7 +408,7 @@ impl SafetyLimiter {
             limiter,
             blocks: Rechunker::new(LIMITER_BLOCK, 2),
             deepest_db: 0.0,
-            block: vec![Vec::with_capacity(LIMITER_BLOCK); 2],
+            block: (0..2).map(|_| Vec::with_capacity(LIMITER_BLOCK)).collect(),
         }
     }
 

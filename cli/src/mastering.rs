@@ -177,7 +177,7 @@ pub fn render_master(
 ) -> MasterRender {
     let len = full.first().map_or(0, Vec::len);
     let inputs: Vec<&Vec<f32>> = full.iter().chain(versions.iter().flatten()).collect();
-    let mut masters: Vec<Vec<f32>> = vec![Vec::with_capacity(len); inputs.len()];
+    let mut masters: Vec<Vec<f32>> = inputs.iter().map(|_| Vec::with_capacity(len)).collect();
     let mut pos = 0;
     let reduction = stream_master(
         settings,
@@ -213,6 +213,11 @@ pub fn render_master(
     }
 }
 
+/// Replaces a block (one vector per channel) with the next `n` frames of a stream.
+pub type ReadBlock<'a> = dyn FnMut(&mut [Vec<f32>], usize) -> Result<()> + 'a;
+/// Receives the next block of a stream (one slice per channel).
+pub type WriteBlock<'a> = dyn FnMut(&[&[f32]]) -> Result<()> + 'a;
+
 /// Streams a full mix through a Master Bus with `settings`, and `num_followers` versions with
 /// the full mix's dynamic gains ([`MasterChain::process_block_with_followers`]): the inputs
 /// padded with the chain's latency in silence, processed hop by hop on the 100 ms grid (in
@@ -227,8 +232,8 @@ pub fn stream_master(
     sample_rate_hz: u32,
     num_frames: usize,
     num_followers: usize,
-    read: &mut dyn FnMut(&mut [Vec<f32>], usize) -> Result<()>,
-    write: &mut dyn FnMut(&[&[f32]]) -> Result<()>,
+    read: &mut ReadBlock,
+    write: &mut WriteBlock,
     bar_label: &str,
     progress: Progress,
 ) -> Result<ReductionTrace> {
@@ -241,7 +246,9 @@ pub fn stream_master(
     let hop = hop_frames(sample_rate_hz);
     let bar = progress.bar(total.div_ceil(hop) as u64, bar_label);
     let mut reduction = ReductionTrace::default();
-    let mut buses: Vec<Vec<f32>> = vec![Vec::with_capacity(hop); 2 * (1 + num_followers)];
+    let mut buses: Vec<Vec<f32>> = (0..2 * (1 + num_followers))
+        .map(|_| Vec::with_capacity(hop))
+        .collect();
     for start in (0..total).step_by(hop) {
         let end = (start + hop).min(total);
         read(&mut buses, num_frames.min(end).saturating_sub(start))?;

@@ -346,7 +346,7 @@ impl<S: StereoSource> StripStream<S> {
             total_frames: num_frames + latency,
             fed_frames: 0,
             skip_frames: latency,
-            block: vec![Vec::with_capacity(RENDER_BLOCK); 2],
+            block: (0..2).map(|_| Vec::with_capacity(RENDER_BLOCK)).collect(),
             ready: vec![Vec::new(); 2],
         }
     }

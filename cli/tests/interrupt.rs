@@ -76,9 +76,10 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 
 /// Whether anything under `dir` is a WAV file (finished or being written).
 fn has_wav(dir: &Path) -> bool {
-    entries(dir)
-        .iter()
-        .any(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(".wav")))
+    entries(dir).iter().any(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(".wav"))
+    })
 }
 
 /// The render's staging folder in `out`, if it exists yet.

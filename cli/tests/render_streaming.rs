@@ -101,9 +101,9 @@ fn write_session(dir: &Path, seconds: usize) {
         let mut writer = hound::WavWriter::create(&path, spec).unwrap();
         for s in 0..seconds {
             let audio = &seconds_audio[s % 4];
-            for j in 0..n {
-                writer.write_sample(audio[0][j]).unwrap();
-                writer.write_sample(audio[1][j]).unwrap();
+            for (&left, &right) in audio[0].iter().zip(&audio[1]) {
+                writer.write_sample(left).unwrap();
+                writer.write_sample(right).unwrap();
             }
         }
         writer.finalize().unwrap();

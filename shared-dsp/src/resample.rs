@@ -69,7 +69,9 @@ impl SampleRateConverter {
             input_left: 0,
             output_left: 0,
             delay_left: 0,
-            chunk: vec![Vec::with_capacity(resampler.input_frames_max()); num_channels],
+            chunk: (0..num_channels)
+                .map(|_| Vec::with_capacity(resampler.input_frames_max()))
+                .collect(),
             converted: vec![vec![0.0; resampler.output_frames_max()]; num_channels],
         };
         Ok(Self {
