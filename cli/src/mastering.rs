@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde::Serialize;
 use shared_dsp::dialogue_gate::dialogue_gated_lufs;
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};
-use shared_dsp::master::{MasterChain, MasterSettings};
+use shared_dsp::master::{MasterChain, MasterSettings, VersionFollowers};
 use shared_dsp::targets::DeliveryTarget;
 
 /// Momentary values before this many 100 ms hops cover less than the 400 ms gating block.
@@ -219,13 +219,10 @@ pub type ReadBlock<'a> = dyn FnMut(&mut [Vec<f32>], usize) -> Result<()> + 'a;
 pub type WriteBlock<'a> = dyn FnMut(&[&[f32]]) -> Result<()> + 'a;
 
 /// Streams a full mix through a Master Bus with `settings`, and `num_followers` versions with
-/// the full mix's dynamic gains ([`MasterChain::process_block_with_followers`]): the inputs
-/// padded with the chain's latency in silence, processed hop by hop on the 100 ms grid (in
-/// [`RENDER_BLOCK`]s within each hop), the first latency frames dropped so the masters line
-/// up with the mixes. `read(block, n)` replaces `block` (the full mix's two channels, then
-/// each follower's) with the next `n` of the `num_frames` input frames; `write` receives the
-/// masters in the same layout, `num_frames` frames in all. Returns the master's gain
-/// reduction on the hop grid.
+/// the full mix's dynamic gains (see [`MasterStream`]). `read(block, n)` replaces `block`
+/// (the full mix's two channels, then each follower's) with the next `n` of the `num_frames`
+/// input frames; `write` receives the masters in the same layout, `num_frames` frames in
+/// all. Returns the master's gain reduction on the hop grid.
 #[allow(clippy::too_many_arguments)]
 pub fn stream_master(
     settings: &MasterSettings,
@@ -237,50 +234,129 @@ pub fn stream_master(
     bar_label: &str,
     progress: Progress,
 ) -> Result<ReductionTrace> {
-    let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
-    chain.set_settings(*settings);
-    chain.reset();
-    let mut version_state = chain.followers(num_followers);
-    let latency = chain.latency_samples();
-    let total = num_frames + latency;
+    let mut master = MasterStream::new(settings, sample_rate_hz, num_followers);
     let hop = hop_frames(sample_rate_hz);
-    let bar = progress.bar(total.div_ceil(hop) as u64, bar_label);
-    let mut reduction = ReductionTrace::default();
-    let mut buses: Vec<Vec<f32>> = (0..2 * (1 + num_followers))
-        .map(|_| Vec::with_capacity(hop))
-        .collect();
-    for start in (0..total).step_by(hop) {
-        let end = (start + hop).min(total);
-        read(&mut buses, num_frames.min(end).saturating_sub(start))?;
-        for b in &mut buses {
-            b.resize(end - start, 0.0);
+    let bar = progress.bar(num_frames.div_ceil(hop) as u64, bar_label);
+    let mut block: Vec<Vec<f32>> = vec![Vec::new(); 2 * (1 + num_followers)];
+    for start in (0..num_frames).step_by(hop) {
+        let n = hop.min(num_frames - start);
+        read(&mut block, n)?;
+        let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+        master.push(&slices, write)?;
+        bar.inc(1);
+    }
+    let reduction = master.finish(write)?;
+    bar.finish_and_clear();
+    Ok(reduction)
+}
+
+/// A full mix and its versions streaming through a Master Bus
+/// ([`MasterChain::process_block_with_followers`]): the inputs padded with the chain's latency
+/// in silence, processed hop by hop on the 100 ms grid from the first frame (in
+/// [`RENDER_BLOCK`]s within each hop), the first latency frames dropped so the masters line
+/// up with the mixes.
+pub struct MasterStream {
+    /// The chain; set by `new`.
+    chain: MasterChain,
+    /// The followers' state; set by `new`.
+    followers: VersionFollowers,
+    /// Leading output frames (the latency) still to drop.
+    skip_frames: usize,
+    /// Frames per hop; set by `new`.
+    hop_frames: usize,
+    /// The hop being collected: the full mix's two channels, then each follower's.
+    buses: Vec<Vec<f32>>,
+    /// Gain reduction per hop so far.
+    reduction: ReductionTrace,
+}
+
+impl MasterStream {
+    /// A Master Bus with `settings` and `num_followers` versions.
+    pub fn new(settings: &MasterSettings, sample_rate_hz: u32, num_followers: usize) -> Self {
+        let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
+        chain.set_settings(*settings);
+        chain.reset();
+        let hop = hop_frames(sample_rate_hz);
+        Self {
+            followers: chain.followers(num_followers),
+            skip_frames: chain.latency_samples(),
+            chain,
+            hop_frames: hop,
+            buses: (0..2 * (1 + num_followers))
+                .map(|_| Vec::with_capacity(hop))
+                .collect(),
+            reduction: ReductionTrace::default(),
         }
+    }
+
+    /// The next input frames (the full mix's two channels, then each follower's); `write`
+    /// receives the masters of every hop they complete.
+    pub fn push(&mut self, input: &[&[f32]], write: &mut WriteBlock) -> Result<()> {
+        let len = input.first().map_or(0, |c| c.len());
+        let mut pos = 0;
+        while pos < len {
+            let take = (self.hop_frames - self.buses[0].len()).min(len - pos);
+            for (bus, channel) in self.buses.iter_mut().zip(input) {
+                bus.extend_from_slice(&channel[pos..pos + take]);
+            }
+            pos += take;
+            if self.buses[0].len() == self.hop_frames {
+                self.run_hop(write)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last input frame: runs the latency's silence through and returns the gain
+    /// reduction on the hop grid.
+    pub fn finish(mut self, write: &mut WriteBlock) -> Result<ReductionTrace> {
+        let mut silence_frames = self.chain.latency_samples();
+        while silence_frames > 0 {
+            let take = (self.hop_frames - self.buses[0].len()).min(silence_frames);
+            for bus in &mut self.buses {
+                bus.resize(bus.len() + take, 0.0);
+            }
+            silence_frames -= take;
+            if self.buses[0].len() == self.hop_frames {
+                self.run_hop(write)?;
+            }
+        }
+        if !self.buses[0].is_empty() {
+            self.run_hop(write)?;
+        }
+        Ok(self.reduction)
+    }
+
+    /// Processes the collected hop and hands its masters (past the latency) to `write`.
+    fn run_hop(&mut self, write: &mut WriteBlock) -> Result<()> {
+        let len = self.buses[0].len();
         let (mut hop_comp_db, mut hop_lim_db) = (0.0f32, 0.0f32);
-        for s in (0..end - start).step_by(RENDER_BLOCK) {
-            let e = (s + RENDER_BLOCK).min(end - start);
-            let mut pairs = buses.chunks_exact_mut(2).map(|pair| {
+        for s in (0..len).step_by(RENDER_BLOCK) {
+            let e = (s + RENDER_BLOCK).min(len);
+            let mut pairs = self.buses.chunks_exact_mut(2).map(|pair| {
                 let (l, r) = pair.split_at_mut(1);
                 [&mut l[0][s..e], &mut r[0][s..e]]
             });
             let mut lead_block = pairs.next().expect("the full mix");
             let mut blocks: Vec<[&mut [f32]; 2]> = pairs.collect();
             let mut refs: Vec<&mut [&mut [f32]]> = blocks.iter_mut().map(|b| &mut b[..]).collect();
-            chain.process_block_with_followers(&mut lead_block, &mut version_state, &mut refs);
-            let r = chain.reduction();
+            self.chain
+                .process_block_with_followers(&mut lead_block, &mut self.followers, &mut refs);
+            let r = self.chain.reduction();
             hop_comp_db = hop_comp_db.max(r.compressor_db);
             hop_lim_db = hop_lim_db.max(r.limiter_db);
         }
-        reduction.compressor_db.push(hop_comp_db);
-        reduction.limiter_db.push(hop_lim_db);
-        let skip = latency.saturating_sub(start).min(end - start);
-        if skip < end - start {
-            let out: Vec<&[f32]> = buses.iter().map(|b| &b[skip..]).collect();
+        self.reduction.compressor_db.push(hop_comp_db);
+        self.reduction.limiter_db.push(hop_lim_db);
+        let skip = self.skip_frames.min(len);
+        self.skip_frames -= skip;
+        if skip < len {
+            let out: Vec<&[f32]> = self.buses.iter().map(|b| &b[skip..]).collect();
             write(&out)?;
         }
-        bar.inc(1);
+        self.buses.iter_mut().for_each(Vec::clear);
+        Ok(())
     }
-    bar.finish_and_clear();
-    Ok(reduction)
 }
 
 /// The loudness a target measures: programme loudness, or dialogue-gated loudness when the

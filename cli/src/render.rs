@@ -21,7 +21,7 @@ use serde::Serialize;
 use shared_dsp::master::MasterSettings;
 use shared_dsp::roles::Role;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 /// Name of the JSON report written next to the deliverables.
 pub const REPORT_FILE: &str = "render.json";
@@ -307,34 +307,41 @@ pub fn render_with_tap(
             check,
         })
     };
-    let trimmed: Vec<Result<(f32, Option<DeliverableSummary>)>> =
-        parallel_map(&session.formats, options.num_threads, |&format| {
-            if !full_first {
-                return Ok((0.0, None));
-            }
-            let master_lufs = loudness.readings.integrated_lufs;
-            let summary = deliver_one(0, format, Trim::MatchLufs(master_lufs))?;
-            Ok((summary.check.trim_db, Some(summary)))
-        });
-    let mut trims_db = Vec::new();
-    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> =
-        vec![Vec::new(); session.versions.len()];
-    for result in trimmed {
-        let (trim_db, full) = result?;
-        trims_db.push(trim_db);
-        delivered_by_version[0].extend(full);
-    }
-    let jobs: Vec<(usize, usize)> = session
-        .delivered_versions
+    // One queue for every deliverable, the full master's first: a version's deliverable
+    // waits only for its own format's trim, so the threads stay busy across the formats.
+    let trims: Vec<TrimSlot> = session
+        .formats
         .iter()
-        .filter(|&&v| !(full_first && v == 0))
-        .flat_map(|&v| (0..session.formats.len()).map(move |f| (v, f)))
+        .map(|_| TrimSlot::new((!full_first).then_some(Some(0.0))))
+        .collect();
+    let full_jobs = session.formats.len() * usize::from(full_first);
+    let jobs: Vec<(usize, usize)> = (0..full_jobs)
+        .map(|f| (0, f))
+        .chain(
+            session
+                .delivered_versions
+                .iter()
+                .filter(|&&v| !(full_first && v == 0))
+                .flat_map(|&v| (0..session.formats.len()).map(move |f| (v, f))),
+        )
         .collect();
     let delivered = parallel_map(&jobs, options.num_threads, |&(v, f)| {
-        let summary = deliver_one(v, session.formats[f], Trim::Fixed(trims_db[f]))?;
-        Ok::<_, anyhow::Error>((v, summary))
+        let format = session.formats[f];
+        if full_first && v == 0 {
+            let master_lufs = loudness.readings.integrated_lufs;
+            let result = deliver_one(0, format, Trim::MatchLufs(master_lufs));
+            trims[f].set(result.as_ref().ok().map(|s| s.check.trim_db));
+            return result.map(|summary| (v, summary));
+        }
+        let Some(trim_db) = trims[f].wait() else {
+            bail!("{}: the full master's deliverable failed", format.id());
+        };
+        let summary = deliver_one(v, format, Trim::Fixed(trim_db))?;
+        Ok((v, summary))
     });
     bar.finish_and_clear();
+    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> =
+        vec![Vec::new(); session.versions.len()];
     for result in delivered {
         let (v, summary) = result?;
         delivered_by_version[v].push(summary);
@@ -545,6 +552,39 @@ pub fn mix(stems: &[Stereo], gains: &[f32]) -> Stereo {
         }
     }
     out
+}
+
+/// A format's trim, set once by the full master's deliverable and awaited by the others:
+/// `Some(trim_db)`, or `None` when that deliverable failed.
+struct TrimSlot {
+    /// The trim once known.
+    value: Mutex<Option<Option<f32>>>,
+    /// Signalled when `value` is set.
+    ready: Condvar,
+}
+
+impl TrimSlot {
+    fn new(value: Option<Option<f32>>) -> Self {
+        Self {
+            value: Mutex::new(value),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn set(&self, trim_db: Option<f32>) {
+        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = Some(trim_db);
+        self.ready.notify_all();
+    }
+
+    fn wait(&self) -> Option<f32> {
+        let mut value = self.value.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(trim_db) = *value {
+                return trim_db;
+            }
+            value = self.ready.wait(value).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// The gains that sum the dialogue stems when the target is dialogue-gated (`None` without
