@@ -340,8 +340,11 @@ impl MasterStream {
             let mut lead_block = pairs.next().expect("the full mix");
             let mut blocks: Vec<[&mut [f32]; 2]> = pairs.collect();
             let mut refs: Vec<&mut [&mut [f32]]> = blocks.iter_mut().map(|b| &mut b[..]).collect();
-            self.chain
-                .process_block_with_followers(&mut lead_block, &mut self.followers, &mut refs);
+            self.chain.process_block_with_followers(
+                &mut lead_block,
+                &mut self.followers,
+                &mut refs,
+            );
             let r = self.chain.reduction();
             hop_comp_db = hop_comp_db.max(r.compressor_db);
             hop_lim_db = hop_lim_db.max(r.limiter_db);

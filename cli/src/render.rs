@@ -6,7 +6,7 @@ use crate::audio_file::write_file;
 use crate::deliver::{deliver, DeliveryCheck, Format, MasterSpill, Trim};
 use crate::mastering::{
     stream_master, target_loudness, target_loudness_lufs, LoudnessTrace, LoudnessTracer,
-    ReductionTrace, TargetPass,
+    MasterStream, ReductionTrace, TargetPass,
 };
 use crate::parallel::parallel_map;
 use crate::progress::Progress;
@@ -215,8 +215,15 @@ pub fn render_with_tap(
         .collect();
 
     let mut warnings = Vec::new();
-    let dialogue = strip_stage(session, options, stems, &bus_paths, &mut warnings, tap)?;
+    let StripStageTraces {
+        dialogue,
+        mut first_pass,
+    } = strip_stage(session, options, stems, &bus_paths, &mut warnings, tap)?;
+    // The first pass (at the session's settings) ran alongside the strips.
     let full_trace = |settings: &MasterSettings, label: &str| -> Result<LoudnessTrace> {
+        if let Some(trace) = first_pass.take() {
+            return Ok(trace);
+        }
         let mut reader = SpillReader::open(&bus_paths[0], 2)?;
         let mut tracer = LoudnessTracer::new(rate, 2, false);
         stream_master(
@@ -395,10 +402,51 @@ pub fn render_with_tap(
     })
 }
 
+/// What the strip stage measured besides the buses.
+struct StripStageTraces {
+    /// Loudness of the dialogue stems, when the target is dialogue-gated.
+    dialogue: Option<LoudnessTrace>,
+    /// Loudness of the full mix through the Master Bus as set (the first targeting pass),
+    /// with loudness targeting.
+    first_pass: Option<LoudnessTrace>,
+}
+
+/// The first loudness-targeting pass, run alongside the strips: each block of the full
+/// mix through the Master Bus as set while the strips work on the next block.
+struct FirstPass {
+    /// The master.
+    master: MasterStream,
+    /// Its loudness.
+    tracer: LoudnessTracer,
+    /// The full mix's block not yet mastered.
+    pending: Option<Stereo>,
+}
+
+impl FirstPass {
+    /// Masters the pending block.
+    fn run(&mut self) -> Result<()> {
+        if let Some(block) = self.pending.take() {
+            let tracer = &mut self.tracer;
+            self.master.push(&[&block[0], &block[1]], &mut |out| {
+                tracer.push(out);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A job of the strip stage.
+enum StageJob<'a> {
+    /// The first targeting pass on the previous block.
+    FirstPass(&'a Mutex<FirstPass>),
+    /// One stem's strip on this block.
+    Strip(&'a Mutex<StripStream<StemInput>>),
+}
+
 /// The stems through their strips, block by block on up to `num_threads` threads, mixed
 /// into every version's bus (spilled to `bus_paths`, one per version) in session order, as
-/// [`mix`] sums them; returns the loudness trace of the dialogue stems when the target is
-/// dialogue-gated.
+/// [`mix`] sums them. With loudness targeting the first targeting pass runs alongside.
 fn strip_stage(
     session: &Session,
     options: &RenderOptions,
@@ -406,7 +454,7 @@ fn strip_stage(
     bus_paths: &[PathBuf],
     warnings: &mut Vec<String>,
     tap: &mut dyn RenderTap,
-) -> Result<Option<LoudnessTrace>> {
+) -> Result<StripStageTraces> {
     let rate = stems.sample_rate_hz;
     let num_frames = stems.num_frames;
     let dialogue_gains = dialogue_gains(session, warnings);
@@ -419,6 +467,19 @@ fn strip_stage(
         .zip(&session.stems)
         .map(|(input, stem)| Mutex::new(StripStream::new(input, stem.strip, rate, num_frames)))
         .collect();
+    let first_pass = session.normalize.then(|| {
+        Mutex::new(FirstPass {
+            master: MasterStream::new(&session.master, rate, 0),
+            tracer: LoudnessTracer::new(rate, 2, false),
+            pending: None,
+        })
+    });
+    // The first pass first: it is the longest job.
+    let jobs: Vec<StageJob> = first_pass
+        .iter()
+        .map(StageJob::FirstPass)
+        .chain(strips.iter().map(StageJob::Strip))
+        .collect();
     let mut buses = bus_paths
         .iter()
         .map(|p| SpillWriter::create(p, 2))
@@ -430,18 +491,29 @@ fn strip_stage(
     let tick = || bar.inc(1);
     for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
         let n = STRIP_STAGE_FRAMES.min(num_frames - start);
-        let processed = parallel_map(&strips, options.num_threads, |strip| {
-            let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
-            let mut out = vec![Vec::new(); 2];
-            strip.next(&mut out, n, &tick)?;
-            Ok::<_, anyhow::Error>(out)
-        })
-        .into_iter()
-        .collect::<Result<Vec<Stereo>>>()?;
+        let results = parallel_map(&jobs, options.num_threads, |job| match job {
+            StageJob::FirstPass(pass) => {
+                pass.lock().unwrap_or_else(|e| e.into_inner()).run()?;
+                Ok(None)
+            }
+            StageJob::Strip(strip) => {
+                let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
+                let mut out = vec![Vec::new(); 2];
+                strip.next(&mut out, n, &tick)?;
+                Ok::<_, anyhow::Error>(Some(out))
+            }
+        });
+        let mut processed = Vec::with_capacity(strips.len());
+        for result in results {
+            processed.extend(result?);
+        }
         tap.processed_stems(&processed);
-        for (bus, version) in buses.iter_mut().zip(&session.versions) {
+        for (v, (bus, version)) in buses.iter_mut().zip(&session.versions).enumerate() {
             let mixed = mix(&processed, &version.stem_gains);
             bus.write(&[&mixed[0], &mixed[1]])?;
+            if let (0, Some(pass)) = (v, &first_pass) {
+                pass.lock().unwrap_or_else(|e| e.into_inner()).pending = Some(mixed);
+            }
         }
         if let (Some(tracer), Some(gains)) = (&mut dialogue, &dialogue_gains) {
             let mixed = mix(&processed, gains);
@@ -459,7 +531,23 @@ fn strip_stage(
     for bus in buses {
         bus.finish()?;
     }
-    Ok(dialogue.map(LoudnessTracer::finish))
+    let first_pass = match first_pass {
+        Some(pass) => {
+            let mut pass = pass.into_inner().unwrap_or_else(|e| e.into_inner());
+            pass.run()?;
+            let tracer = &mut pass.tracer;
+            pass.master.finish(&mut |out| {
+                tracer.push(out);
+                Ok(())
+            })?;
+            Some(pass.tracer.finish())
+        }
+        None => None,
+    };
+    Ok(StripStageTraces {
+        dialogue: dialogue.map(LoudnessTracer::finish),
+        first_pass,
+    })
 }
 
 /// The master pass: the full mix's bus through the Master Bus with `settings` and every
