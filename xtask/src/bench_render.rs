@@ -249,7 +249,7 @@ fn stem_frame(index: usize, frame: usize, noise: &mut Noise) -> [f32; 2] {
             let v = 0.4 * sine(note) + 0.1 * sine(2.0 * note) + 0.02 * noise.next();
             (v, v)
         }
-        2 | 3 | 4 => {
+        2..=4 => {
             let root = [220.0, 196.0, 174.6, 196.0][(t / 2.0) as usize % 4] * index as f64 / 2.0;
             let chord = sine(root) + sine(root * 1.26) + sine(root * 1.5);
             (
