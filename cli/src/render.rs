@@ -8,7 +8,7 @@ use crate::mastering::{
     stream_master, target_loudness, target_loudness_lufs, LoudnessTrace, LoudnessTracer,
     MasterStream, ReductionTrace, TargetPass,
 };
-use crate::parallel::parallel_map;
+use crate::parallel::{parallel_map, pipeline};
 use crate::progress::Progress;
 use crate::session::Session;
 use crate::spill::{SpillDir, SpillReader, SpillWriter};
@@ -226,19 +226,22 @@ pub fn render_with_tap(
         }
         let mut reader = SpillReader::open(&bus_paths[0], 2)?;
         let mut tracer = LoudnessTracer::new(rate, 2, false);
-        stream_master(
-            settings,
-            rate,
-            num_frames,
-            0,
-            &mut |block, n| reader.read(block, n),
-            &mut |masters| {
-                tracer.push(masters);
-                Ok(())
-            },
-            label,
-            progress,
-        )?;
+        let measure = |masters: &[&[f32]]| {
+            tracer.push(masters);
+            Ok(())
+        };
+        pipeline(options.num_threads, measure, |sink| {
+            stream_master(
+                settings,
+                rate,
+                num_frames,
+                0,
+                &mut |block, n| reader.read(block, n),
+                sink,
+                label,
+                progress,
+            )
+        })?;
         Ok(tracer.finish())
     };
     let (settings, passes) = if session.normalize {
@@ -267,7 +270,7 @@ pub fn render_with_tap(
         rate,
         num_frames,
         (&bus_paths, &master_paths),
-        progress,
+        (progress, options.num_threads),
         tap,
     )?;
     let loudness = traces[0].clone();
@@ -560,7 +563,7 @@ fn master_stage(
     rate: u32,
     num_frames: usize,
     (bus_paths, master_paths): (&[PathBuf], &[PathBuf]),
-    progress: Progress,
+    (progress, num_threads): (Progress, usize),
     tap: &mut dyn RenderTap,
 ) -> Result<(Vec<LoudnessTrace>, ReductionTrace, Vec<VersionSum>)> {
     let mut readers = bus_paths
@@ -575,33 +578,39 @@ fn master_stage(
         .map(|_| LoudnessTracer::new(rate, 2, true))
         .collect();
     let mut sums = VersionSums::new(session);
-    let reduction = stream_master(
-        settings,
-        rate,
-        num_frames,
-        bus_paths.len() - 1,
-        &mut |block, n| {
-            for (reader, pair) in readers.iter_mut().zip(block.chunks_exact_mut(2)) {
-                reader.read(pair, n)?;
-            }
-            Ok(())
-        },
-        &mut |masters| {
-            tap.masters(masters);
-            sums.push(masters);
-            for ((writer, tracer), pair) in writers
-                .iter_mut()
-                .zip(&mut tracers)
-                .zip(masters.chunks_exact(2))
-            {
-                writer.write(pair)?;
-                tracer.push(pair);
-            }
-            Ok(())
-        },
-        "master + versions",
-        progress,
-    )?;
+    // The meters, sums and spill writes on a second thread while the chain runs on.
+    let consume = |masters: &[&[f32]]| -> Result<()> {
+        sums.push(masters);
+        for ((writer, tracer), pair) in writers
+            .iter_mut()
+            .zip(&mut tracers)
+            .zip(masters.chunks_exact(2))
+        {
+            writer.write(pair)?;
+            tracer.push(pair);
+        }
+        Ok(())
+    };
+    let reduction = pipeline(num_threads, consume, |sink| {
+        stream_master(
+            settings,
+            rate,
+            num_frames,
+            bus_paths.len() - 1,
+            &mut |block, n| {
+                for (reader, pair) in readers.iter_mut().zip(block.chunks_exact_mut(2)) {
+                    reader.read(pair, n)?;
+                }
+                Ok(())
+            },
+            &mut |masters| {
+                tap.masters(masters);
+                sink(masters)
+            },
+            "master + versions",
+            progress,
+        )
+    })?;
     for writer in writers {
         writer.finish()?;
     }
