@@ -8,7 +8,9 @@
 
 use crate::audio_reader::AudioReader;
 use crate::interrupt;
-use crate::rf64_writer::{needs_rf64, write_rf64_header, write_rf64_padding, Rf64Spec};
+use crate::rf64_writer::{
+    needs_rf64, write_rf64_header, write_rf64_padding, write_riff_header, Rf64Spec,
+};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -117,15 +119,106 @@ pub fn write_wav_in(
             path.display()
         );
     }
-    let data_bytes = audio.num_frames() as u64
-        * audio.channels.len() as u64
-        * u64::from(format.bits_per_sample() / 8);
-    write_atomically(path, overwrite, |file| {
-        if container == WavContainer::Rf64 || needs_rf64(data_bytes) {
-            write_rf64_file(file, path, audio, format)
-        } else {
-            write_wav_file(file, path, audio, format)
+    let layout = WavLayout {
+        sample_rate_hz: audio.sample_rate_hz,
+        num_channels: audio.channels.len(),
+        num_frames: audio.num_frames(),
+        format,
+    };
+    let mut pos = 0;
+    write_wav_streamed(path, layout, container, overwrite, &mut |block| {
+        let n = READ_BLOCK_FRAMES.min(audio.num_frames() - pos);
+        for (b, c) in block.iter_mut().zip(&audio.channels) {
+            b.clear();
+            b.extend_from_slice(&c[pos..pos + n]);
         }
+        pos += n;
+        Ok(n)
+    })
+}
+
+/// The shape of a WAV file written block by block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WavLayout {
+    /// Sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Channels.
+    pub num_channels: usize,
+    /// Frames the file will hold.
+    pub num_frames: usize,
+    /// Sample format.
+    pub format: WavFormat,
+}
+
+/// Writes a WAV file of `layout` block by block, atomically as [`write_wav`]:
+/// `next_block(block)` replaces `block` (one vector per channel) with the next frames and
+/// returns how many (0 at the end); they must add up to `layout.num_frames`. RF64 when the
+/// audio would not fit a plain RIFF WAV or `container` asks for it.
+pub fn write_wav_streamed(
+    path: &Path,
+    layout: WavLayout,
+    container: WavContainer,
+    overwrite: bool,
+    next_block: &mut dyn FnMut(&mut [Vec<f32>]) -> Result<usize>,
+) -> Result<()> {
+    if layout.num_channels == 0 {
+        bail!("{}: no channels", path.display());
+    }
+    let data_bytes = layout.num_frames as u64
+        * layout.num_channels as u64
+        * u64::from(layout.format.bits_per_sample() / 8);
+    write_atomically(path, overwrite, |file| {
+        let context = || format!("{}: write failed", path.display());
+        let mut out = BufWriter::new(file);
+        let rf64 = container == WavContainer::Rf64 || needs_rf64(data_bytes);
+        let spec = Rf64Spec {
+            num_channels: layout.num_channels as u16,
+            sample_rate_hz: layout.sample_rate_hz,
+            bits_per_sample: layout.format.bits_per_sample(),
+            is_float: layout.format == WavFormat::Float32,
+        };
+        let num_frames = layout.num_frames as u64;
+        if rf64 {
+            write_rf64_header(&mut out, spec, num_frames).with_context(context)?;
+        } else {
+            write_riff_header(&mut out, spec, data_bytes).with_context(context)?;
+        }
+        let mut block = vec![Vec::new(); layout.num_channels];
+        let mut bytes = Vec::new();
+        let mut written = 0u64;
+        loop {
+            let n = next_block(&mut block)?;
+            if n == 0 {
+                break;
+            }
+            written += n as u64;
+            bytes.clear();
+            for frame in 0..n {
+                for channel in &block {
+                    let sample = channel[frame];
+                    match layout.format {
+                        WavFormat::Int16 => bytes.extend_from_slice(&to_int16(sample).to_le_bytes()),
+                        WavFormat::Int24 => {
+                            bytes.extend_from_slice(&to_int24(sample).to_le_bytes()[..3])
+                        }
+                        WavFormat::Float32 => bytes.extend_from_slice(&sample.to_le_bytes()),
+                    }
+                }
+            }
+            out.write_all(&bytes).with_context(context)?;
+        }
+        if written != num_frames {
+            bail!(
+                "{}: {written} frames written, {num_frames} announced",
+                path.display()
+            );
+        }
+        if rf64 {
+            write_rf64_padding(&mut out, spec, num_frames).with_context(context)?;
+        } else if data_bytes & 1 == 1 {
+            out.write_all(&[0]).with_context(context)?;
+        }
+        out.flush().with_context(context)
     })
 }
 
@@ -180,61 +273,6 @@ fn temp_path(path: &Path) -> PathBuf {
     temp_name.push(name);
     temp_name.push(format!(".partial-{}", std::process::id()));
     path.with_file_name(temp_name)
-}
-
-/// Writes `audio` as plain RIFF WAV into `file` (`path` names it in errors).
-fn write_wav_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
-    let sample_format = match format {
-        WavFormat::Int16 | WavFormat::Int24 => hound::SampleFormat::Int,
-        WavFormat::Float32 => hound::SampleFormat::Float,
-    };
-    let spec = hound::WavSpec {
-        channels: audio.channels.len() as u16,
-        sample_rate: audio.sample_rate_hz,
-        bits_per_sample: format.bits_per_sample(),
-        sample_format,
-    };
-    let context = || format!("{}: write failed", path.display());
-    let mut writer = hound::WavWriter::new(BufWriter::new(file), spec).with_context(context)?;
-    for frame in 0..audio.num_frames() {
-        for channel in &audio.channels {
-            let sample = channel[frame];
-            match format {
-                WavFormat::Int16 => writer.write_sample(to_int16(sample)),
-                WavFormat::Int24 => writer.write_sample(to_int24(sample)),
-                WavFormat::Float32 => writer.write_sample(sample),
-            }
-            .with_context(context)?;
-        }
-    }
-    writer.finalize().with_context(context)
-}
-
-/// Writes `audio` as RF64 into `file` (`path` names it in errors).
-fn write_rf64_file(file: File, path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
-    let spec = Rf64Spec {
-        num_channels: audio.channels.len() as u16,
-        sample_rate_hz: audio.sample_rate_hz,
-        bits_per_sample: format.bits_per_sample(),
-        is_float: format == WavFormat::Float32,
-    };
-    let num_frames = audio.num_frames() as u64;
-    let context = || format!("{}: write failed", path.display());
-    let mut out = BufWriter::new(file);
-    write_rf64_header(&mut out, spec, num_frames).with_context(context)?;
-    for frame in 0..audio.num_frames() {
-        for channel in &audio.channels {
-            let sample = channel[frame];
-            match format {
-                WavFormat::Int16 => out.write_all(&to_int16(sample).to_le_bytes()),
-                WavFormat::Int24 => out.write_all(&to_int24(sample).to_le_bytes()[..3]),
-                WavFormat::Float32 => out.write_all(&sample.to_le_bytes()),
-            }
-            .with_context(context)?;
-        }
-    }
-    write_rf64_padding(&mut out, spec, num_frames).with_context(context)?;
-    out.flush().with_context(context)
 }
 
 /// Full scale of 16-bit PCM.
@@ -346,6 +384,43 @@ mod tests {
         assert_eq!(to_int16(2.0), 32_767);
         assert_eq!(to_int16(0.5 / INT16_SCALE), 1);
         assert_eq!(to_int16(-3.0 / INT16_SCALE), -3);
+    }
+
+    #[test]
+    fn plain_wav_is_byte_for_byte_what_hound_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let audio = stereo_test_audio();
+        for (format, bits, sample_format) in [
+            (WavFormat::Int16, 16, hound::SampleFormat::Int),
+            (WavFormat::Int24, 24, hound::SampleFormat::Int),
+            (WavFormat::Float32, 32, hound::SampleFormat::Float),
+        ] {
+            let ours = dir.path().join(format!("ours{bits}.wav"));
+            write_wav(&ours, &audio, format, false).unwrap();
+            let theirs = dir.path().join(format!("hound{bits}.wav"));
+            let spec = hound::WavSpec {
+                channels: 2,
+                sample_rate: audio.sample_rate_hz,
+                bits_per_sample: bits,
+                sample_format,
+            };
+            let mut writer = hound::WavWriter::create(&theirs, spec).unwrap();
+            for frame in 0..audio.num_frames() {
+                for channel in &audio.channels {
+                    match format {
+                        WavFormat::Int16 => writer.write_sample(to_int16(channel[frame])),
+                        WavFormat::Int24 => writer.write_sample(to_int24(channel[frame])),
+                        WavFormat::Float32 => writer.write_sample(channel[frame]),
+                    }
+                    .unwrap();
+                }
+            }
+            writer.finalize().unwrap();
+            assert_eq!(
+                std::fs::read(&ours).unwrap(),
+                std::fs::read(&theirs).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct AudioReader {
     frame_limit: Option<u64>,
     /// Frames decoded since `open`, handed out or not.
     frames_decoded: u64,
+    /// Frames in the file as its header says (`None`: not stated); set by `open`.
+    num_frames: Option<u64>,
 }
 
 impl AudioReader {
@@ -78,6 +80,7 @@ impl AudioReader {
             .default_track(TrackType::Audio)
             .with_context(|| format!("{}: contains no audio track", path.display()))?;
         let track_id = track.id;
+        let num_frames = frame_limit.or(track.num_frames);
         let params = track
             .codec_params
             .as_ref()
@@ -99,6 +102,7 @@ impl AudioReader {
             at_end: frame_limit == Some(0),
             frame_limit,
             frames_decoded: 0,
+            num_frames,
         };
         if !reader.next_packet()? {
             bail!("{}: contains no audio samples", path.display());
@@ -115,6 +119,16 @@ impl AudioReader {
     /// Number of channels.
     pub fn num_channels(&self) -> usize {
         self.packet.len()
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Frames in the file as its header states them (`None` when it does not).
+    pub fn num_frames(&self) -> Option<u64> {
+        self.num_frames
     }
 
     /// Frames handed out so far.

@@ -1,7 +1,6 @@
 //! Deliverables: a master converted to a delivery format (resampled with shared-dsp's
 //! resampler, TPDF-dithered to 24 bits or to the CD's 16, or kept as 32-bit float), then
-//! **re-measured** and
-//! held at or below the ceiling:
+//! **re-measured** and held at or below the ceiling:
 //! 1. the converted signal goes through shared-dsp's true-peak limiter at the delivery rate
 //!    (latency removed). Resampling moves inter-sample peaks, and a version can peak higher
 //!    than the full mix whose limiter gains it carries; the limiter catches exactly those
@@ -16,14 +15,15 @@
 //! from the loudness (the band above the lower Nyquist frequency, limited overs); the render
 //! finds it on the full master and applies the same trim to every version of that format.
 
-use crate::audio_file::{Audio, WavFormat};
+use crate::audio_file::{write_wav_streamed, WavContainer, WavFormat, WavLayout};
+use crate::block_meters::{IntegratedLoudness, Rechunker, TruePeakReader};
+use crate::spill::{SpillDir, SpillReader, SpillWriter};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use shared_dsp::dither::{Dither, DitherSettings, NoiseShaping};
 use shared_dsp::limiter::{Limiter, LimiterSettings};
-use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::resample::SampleRateConverter;
-use shared_dsp::true_peak::{bs1770_oversampling, measure_true_peak_db};
+use std::path::Path;
 
 /// The safety limiter's ceiling sits this far below the delivery ceiling, and a deliverable
 /// that still reads over is turned down this much past it, dB: room for the dither, and
@@ -143,68 +143,109 @@ pub const TRIM_TOLERANCE_LU: f32 = 0.02;
 /// Most limiter passes a [`Trim::MatchLufs`] takes.
 const MAX_TRIM_ROUNDS: usize = 4;
 
+/// Frames per block when streaming a deliverable.
+const STREAM_BLOCK_FRAMES: usize = 1 << 15;
+/// Frames per limiter block.
+const LIMITER_BLOCK: usize = 4096;
+
+/// A master to deliver: a stereo spill file at the session rate.
+#[derive(Debug, Clone, Copy)]
+pub struct MasterSpill<'a> {
+    /// The spill file (see [`crate::spill`]).
+    pub path: &'a Path,
+    /// Frames in it.
+    pub num_frames: usize,
+    /// Session rate, Hz.
+    pub sample_rate_hz: u32,
+}
+
 /// Converts `master` to `format` with its true peak at or below `ceiling_dbtp` at the level
-/// `trim` asks for; returns the delivered samples (quantised to the format's grid) and the
-/// checks.
+/// `trim` asks for, streaming: the converted signal (kept in `spills` when a
+/// [`Trim::MatchLufs`] needs it again), the limited one (in `spills`), and the delivered
+/// samples (quantised to the format's grid) written to `output` as a WAV file (when given;
+/// otherwise only measured). `name` names this deliverable's spill files.
 pub fn deliver(
-    master: &Audio,
+    master: MasterSpill,
     format: Format,
     ceiling_dbtp: f32,
     trim: Trim,
-) -> Result<(Audio, DeliveryCheck)> {
-    let converted = convert(master, format)?;
-    Ok(finish(&converted, format, ceiling_dbtp, trim))
-}
-
-/// `master` resampled to the format's rate (a copy when the rate is the same).
-pub fn convert(master: &Audio, format: Format) -> Result<Audio> {
+    spills: &SpillDir,
+    name: &str,
+    output: Option<&Path>,
+) -> Result<DeliveryCheck> {
     let rate = format.sample_rate_hz(master.sample_rate_hz);
-    let channels = if rate == master.sample_rate_hz {
-        master.channels.clone()
+    let num_frames = if rate == master.sample_rate_hz {
+        master.num_frames
     } else {
-        SampleRateConverter::new(master.sample_rate_hz, rate, master.channels.len())
-            .with_context(|| format!("cannot plan {} Hz → {rate} Hz", master.sample_rate_hz))?
-            .process(&master.slices())
+        converter(master, rate)?.output_len(master.num_frames)
     };
-    Ok(Audio {
-        sample_rate_hz: rate,
-        channels,
-    })
-}
-
-/// The rest of the conversion of an already resampled signal: trim, safety limiter,
-/// quantisation and the true-peak re-check (see the module documentation).
-pub fn finish(
-    converted: &Audio,
-    format: Format,
-    ceiling_dbtp: f32,
-    trim: Trim,
-) -> (Audio, DeliveryCheck) {
-    let rate = converted.sample_rate_hz;
-    let converted_true_peak_dbtp = true_peak_dbtp(&converted.channels, rate);
-    let limit = |trim_db: f32| {
-        let gain = 10f32.powf(trim_db / 20.0);
-        let trimmed: Vec<Vec<f32>> = converted
-            .channels
-            .iter()
-            .map(|c| c.iter().map(|s| s * gain).collect())
-            .collect();
-        let (limited, limiter_db) = safety_limit(trimmed, rate, ceiling_dbtp - SAFETY_MARGIN_DB);
-        let lufs = integrated_lufs(&limited, rate);
-        (limited, limiter_db, lufs)
+    let mut converted = Converted {
+        master,
+        rate,
+        spill: None,
     };
+    let converted_spill = spills.path(&format!("{name}.converted"));
+    let mut converted_true_peak_dbtp = None;
     let (mut trim_db, goal_lufs) = match trim {
         Trim::Fixed(db) => (db, None),
         // First guess: the loudness the conversion lost, before the limiter takes its share.
         Trim::MatchLufs(lufs) => {
-            let error_lu = lufs - integrated_lufs(&converted.channels, rate);
+            let mut peak = TruePeakReader::new(rate, 2);
+            let mut loudness = IntegratedLoudness::new(rate, 2);
+            let mut writer = (rate != master.sample_rate_hz)
+                .then(|| SpillWriter::create(&converted_spill, 2))
+                .transpose()?;
+            converted.stream(&mut |block| {
+                peak.push(block);
+                loudness.push(block);
+                writer.as_mut().map_or(Ok(()), |w| w.write(block))
+            })?;
+            if let Some(writer) = writer {
+                writer.finish()?;
+                converted.spill = Some(&converted_spill);
+            }
+            converted_true_peak_dbtp = Some(peak.finish());
+            let error_lu = lufs - loudness.finish();
             (
                 if error_lu.is_finite() { error_lu } else { 0.0 },
                 Some(lufs),
             )
         }
     };
-    let (mut limited, mut limiter_db, mut lufs) = limit(trim_db);
+    let limited_spill = spills.path(&format!("{name}.limited"));
+    let limit = |trim_db: f32, measure_peak: bool| -> Result<(f32, f32, Option<f32>)> {
+        let mut peak = measure_peak.then(|| TruePeakReader::new(rate, 2));
+        let mut limiter = SafetyLimiter::new(rate, ceiling_dbtp - SAFETY_MARGIN_DB);
+        let mut loudness = IntegratedLoudness::new(rate, 2);
+        let mut writer = SpillWriter::create(&limited_spill, 2)?;
+        let gain = 10f32.powf(trim_db / 20.0);
+        let mut trimmed = vec![Vec::new(); 2];
+        let mut emit = |limited: &[&[f32]]| -> Result<()> {
+            loudness.push(limited);
+            writer.write(limited)
+        };
+        converted.stream(&mut |block| {
+            if let Some(peak) = &mut peak {
+                peak.push(block);
+            }
+            for (t, c) in trimmed.iter_mut().zip(block) {
+                t.clear();
+                t.extend(c.iter().map(|s| s * gain));
+            }
+            limiter.push(&trimmed, &mut emit)
+        })?;
+        let limiter_db = limiter.finish(&mut emit)?;
+        writer.finish()?;
+        Ok((
+            limiter_db,
+            loudness.finish(),
+            peak.map(TruePeakReader::finish),
+        ))
+    };
+    let (mut limiter_db, mut lufs, peak) = limit(trim_db, converted_true_peak_dbtp.is_none())?;
+    let converted_true_peak_dbtp = converted_true_peak_dbtp
+        .or(peak)
+        .unwrap_or(f32::NEG_INFINITY);
     if let Some(goal) = goal_lufs {
         for _ in 1..MAX_TRIM_ROUNDS {
             let error_lu = goal - lufs;
@@ -212,27 +253,24 @@ pub fn finish(
                 break;
             }
             trim_db += error_lu;
-            (limited, limiter_db, lufs) = limit(trim_db);
+            (limiter_db, lufs, _) = limit(trim_db, false)?;
         }
     }
+    let quantise = |gain: f32| -> Result<f32> {
+        quantise_limited(&limited_spill, num_frames, rate, format, gain, output)
+    };
     let mut correction_db = 0.0f32;
-    let mut delivered = quantise(&limited, format, 1.0);
-    let mut peak = true_peak_dbtp(&delivered, rate);
+    let mut peak = quantise(1.0)?;
     for _ in 0..MAX_CORRECTIONS {
         if peak <= ceiling_dbtp {
             break;
         }
         correction_db += ceiling_dbtp - peak - SAFETY_MARGIN_DB;
-        delivered = quantise(&limited, format, 10f32.powf(correction_db / 20.0));
-        peak = true_peak_dbtp(&delivered, rate);
+        peak = quantise(10f32.powf(correction_db / 20.0))?;
     }
     // The dither alone moves the loudness by far less than 0.01 LU; a correction by its gain.
     let integrated_lufs = lufs + correction_db;
-    let audio = Audio {
-        sample_rate_hz: rate,
-        channels: delivered,
-    };
-    let check = DeliveryCheck {
+    Ok(DeliveryCheck {
         format,
         sample_rate_hz: rate,
         converted_true_peak_dbtp,
@@ -241,67 +279,226 @@ pub fn finish(
         correction_db,
         true_peak_dbtp: peak,
         integrated_lufs,
+    })
+}
+
+/// A converter from the master's rate to `rate`.
+fn converter(master: MasterSpill, rate: u32) -> Result<SampleRateConverter> {
+    SampleRateConverter::new(master.sample_rate_hz, rate, 2)
+        .with_context(|| format!("cannot plan {} Hz → {rate} Hz", master.sample_rate_hz))
+}
+
+/// The master converted to the delivery rate: read from its spill once written, else the
+/// master itself at the session rate, else converted on the fly.
+struct Converted<'a> {
+    /// The master.
+    master: MasterSpill<'a>,
+    /// Delivery rate, Hz.
+    rate: u32,
+    /// The converted signal's spill, once written.
+    spill: Option<&'a Path>,
+}
+
+impl Converted<'_> {
+    /// Calls `f` with the converted signal, block by block.
+    fn stream(&self, f: &mut dyn FnMut(&[&[f32]]) -> Result<()>) -> Result<()> {
+        let master = self.master;
+        let (path, num_frames) = match self.spill {
+            Some(path) => (
+                path,
+                converter(master, self.rate)?.output_len(master.num_frames),
+            ),
+            None => (master.path, master.num_frames),
+        };
+        let mut reader = SpillReader::open(path, 2)?;
+        let mut block = vec![Vec::new(); 2];
+        let mut convert =
+            (self.spill.is_none() && self.rate != master.sample_rate_hz).then(|| -> Result<_> {
+                let mut c = converter(master, self.rate)?;
+                c.begin(master.num_frames);
+                Ok(c)
+            });
+        let mut convert = convert.take().transpose()?;
+        let mut converted = vec![Vec::new(); 2];
+        let mut pass_on =
+            |c: &mut Option<SampleRateConverter>, block: &[Vec<f32>], last: bool| -> Result<()> {
+                let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+                match c {
+                    Some(c) => {
+                        converted.iter_mut().for_each(Vec::clear);
+                        c.push(&slices, &mut converted);
+                        if last {
+                            c.finish(&mut converted);
+                        }
+                        let out: Vec<&[f32]> = converted.iter().map(Vec::as_slice).collect();
+                        f(&out)
+                    }
+                    None => f(&slices),
+                }
+            };
+        let mut pos = 0;
+        while pos < num_frames {
+            let n = STREAM_BLOCK_FRAMES.min(num_frames - pos);
+            reader.read(&mut block, n)?;
+            pos += n;
+            pass_on(&mut convert, &block, pos == num_frames)?;
+        }
+        if num_frames == 0 {
+            pass_on(&mut convert, &[Vec::new(), Vec::new()], true)?;
+        }
+        Ok(())
+    }
+}
+
+/// Streams the limited spill × `gain`, dithered to the word length of the integer formats,
+/// into `output` (when given); returns the true peak of the delivered samples (BS.1770-4
+/// meter), dBTP.
+fn quantise_limited(
+    limited: &Path,
+    num_frames: usize,
+    rate: u32,
+    format: Format,
+    gain: f32,
+    output: Option<&Path>,
+) -> Result<f32> {
+    let mut reader = SpillReader::open(limited, 2)?;
+    let mut dither = format
+        .dither()
+        .map(|settings| Dither::new(0.0, 0, 2, settings));
+    let mut peak = TruePeakReader::new(rate, 2);
+    let mut pos = 0;
+    let mut next_block = |block: &mut [Vec<f32>]| -> Result<usize> {
+        let n = STREAM_BLOCK_FRAMES.min(num_frames - pos);
+        if n == 0 {
+            return Ok(0);
+        }
+        reader.read(block, n)?;
+        pos += n;
+        for channel in block.iter_mut() {
+            channel.iter_mut().for_each(|s| *s *= gain);
+        }
+        if let Some(dither) = &mut dither {
+            let mut slices: Vec<&mut [f32]> = block.iter_mut().map(Vec::as_mut_slice).collect();
+            dither.process_block(&mut slices);
+        }
+        let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+        peak.push(&slices);
+        Ok(n)
     };
-    (audio, check)
+    match output {
+        Some(path) => {
+            let layout = WavLayout {
+                sample_rate_hz: rate,
+                num_channels: 2,
+                num_frames,
+                format: format.wav_format(),
+            };
+            write_wav_streamed(path, layout, WavContainer::Auto, true, &mut next_block)?;
+        }
+        None => {
+            let mut block = vec![Vec::new(); 2];
+            while next_block(&mut block)? > 0 {}
+        }
+    }
+    Ok(peak.finish())
 }
 
-/// Frames per limiter block.
-const LIMITER_BLOCK: usize = 4096;
-
-/// `channels` through a true-peak limiter at `ceiling_dbtp` (default lookahead and release),
-/// latency removed; returns the limited channels and the deepest reduction in dB.
-fn safety_limit(mut channels: Vec<Vec<f32>>, rate: u32, ceiling_dbtp: f32) -> (Vec<Vec<f32>>, f32) {
-    let mut limiter = Limiter::new(rate as f32, LIMITER_BLOCK, channels.len());
-    limiter.set_settings(LimiterSettings {
-        ceiling_db: ceiling_dbtp,
-        ..LimiterSettings::default()
-    });
-    limiter.reset();
-    let latency = limiter.latency_samples();
-    let len = channels.first().map_or(0, Vec::len);
-    for c in &mut channels {
-        c.resize(len + latency, 0.0);
-    }
-    let mut deepest_db = 0.0f32;
-    for start in (0..len + latency).step_by(LIMITER_BLOCK) {
-        let end = (start + LIMITER_BLOCK).min(len + latency);
-        let mut block: Vec<&mut [f32]> = channels.iter_mut().map(|c| &mut c[start..end]).collect();
-        limiter.process_block(&mut block);
-        deepest_db = deepest_db.max(limiter.gain_reduction_db());
-    }
-    for c in &mut channels {
-        c.drain(..latency);
-    }
-    (channels, deepest_db)
+/// The safety limiter: a true-peak limiter at a ceiling (default lookahead and release) run
+/// in [`LIMITER_BLOCK`]s over the signal padded with its latency in silence, the first
+/// latency frames dropped.
+struct SafetyLimiter {
+    /// The limiter; set by `new`.
+    limiter: Limiter,
+    /// The limiter's blocks.
+    blocks: Rechunker,
+    /// Leading output frames (the latency) still to drop.
+    skip_frames: usize,
+    /// Deepest reduction so far, dB.
+    deepest_db: f32,
+    /// The block being limited, reused.
+    block: Vec<Vec<f32>>,
 }
 
-/// `channels × gain`, dithered to the word length of the integer formats.
-fn quantise(channels: &[Vec<f32>], format: Format, gain: f32) -> Vec<Vec<f32>> {
-    let mut out: Vec<Vec<f32>> = channels
-        .iter()
-        .map(|c| c.iter().map(|s| s * gain).collect())
-        .collect();
-    if let Some(settings) = format.dither() {
-        let mut dither = Dither::new(0.0, 0, out.len(), settings);
-        let mut slices: Vec<&mut [f32]> = out.iter_mut().map(Vec::as_mut_slice).collect();
-        dither.process_block(&mut slices);
+impl SafetyLimiter {
+    fn new(rate: u32, ceiling_dbtp: f32) -> Self {
+        let mut limiter = Limiter::new(rate as f32, LIMITER_BLOCK, 2);
+        limiter.set_settings(LimiterSettings {
+            ceiling_db: ceiling_dbtp,
+            ..LimiterSettings::default()
+        });
+        limiter.reset();
+        Self {
+            skip_frames: limiter.latency_samples(),
+            limiter,
+            blocks: Rechunker::new(LIMITER_BLOCK, 2),
+            deepest_db: 0.0,
+            block: (0..2).map(|_| Vec::with_capacity(LIMITER_BLOCK)).collect(),
+        }
     }
-    out
-}
 
-/// True peak of `channels` as the BS.1770-4 meter reads it (4× below 96 kHz), dBTP.
-pub fn true_peak_dbtp(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
-    let slices: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
-    let rate = f64::from(sample_rate_hz);
-    measure_true_peak_db(&slices, rate, bs1770_oversampling(rate))
-}
+    /// Limits the next frames; `emit` receives the limited frames as they come out.
+    fn push(
+        &mut self,
+        input: &[Vec<f32>],
+        emit: &mut dyn FnMut(&[&[f32]]) -> Result<()>,
+    ) -> Result<()> {
+        let slices: Vec<&[f32]> = input.iter().map(Vec::as_slice).collect();
+        let mut result = Ok(());
+        let Self {
+            limiter,
+            blocks,
+            skip_frames,
+            deepest_db,
+            block,
+        } = self;
+        blocks.push(&slices, |b| {
+            if result.is_ok() {
+                result = Self::limit(limiter, b, block, skip_frames, deepest_db, emit);
+            }
+        });
+        result
+    }
 
-/// Integrated loudness of `channels` at `sample_rate_hz`, LUFS (−∞ for silence).
-pub fn integrated_lufs(channels: &[Vec<f32>], sample_rate_hz: u32) -> f32 {
-    let len = channels.first().map_or(0, Vec::len);
-    let mut meter =
-        LoudnessMeter::loudness_only(f64::from(sample_rate_hz), len.max(1), channels.len());
-    let slices: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
-    meter.process_block(&slices);
-    meter.readings().integrated_lufs
+    /// Pushes the latency in silence and limits the last block; returns the deepest
+    /// reduction, dB.
+    fn finish(mut self, emit: &mut dyn FnMut(&[&[f32]]) -> Result<()>) -> Result<f32> {
+        let silence = vec![vec![0.0; self.limiter.latency_samples()]; 2];
+        self.push(&silence, emit)?;
+        let mut result = Ok(());
+        let Self {
+            limiter,
+            blocks,
+            skip_frames,
+            deepest_db,
+            block,
+        } = &mut self;
+        blocks.finish(|b| {
+            result = Self::limit(limiter, b, block, skip_frames, deepest_db, emit);
+        });
+        result.map(|()| self.deepest_db)
+    }
+
+    fn limit(
+        limiter: &mut Limiter,
+        input: &[&[f32]],
+        block: &mut [Vec<f32>],
+        skip_frames: &mut usize,
+        deepest_db: &mut f32,
+        emit: &mut dyn FnMut(&[&[f32]]) -> Result<()>,
+    ) -> Result<()> {
+        for (b, i) in block.iter_mut().zip(input) {
+            b.clear();
+            b.extend_from_slice(i);
+        }
+        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(Vec::as_mut_slice).collect();
+        limiter.process_block(&mut slices);
+        *deepest_db = deepest_db.max(limiter.gain_reduction_db());
+        let skip = (*skip_frames).min(input[0].len());
+        *skip_frames -= skip;
+        if skip < input[0].len() {
+            let out: Vec<&[f32]> = block.iter().map(|b| &b[skip..]).collect();
+            emit(&out)?;
+        }
+        Ok(())
+    }
 }

@@ -4,6 +4,7 @@
 pub mod album;
 pub mod audio_file;
 pub mod audio_reader;
+pub mod block_meters;
 pub mod cd;
 pub mod contribution;
 pub mod deliver;
@@ -19,5 +20,6 @@ pub mod render;
 pub mod rf64;
 pub mod rf64_writer;
 pub mod session;
+pub mod spill;
 pub mod staging;
 pub mod stems;

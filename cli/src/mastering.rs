@@ -2,12 +2,14 @@
 //! to it ([`MasterChain::process_block_with_followers`]), meters on a 100 ms grid, and two-pass
 //! loudness targeting.
 
+use crate::block_meters::Rechunker;
 use crate::progress::Progress;
 use crate::stems::{Stereo, RENDER_BLOCK};
+use anyhow::Result;
 use serde::Serialize;
 use shared_dsp::dialogue_gate::dialogue_gated_lufs;
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};
-use shared_dsp::master::{MasterChain, MasterSettings};
+use shared_dsp::master::{MasterChain, MasterSettings, VersionFollowers};
 use shared_dsp::targets::DeliveryTarget;
 
 /// Momentary values before this many 100 ms hops cover less than the 400 ms gating block.
@@ -32,36 +34,88 @@ impl LoudnessTrace {
     /// Measures `audio` (stereo) at `sample_rate_hz`; the true-peak readings only with
     /// `true_peak` (the detector is most of the meter's cost; loudness passes skip it).
     pub fn measure(audio: &[Vec<f32>], sample_rate_hz: u32, true_peak: bool) -> Self {
-        let hop = hop_frames(sample_rate_hz);
-        let rate = f64::from(sample_rate_hz);
-        let mut meter = if true_peak {
-            LoudnessMeter::new(rate, hop, audio.len())
-        } else {
-            LoudnessMeter::loudness_only(rate, hop, audio.len())
-        };
-        let len = audio.first().map_or(0, Vec::len);
-        let mut momentary_lufs = Vec::with_capacity(len / hop + 1);
-        let mut short_term_lufs = Vec::with_capacity(len / hop + 1);
-        let mut block: Vec<&[f32]> = Vec::with_capacity(audio.len());
-        for start in (0..len).step_by(hop) {
-            let end = (start + hop).min(len);
-            block.clear();
-            block.extend(audio.iter().map(|c| &c[start..end]));
-            meter.process_block(&block);
-            let r = meter.readings();
-            momentary_lufs.push(r.momentary_lufs);
-            short_term_lufs.push(r.short_term_lufs);
-        }
-        Self {
-            readings: meter.readings(),
-            momentary_lufs,
-            short_term_lufs,
-        }
+        let mut tracer = LoudnessTracer::new(sample_rate_hz, audio.len(), true_peak);
+        let slices: Vec<&[f32]> = audio.iter().map(Vec::as_slice).collect();
+        tracer.push(&slices);
+        tracer.finish()
     }
 
     /// The momentary values that are full BS.1770 gating blocks.
     pub fn gating_blocks(&self) -> &[f32] {
         &self.momentary_lufs[PARTIAL_HOPS.min(self.momentary_lufs.len())..]
+    }
+}
+
+/// A [`LoudnessTrace`] of a signal streamed in blocks of any length: the meter reads it
+/// hop by hop on the 100 ms grid from its first frame.
+pub struct LoudnessTracer {
+    /// The meter; set by `new`.
+    meter: LoudnessMeter,
+    /// The 100 ms hops.
+    hops: Rechunker,
+    /// Momentary loudness at the end of each hop so far, LUFS.
+    momentary_lufs: Vec<f32>,
+    /// Short-term loudness at the end of each hop so far, LUFS.
+    short_term_lufs: Vec<f32>,
+}
+
+impl LoudnessTracer {
+    /// A tracer for `num_channels` channels at `sample_rate_hz`, true peak with `true_peak`.
+    pub fn new(sample_rate_hz: u32, num_channels: usize, true_peak: bool) -> Self {
+        let hop = hop_frames(sample_rate_hz);
+        let rate = f64::from(sample_rate_hz);
+        let meter = if true_peak {
+            LoudnessMeter::new(rate, hop, num_channels)
+        } else {
+            LoudnessMeter::loudness_only(rate, hop, num_channels)
+        };
+        Self {
+            meter,
+            hops: Rechunker::new(hop, num_channels),
+            momentary_lufs: Vec::new(),
+            short_term_lufs: Vec::new(),
+        }
+    }
+
+    /// Reads the next frames (one slice per channel, equal lengths).
+    pub fn push(&mut self, input: &[&[f32]]) {
+        let Self {
+            meter,
+            hops,
+            momentary_lufs,
+            short_term_lufs,
+        } = self;
+        hops.push(input, |hop| {
+            Self::read_hop(meter, hop, momentary_lufs, short_term_lufs)
+        });
+    }
+
+    /// The trace of everything pushed.
+    pub fn finish(mut self) -> LoudnessTrace {
+        let Self {
+            meter,
+            hops,
+            momentary_lufs,
+            short_term_lufs,
+        } = &mut self;
+        hops.finish(|hop| Self::read_hop(meter, hop, momentary_lufs, short_term_lufs));
+        LoudnessTrace {
+            readings: self.meter.readings(),
+            momentary_lufs: self.momentary_lufs,
+            short_term_lufs: self.short_term_lufs,
+        }
+    }
+
+    fn read_hop(
+        meter: &mut LoudnessMeter,
+        hop: &[&[f32]],
+        momentary_lufs: &mut Vec<f32>,
+        short_term_lufs: &mut Vec<f32>,
+    ) {
+        meter.process_block(hop);
+        let r = meter.readings();
+        momentary_lufs.push(r.momentary_lufs);
+        short_term_lufs.push(r.short_term_lufs);
     }
 }
 
@@ -111,7 +165,8 @@ pub struct MasterRender {
 }
 
 /// Runs `full` through a Master Bus with `settings`, and every signal in `versions` with the
-/// full mix's dynamic gains. Outputs line up with the inputs (latency removed).
+/// full mix's dynamic gains, in memory (see [`stream_master`]). Outputs line up with the
+/// inputs (latency removed).
 pub fn render_master(
     settings: &MasterSettings,
     sample_rate_hz: u32,
@@ -120,63 +175,190 @@ pub fn render_master(
     bar_label: &str,
     progress: Progress,
 ) -> MasterRender {
-    let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
-    chain.set_settings(*settings);
-    chain.reset();
-    let mut version_state = chain.followers(versions.len());
-    let latency = chain.latency_samples();
     let len = full.first().map_or(0, Vec::len);
-    let padded = |audio: &[Vec<f32>]| -> Stereo {
-        audio
-            .iter()
-            .map(|c| {
-                let mut c = c.clone();
-                c.resize(len + latency, 0.0);
-                c
-            })
-            .collect()
-    };
-    let mut lead = padded(full);
-    let mut followers: Vec<Stereo> = versions.iter().map(|v| padded(v)).collect();
-    drop(versions);
+    let inputs: Vec<&Vec<f32>> = full.iter().chain(versions.iter().flatten()).collect();
+    let mut masters: Vec<Vec<f32>> = inputs.iter().map(|_| Vec::with_capacity(len)).collect();
+    let mut pos = 0;
+    let reduction = stream_master(
+        settings,
+        sample_rate_hz,
+        len,
+        versions.len(),
+        &mut |block, n| {
+            for (b, input) in block.iter_mut().zip(&inputs) {
+                b.clear();
+                b.extend_from_slice(&input[pos..pos + n]);
+            }
+            pos += n;
+            Ok(())
+        },
+        &mut |out| {
+            for (m, o) in masters.iter_mut().zip(out) {
+                m.extend_from_slice(o);
+            }
+            Ok(())
+        },
+        bar_label,
+        progress,
+    )
+    .expect("memory reads and writes cannot fail");
+    let mut channels = masters.into_iter();
+    let mut stereo = || -> Stereo { channels.by_ref().take(2).collect() };
+    let full = stereo();
+    let versions = (0..versions.len()).map(|_| stereo()).collect();
+    MasterRender {
+        full,
+        versions,
+        reduction,
+    }
+}
+
+/// Replaces a block (one vector per channel) with the next `n` frames of a stream.
+pub type ReadBlock<'a> = dyn FnMut(&mut [Vec<f32>], usize) -> Result<()> + 'a;
+/// Receives the next block of a stream (one slice per channel).
+pub type WriteBlock<'a> = dyn FnMut(&[&[f32]]) -> Result<()> + 'a;
+
+/// Streams a full mix through a Master Bus with `settings`, and `num_followers` versions with
+/// the full mix's dynamic gains (see [`MasterStream`]). `read(block, n)` replaces `block`
+/// (the full mix's two channels, then each follower's) with the next `n` of the `num_frames`
+/// input frames; `write` receives the masters in the same layout, `num_frames` frames in
+/// all. Returns the master's gain reduction on the hop grid.
+#[allow(clippy::too_many_arguments)]
+pub fn stream_master(
+    settings: &MasterSettings,
+    sample_rate_hz: u32,
+    num_frames: usize,
+    num_followers: usize,
+    read: &mut ReadBlock,
+    write: &mut WriteBlock,
+    bar_label: &str,
+    progress: Progress,
+) -> Result<ReductionTrace> {
+    let mut master = MasterStream::new(settings, sample_rate_hz, num_followers);
     let hop = hop_frames(sample_rate_hz);
-    let bar = progress.bar((len + latency).div_ceil(hop) as u64, bar_label);
-    let mut reduction = ReductionTrace::default();
-    for start in (0..len + latency).step_by(hop) {
-        let end = (start + hop).min(len + latency);
+    let bar = progress.bar(num_frames.div_ceil(hop) as u64, bar_label);
+    let mut block: Vec<Vec<f32>> = vec![Vec::new(); 2 * (1 + num_followers)];
+    for start in (0..num_frames).step_by(hop) {
+        let n = hop.min(num_frames - start);
+        read(&mut block, n)?;
+        let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+        master.push(&slices, write)?;
+        bar.inc(1);
+    }
+    let reduction = master.finish(write)?;
+    bar.finish_and_clear();
+    Ok(reduction)
+}
+
+/// A full mix and its versions streaming through a Master Bus
+/// ([`MasterChain::process_block_with_followers`]): the inputs padded with the chain's latency
+/// in silence, processed hop by hop on the 100 ms grid from the first frame (in
+/// [`RENDER_BLOCK`]s within each hop), the first latency frames dropped so the masters line
+/// up with the mixes.
+pub struct MasterStream {
+    /// The chain; set by `new`.
+    chain: MasterChain,
+    /// The followers' state; set by `new`.
+    followers: VersionFollowers,
+    /// Leading output frames (the latency) still to drop.
+    skip_frames: usize,
+    /// Frames per hop; set by `new`.
+    hop_frames: usize,
+    /// The hop being collected: the full mix's two channels, then each follower's.
+    buses: Vec<Vec<f32>>,
+    /// Gain reduction per hop so far.
+    reduction: ReductionTrace,
+}
+
+impl MasterStream {
+    /// A Master Bus with `settings` and `num_followers` versions.
+    pub fn new(settings: &MasterSettings, sample_rate_hz: u32, num_followers: usize) -> Self {
+        let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
+        chain.set_settings(*settings);
+        chain.reset();
+        let hop = hop_frames(sample_rate_hz);
+        Self {
+            followers: chain.followers(num_followers),
+            skip_frames: chain.latency_samples(),
+            chain,
+            hop_frames: hop,
+            buses: (0..2 * (1 + num_followers))
+                .map(|_| Vec::with_capacity(hop))
+                .collect(),
+            reduction: ReductionTrace::default(),
+        }
+    }
+
+    /// The next input frames (the full mix's two channels, then each follower's); `write`
+    /// receives the masters of every hop they complete.
+    pub fn push(&mut self, input: &[&[f32]], write: &mut WriteBlock) -> Result<()> {
+        let len = input.first().map_or(0, |c| c.len());
+        let mut pos = 0;
+        while pos < len {
+            let take = (self.hop_frames - self.buses[0].len()).min(len - pos);
+            for (bus, channel) in self.buses.iter_mut().zip(input) {
+                bus.extend_from_slice(&channel[pos..pos + take]);
+            }
+            pos += take;
+            if self.buses[0].len() == self.hop_frames {
+                self.run_hop(write)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last input frame: runs the latency's silence through and returns the gain
+    /// reduction on the hop grid.
+    pub fn finish(mut self, write: &mut WriteBlock) -> Result<ReductionTrace> {
+        let mut silence_frames = self.chain.latency_samples();
+        while silence_frames > 0 {
+            let take = (self.hop_frames - self.buses[0].len()).min(silence_frames);
+            for bus in &mut self.buses {
+                bus.resize(bus.len() + take, 0.0);
+            }
+            silence_frames -= take;
+            if self.buses[0].len() == self.hop_frames {
+                self.run_hop(write)?;
+            }
+        }
+        if !self.buses[0].is_empty() {
+            self.run_hop(write)?;
+        }
+        Ok(self.reduction)
+    }
+
+    /// Processes the collected hop and hands its masters (past the latency) to `write`.
+    fn run_hop(&mut self, write: &mut WriteBlock) -> Result<()> {
+        let len = self.buses[0].len();
         let (mut hop_comp_db, mut hop_lim_db) = (0.0f32, 0.0f32);
-        for s in (start..end).step_by(RENDER_BLOCK) {
-            let e = (s + RENDER_BLOCK).min(end);
-            let (ll, lr) = lead.split_at_mut(1);
-            let mut lead_block = [&mut ll[0][s..e], &mut lr[0][s..e]];
-            let mut blocks: Vec<[&mut [f32]; 2]> = followers
-                .iter_mut()
-                .map(|f| {
-                    let (fl, fr) = f.split_at_mut(1);
-                    [&mut fl[0][s..e], &mut fr[0][s..e]]
-                })
-                .collect();
+        for s in (0..len).step_by(RENDER_BLOCK) {
+            let e = (s + RENDER_BLOCK).min(len);
+            let mut pairs = self.buses.chunks_exact_mut(2).map(|pair| {
+                let (l, r) = pair.split_at_mut(1);
+                [&mut l[0][s..e], &mut r[0][s..e]]
+            });
+            let mut lead_block = pairs.next().expect("the full mix");
+            let mut blocks: Vec<[&mut [f32]; 2]> = pairs.collect();
             let mut refs: Vec<&mut [&mut [f32]]> = blocks.iter_mut().map(|b| &mut b[..]).collect();
-            chain.process_block_with_followers(&mut lead_block, &mut version_state, &mut refs);
-            let r = chain.reduction();
+            self.chain.process_block_with_followers(
+                &mut lead_block,
+                &mut self.followers,
+                &mut refs,
+            );
+            let r = self.chain.reduction();
             hop_comp_db = hop_comp_db.max(r.compressor_db);
             hop_lim_db = hop_lim_db.max(r.limiter_db);
         }
-        reduction.compressor_db.push(hop_comp_db);
-        reduction.limiter_db.push(hop_lim_db);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    let trim = |mut audio: Stereo| {
-        for c in &mut audio {
-            c.drain(..latency);
+        self.reduction.compressor_db.push(hop_comp_db);
+        self.reduction.limiter_db.push(hop_lim_db);
+        let skip = self.skip_frames.min(len);
+        self.skip_frames -= skip;
+        if skip < len {
+            let out: Vec<&[f32]> = self.buses.iter().map(|b| &b[skip..]).collect();
+            write(&out)?;
         }
-        audio
-    };
-    MasterRender {
-        full: trim(lead),
-        versions: followers.into_iter().map(trim).collect(),
-        reduction,
+        self.buses.iter_mut().for_each(Vec::clear);
+        Ok(())
     }
 }
 
@@ -205,31 +387,29 @@ pub struct TargetPass {
 }
 
 /// Finds the master input gain that puts the full master within [`TARGET_TOLERANCE_LU`] of
-/// the target (secant steps on the measured loudness; the limiter keeps the ceiling). Returns
-/// the settings to render with and every pass.
+/// the target (secant steps on the measured loudness; the limiter keeps the ceiling).
+/// `master_trace(settings, label)` renders the full master with `settings` and returns its
+/// loudness-only trace. Returns the settings to render with and every pass.
 pub fn target_loudness(
     settings: &MasterSettings,
-    sample_rate_hz: u32,
-    full: &[Vec<f32>],
     target: &DeliveryTarget,
     dialogue: Option<&LoudnessTrace>,
-    progress: Progress,
-) -> (MasterSettings, Vec<TargetPass>) {
+    mut master_trace: impl FnMut(&MasterSettings, &str) -> Result<LoudnessTrace>,
+) -> Result<(MasterSettings, Vec<TargetPass>)> {
     let goal = target.integrated_lufs;
-    let measure = |input_db: f32| {
+    let mut measure = |input_db: f32| -> Result<TargetPass> {
         let s = MasterSettings {
             input_db,
             ..*settings
         };
         let label = format!("loudness pass (in {input_db:+.2} dB)");
-        let render = render_master(&s, sample_rate_hz, full, Vec::new(), &label, progress);
-        let trace = LoudnessTrace::measure(&render.full, sample_rate_hz, false);
-        TargetPass {
+        let trace = master_trace(&s, &label)?;
+        Ok(TargetPass {
             input_db,
             loudness_lufs: target_loudness_lufs(target, &trace, dialogue),
-        }
+        })
     };
-    let mut passes = vec![measure(settings.input_db)];
+    let mut passes = vec![measure(settings.input_db)?];
     while passes.len() < MAX_TARGET_PASSES {
         let last = passes[passes.len() - 1];
         let error = goal - last.loudness_lufs;
@@ -253,7 +433,7 @@ pub fn target_loudness(
         if next == last.input_db {
             break;
         }
-        passes.push(measure(next));
+        passes.push(measure(next)?);
     }
     let best = passes
         .iter()
@@ -263,11 +443,11 @@ pub fn target_loudness(
         })
         .copied()
         .unwrap_or(passes[0]);
-    (
+    Ok((
         MasterSettings {
             input_db: best.input_db,
             ..*settings
         },
         passes,
-    )
+    ))
 }

@@ -2,20 +2,26 @@
 //! every version with the full mix's master gains, optional two-pass loudness targeting, and
 //! the deliverables, each re-measured and held under the ceiling.
 
-use crate::audio_file::{write_file, write_wav, Audio};
-use crate::deliver::{deliver, DeliveryCheck, Format, Trim};
+use crate::audio_file::write_file;
+use crate::deliver::{deliver, DeliveryCheck, Format, MasterSpill, Trim};
 use crate::mastering::{
-    render_master, target_loudness, target_loudness_lufs, LoudnessTrace, ReductionTrace, TargetPass,
+    stream_master, target_loudness, target_loudness_lufs, LoudnessTrace, LoudnessTracer,
+    MasterStream, ReductionTrace, TargetPass,
 };
-use crate::parallel::parallel_map;
+use crate::parallel::{parallel_map, pipeline};
 use crate::progress::Progress;
 use crate::session::Session;
+use crate::spill::{SpillDir, SpillReader, SpillWriter};
 use crate::staging::Staging;
-use crate::stems::{load_stems, process_strips, LoadOptions, Stereo};
+use crate::stems::{
+    open_stems, LoadOptions, OpenStems, StemInput, Stereo, StripStream, RENDER_BLOCK,
+};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
+use shared_dsp::master::MasterSettings;
 use shared_dsp::roles::Role;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 
 /// Name of the JSON report written next to the deliverables.
 pub const REPORT_FILE: &str = "render.json";
@@ -126,17 +132,29 @@ pub struct RenderReport {
 pub struct RenderOutcome {
     /// The report.
     pub report: RenderReport,
-    /// The stems after their strips.
-    pub processed_stems: Vec<Stereo>,
-    /// The full mix before the master.
-    pub full_mix: Stereo,
-    /// Masters of every version (full first), session rate, float.
-    pub masters: Vec<Stereo>,
     /// Loudness of the full master.
     pub loudness: LoudnessTrace,
     /// Gain reduction of the master.
     pub reduction: ReductionTrace,
 }
+
+/// Receives the signals of a render as they stream past (for the demo's charts and null
+/// tests); every method gets the next block of its signal, all blocks in order.
+pub trait RenderTap {
+    /// The stems after their strips (one stereo block per stem).
+    fn processed_stems(&mut self, _stems: &[Stereo]) {}
+    /// The masters of every version, full first (two channels per version), session rate,
+    /// float, as they leave the Master Bus.
+    fn masters(&mut self, _masters: &[&[f32]]) {}
+}
+
+/// A tap that keeps nothing.
+struct NoTap;
+
+impl RenderTap for NoTap {}
+
+/// Frames per block of the strip stage (≈ 1 s at 48 kHz, a whole number of strip blocks).
+const STRIP_STAGE_FRAMES: usize = 48 * RENDER_BLOCK;
 
 /// The file name of the deliverable of `version` in `format`.
 fn deliverable_name(version: &str, format: Format) -> String {
@@ -152,7 +170,21 @@ pub fn deliverable_path(out_dir: &Path, version: &str, format: Format) -> PathBu
 /// `force`), so nothing is overwritten by surprise. Every file is written into a staging
 /// folder and all are moved into place at the end ([`Staging`]): an error or an interruption
 /// leaves no output at all.
+///
+/// Streams in bounded memory: the stems through their strips into the version buses, block
+/// by block; the buses spilled to files ([`crate::spill`]) that the loudness targeting passes
+/// and the master pass re-read; the masters spilled in turn and converted deliverable by
+/// deliverable.
 pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcome> {
+    render_with_tap(session, options, &mut NoTap)
+}
+
+/// [`render`], handing the intermediate signals to `tap` as they stream past.
+pub fn render_with_tap(
+    session: &Session,
+    options: &RenderOptions,
+    tap: &mut dyn RenderTap,
+) -> Result<RenderOutcome> {
     let planned = planned_outputs(session, &options.out_dir);
     if options.write_files && !options.force {
         let existing: Vec<String> = planned
@@ -173,25 +205,45 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         .then(|| Staging::new(&options.out_dir))
         .transpose()?;
     let progress = options.progress;
-    let stems = load_stems(session, options.load, progress)?;
+    let stems = open_stems(session, options.load)?;
     let rate = stems.sample_rate_hz;
-    let mut processed = stems.audio;
-    let strip_settings: Vec<_> = session.stems.iter().map(|s| s.strip).collect();
-    process_strips(
-        &mut processed,
-        &strip_settings,
-        rate,
-        options.num_threads,
-        progress,
-    );
-    let full_mix = mix(&processed, &session.versions[0].stem_gains);
-    let version_mixes: Vec<Stereo> = session.versions[1..]
-        .iter()
-        .map(|v| mix(&processed, &v.stem_gains))
+    let num_frames = stems.num_frames;
+    let temp_dir = std::env::temp_dir();
+    let spills = SpillDir::new(staging.as_ref().map_or(temp_dir.as_path(), |s| s.dir()))?;
+    let bus_paths: Vec<PathBuf> = (0..session.versions.len())
+        .map(|v| spills.path(&format!("bus-{v}")))
         .collect();
 
     let mut warnings = Vec::new();
-    let dialogue = dialogue_trace(session, &processed, rate, &mut warnings);
+    let StripStageTraces {
+        dialogue,
+        mut first_pass,
+    } = strip_stage(session, options, stems, &bus_paths, &mut warnings, tap)?;
+    // The first pass (at the session's settings) ran alongside the strips.
+    let full_trace = |settings: &MasterSettings, label: &str| -> Result<LoudnessTrace> {
+        if let Some(trace) = first_pass.take() {
+            return Ok(trace);
+        }
+        let mut reader = SpillReader::open(&bus_paths[0], 2)?;
+        let mut tracer = LoudnessTracer::new(rate, 2, false);
+        let measure = |masters: &[&[f32]]| {
+            tracer.push(masters);
+            Ok(())
+        };
+        pipeline(options.num_threads, measure, |sink| {
+            stream_master(
+                settings,
+                rate,
+                num_frames,
+                0,
+                &mut |block, n| reader.read(block, n),
+                sink,
+                label,
+                progress,
+            )
+        })?;
+        Ok(tracer.finish())
+    };
     let (settings, passes) = if session.normalize {
         if !session.master.limiter_on {
             warnings.push(
@@ -202,26 +254,26 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         }
         target_loudness(
             &session.master,
-            rate,
-            &full_mix,
             &session.target,
             dialogue.as_ref(),
-            progress,
-        )
+            full_trace,
+        )?
     } else {
         (session.master, Vec::new())
     };
-    let rendered = render_master(
+    let master_paths: Vec<PathBuf> = (0..session.versions.len())
+        .map(|v| spills.path(&format!("master-{v}")))
+        .collect();
+    let (traces, reduction, version_sums) = master_stage(
+        session,
         &settings,
         rate,
-        &full_mix,
-        version_mixes,
-        "master + versions",
-        progress,
-    );
-    let mut masters = vec![rendered.full];
-    masters.extend(rendered.versions);
-    let loudness = LoudnessTrace::measure(&masters[0], rate, true);
+        num_frames,
+        (&bus_paths, &master_paths),
+        (progress, options.num_threads),
+        tap,
+    )?;
+    let loudness = traces[0].clone();
     let achieved = target_loudness_lufs(&session.target, &loudness, dialogue.as_ref());
 
     let ceiling_dbtp = if settings.limiter_on {
@@ -232,93 +284,82 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
     } else {
         session.target.true_peak_dbtp
     };
-    let version_sums = version_sums(session, &masters);
     // With loudness targeting, per format: the trim that gives the full master's deliverable
     // the master's loudness back after conversion; every version of the format gets it.
     let full_first = session.normalize
         && session.delivered_versions.contains(&0)
         && loudness.readings.integrated_lufs.is_finite();
-    let write = |v: usize, format: Format, audio: &Audio| -> Result<PathBuf> {
-        let path = deliverable_path(&options.out_dir, &session.versions[v].name, format);
-        if let Some(staging) = &staging {
-            let staged = staging.path(&deliverable_name(&session.versions[v].name, format));
-            write_wav(&staged, audio, format.wav_format(), false)?;
-        }
-        Ok(path)
-    };
     let bar = progress.bar(
         (session.delivered_versions.len() * session.formats.len()) as u64,
         "deliverables",
     );
-    let full_audio = Audio {
-        sample_rate_hz: rate,
-        channels: masters[0].clone(),
+    let deliver_one = |v: usize, format: Format, trim: Trim| -> Result<DeliverableSummary> {
+        let name = deliverable_name(&session.versions[v].name, format);
+        let staged = staging.as_ref().map(|s| s.path(&name));
+        let master = MasterSpill {
+            path: &master_paths[v],
+            num_frames,
+            sample_rate_hz: rate,
+        };
+        let check = deliver(
+            master,
+            format,
+            ceiling_dbtp,
+            trim,
+            &spills,
+            &format!("{v}-{}", format.id()),
+            staged.as_deref(),
+        )?;
+        bar.inc(1);
+        let path = deliverable_path(&options.out_dir, &session.versions[v].name, format);
+        Ok(DeliverableSummary {
+            path: path.display().to_string(),
+            check,
+        })
     };
-    let trimmed: Vec<Result<(f32, Option<DeliverableSummary>)>> =
-        parallel_map(&session.formats, options.num_threads, |&format| {
-            if !full_first {
-                return Ok((0.0, None));
-            }
-            let master_lufs = loudness.readings.integrated_lufs;
-            let (audio, check) = deliver(
-                &full_audio,
-                format,
-                ceiling_dbtp,
-                Trim::MatchLufs(master_lufs),
-            )?;
-            let trim_db = check.trim_db;
-            let path = write(0, format, &audio)?;
-            bar.inc(1);
-            Ok((
-                trim_db,
-                Some(DeliverableSummary {
-                    path: path.display().to_string(),
-                    check,
-                }),
-            ))
-        });
-    let mut trims_db = Vec::new();
-    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> = vec![Vec::new(); masters.len()];
-    for result in trimmed {
-        let (trim_db, full) = result?;
-        trims_db.push(trim_db);
-        delivered_by_version[0].extend(full);
-    }
-    let jobs: Vec<(usize, usize)> = session
-        .delivered_versions
+    // One queue for every deliverable, the full master's first: a version's deliverable
+    // waits only for its own format's trim, so the threads stay busy across the formats.
+    let trims: Vec<TrimSlot> = session
+        .formats
         .iter()
-        .filter(|&&v| !(full_first && v == 0))
-        .flat_map(|&v| (0..session.formats.len()).map(move |f| (v, f)))
+        .map(|_| TrimSlot::new((!full_first).then_some(Some(0.0))))
+        .collect();
+    let full_jobs = session.formats.len() * usize::from(full_first);
+    let jobs: Vec<(usize, usize)> = (0..full_jobs)
+        .map(|f| (0, f))
+        .chain(
+            session
+                .delivered_versions
+                .iter()
+                .filter(|&&v| !(full_first && v == 0))
+                .flat_map(|&v| (0..session.formats.len()).map(move |f| (v, f))),
+        )
         .collect();
     let delivered = parallel_map(&jobs, options.num_threads, |&(v, f)| {
         let format = session.formats[f];
-        let audio = Audio {
-            sample_rate_hz: rate,
-            channels: masters[v].clone(),
+        if full_first && v == 0 {
+            let master_lufs = loudness.readings.integrated_lufs;
+            let result = deliver_one(0, format, Trim::MatchLufs(master_lufs));
+            trims[f].set(result.as_ref().ok().map(|s| s.check.trim_db));
+            return result.map(|summary| (v, summary));
+        }
+        let Some(trim_db) = trims[f].wait() else {
+            bail!("{}: the full master's deliverable failed", format.id());
         };
-        let (delivered, check) = deliver(&audio, format, ceiling_dbtp, Trim::Fixed(trims_db[f]))?;
-        let path = write(v, format, &delivered)?;
-        bar.inc(1);
-        Ok::<_, anyhow::Error>((
-            v,
-            DeliverableSummary {
-                path: path.display().to_string(),
-                check,
-            },
-        ))
+        let summary = deliver_one(v, format, Trim::Fixed(trim_db))?;
+        Ok((v, summary))
     });
     bar.finish_and_clear();
+    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> =
+        vec![Vec::new(); session.versions.len()];
     for result in delivered {
         let (v, summary) = result?;
         delivered_by_version[v].push(summary);
     }
-    let traces = parallel_map(&masters[1..], options.num_threads, |m| {
-        LoudnessTrace::measure(m, rate, true)
-    });
     let versions: Vec<VersionSummary> = session
         .versions
         .iter()
-        .zip(std::iter::once(&loudness).chain(&traces))
+        .zip(&traces)
         .zip(delivered_by_version)
         .map(|((version, trace), deliverables)| VersionSummary {
             name: version.name.clone(),
@@ -332,7 +373,7 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
     let report = RenderReport {
         session: session.path.display().to_string(),
         sample_rate_hz: rate,
-        duration_s: stems.num_frames as f64 / f64::from(rate),
+        duration_s: num_frames as f64 / f64::from(rate),
         target: TargetSummary {
             id: session.target.id.to_owned(),
             lufs: session.target.integrated_lufs,
@@ -345,12 +386,13 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
         },
         ceiling_dbtp,
         master_input_db: settings.input_db,
-        limiter_mean_db: rendered.reduction.mean_limiter_db(),
-        limiter_max_db: rendered.reduction.max_limiter_db(),
+        limiter_mean_db: reduction.mean_limiter_db(),
+        limiter_max_db: reduction.max_limiter_db(),
         versions,
         version_sums,
         warnings,
     };
+    drop(spills);
     if let Some(staging) = staging {
         let json = serde_json::to_string_pretty(&report).context("report to JSON")?;
         write_file(&staging.path(REPORT_FILE), json.as_bytes(), false)?;
@@ -358,12 +400,222 @@ pub fn render(session: &Session, options: &RenderOptions) -> Result<RenderOutcom
     }
     Ok(RenderOutcome {
         report,
-        processed_stems: processed,
-        full_mix,
-        masters,
         loudness,
-        reduction: rendered.reduction,
+        reduction,
     })
+}
+
+/// What the strip stage measured besides the buses.
+struct StripStageTraces {
+    /// Loudness of the dialogue stems, when the target is dialogue-gated.
+    dialogue: Option<LoudnessTrace>,
+    /// Loudness of the full mix through the Master Bus as set (the first targeting pass),
+    /// with loudness targeting.
+    first_pass: Option<LoudnessTrace>,
+}
+
+/// The first loudness-targeting pass, run alongside the strips: each block of the full
+/// mix through the Master Bus as set while the strips work on the next block.
+struct FirstPass {
+    /// The master.
+    master: MasterStream,
+    /// Its loudness.
+    tracer: LoudnessTracer,
+    /// The full mix's block not yet mastered.
+    pending: Option<Stereo>,
+}
+
+impl FirstPass {
+    /// Masters the pending block.
+    fn run(&mut self) -> Result<()> {
+        if let Some(block) = self.pending.take() {
+            let tracer = &mut self.tracer;
+            self.master.push(&[&block[0], &block[1]], &mut |out| {
+                tracer.push(out);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A job of the strip stage.
+enum StageJob<'a> {
+    /// The first targeting pass on the previous block.
+    FirstPass(&'a Mutex<FirstPass>),
+    /// One stem's strip on this block.
+    Strip(&'a Mutex<StripStream<StemInput>>),
+}
+
+/// The stems through their strips, block by block on up to `num_threads` threads, mixed
+/// into every version's bus (spilled to `bus_paths`, one per version) in session order, as
+/// [`mix`] sums them. With loudness targeting the first targeting pass runs alongside.
+fn strip_stage(
+    session: &Session,
+    options: &RenderOptions,
+    stems: OpenStems,
+    bus_paths: &[PathBuf],
+    warnings: &mut Vec<String>,
+    tap: &mut dyn RenderTap,
+) -> Result<StripStageTraces> {
+    let rate = stems.sample_rate_hz;
+    let num_frames = stems.num_frames;
+    let dialogue_gains = dialogue_gains(session, warnings);
+    let mut dialogue = dialogue_gains
+        .as_ref()
+        .map(|_| LoudnessTracer::new(rate, 2, false));
+    let strips: Vec<Mutex<StripStream<StemInput>>> = stems
+        .inputs
+        .into_iter()
+        .zip(&session.stems)
+        .map(|(input, stem)| Mutex::new(StripStream::new(input, stem.strip, rate, num_frames)))
+        .collect();
+    let first_pass = session.normalize.then(|| {
+        Mutex::new(FirstPass {
+            master: MasterStream::new(&session.master, rate, 0),
+            tracer: LoudnessTracer::new(rate, 2, false),
+            pending: None,
+        })
+    });
+    // The first pass first: it is the longest job.
+    let jobs: Vec<StageJob> = first_pass
+        .iter()
+        .map(StageJob::FirstPass)
+        .chain(strips.iter().map(StageJob::Strip))
+        .collect();
+    let mut buses = bus_paths
+        .iter()
+        .map(|p| SpillWriter::create(p, 2))
+        .collect::<Result<Vec<_>>>()?;
+    let bar = options.progress.bar(
+        (strips.len() * num_frames.div_ceil(RENDER_BLOCK)) as u64,
+        "stem strips",
+    );
+    let tick = || bar.inc(1);
+    for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
+        let n = STRIP_STAGE_FRAMES.min(num_frames - start);
+        let results = parallel_map(&jobs, options.num_threads, |job| match job {
+            StageJob::FirstPass(pass) => {
+                pass.lock().unwrap_or_else(|e| e.into_inner()).run()?;
+                Ok(None)
+            }
+            StageJob::Strip(strip) => {
+                let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
+                let mut out = vec![Vec::new(); 2];
+                strip.next(&mut out, n, &tick)?;
+                Ok::<_, anyhow::Error>(Some(out))
+            }
+        });
+        let mut processed = Vec::with_capacity(strips.len());
+        for result in results {
+            processed.extend(result?);
+        }
+        tap.processed_stems(&processed);
+        for (v, (bus, version)) in buses.iter_mut().zip(&session.versions).enumerate() {
+            let mixed = mix(&processed, &version.stem_gains);
+            bus.write(&[&mixed[0], &mixed[1]])?;
+            if let (0, Some(pass)) = (v, &first_pass) {
+                pass.lock().unwrap_or_else(|e| e.into_inner()).pending = Some(mixed);
+            }
+        }
+        if let (Some(tracer), Some(gains)) = (&mut dialogue, &dialogue_gains) {
+            let mixed = mix(&processed, gains);
+            tracer.push(&[&mixed[0], &mixed[1]]);
+        }
+    }
+    bar.finish_and_clear();
+    for strip in strips {
+        strip
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .input_mut()
+            .finish()?;
+    }
+    for bus in buses {
+        bus.finish()?;
+    }
+    let first_pass = match first_pass {
+        Some(pass) => {
+            let mut pass = pass.into_inner().unwrap_or_else(|e| e.into_inner());
+            pass.run()?;
+            let tracer = &mut pass.tracer;
+            pass.master.finish(&mut |out| {
+                tracer.push(out);
+                Ok(())
+            })?;
+            Some(pass.tracer.finish())
+        }
+        None => None,
+    };
+    Ok(StripStageTraces {
+        dialogue: dialogue.map(LoudnessTracer::finish),
+        first_pass,
+    })
+}
+
+/// The master pass: the full mix's bus through the Master Bus with `settings` and every
+/// version's bus with its gains, the masters spilled (`paths.1`, one per version) and
+/// measured as they stream past. Returns the loudness traces of every master (full first),
+/// the master's gain reduction and the version sums.
+fn master_stage(
+    session: &Session,
+    settings: &MasterSettings,
+    rate: u32,
+    num_frames: usize,
+    (bus_paths, master_paths): (&[PathBuf], &[PathBuf]),
+    (progress, num_threads): (Progress, usize),
+    tap: &mut dyn RenderTap,
+) -> Result<(Vec<LoudnessTrace>, ReductionTrace, Vec<VersionSum>)> {
+    let mut readers = bus_paths
+        .iter()
+        .map(|p| SpillReader::open(p, 2))
+        .collect::<Result<Vec<_>>>()?;
+    let mut writers = master_paths
+        .iter()
+        .map(|p| SpillWriter::create(p, 2))
+        .collect::<Result<Vec<_>>>()?;
+    let mut tracers: Vec<LoudnessTracer> = (0..bus_paths.len())
+        .map(|_| LoudnessTracer::new(rate, 2, true))
+        .collect();
+    let mut sums = VersionSums::new(session);
+    // The meters, sums and spill writes on a second thread while the chain runs on.
+    let consume = |masters: &[&[f32]]| -> Result<()> {
+        sums.push(masters);
+        for ((writer, tracer), pair) in writers
+            .iter_mut()
+            .zip(&mut tracers)
+            .zip(masters.chunks_exact(2))
+        {
+            writer.write(pair)?;
+            tracer.push(pair);
+        }
+        Ok(())
+    };
+    let reduction = pipeline(num_threads, consume, |sink| {
+        stream_master(
+            settings,
+            rate,
+            num_frames,
+            bus_paths.len() - 1,
+            &mut |block, n| {
+                for (reader, pair) in readers.iter_mut().zip(block.chunks_exact_mut(2)) {
+                    reader.read(pair, n)?;
+                }
+                Ok(())
+            },
+            &mut |masters| {
+                tap.masters(masters);
+                sink(masters)
+            },
+            "master + versions",
+            progress,
+        )
+    })?;
+    for writer in writers {
+        writer.finish()?;
+    }
+    let traces = tracers.into_iter().map(LoudnessTracer::finish).collect();
+    Ok((traces, reduction, sums.finish(session)))
 }
 
 /// Every file a render of `session` writes.
@@ -399,13 +651,42 @@ pub fn mix(stems: &[Stereo], gains: &[f32]) -> Stereo {
     out
 }
 
-/// Loudness trace of the dialogue stems (summed) when the target is dialogue-gated.
-fn dialogue_trace(
-    session: &Session,
-    processed: &[Stereo],
-    rate: u32,
-    warnings: &mut Vec<String>,
-) -> Option<LoudnessTrace> {
+/// A format's trim, set once by the full master's deliverable and awaited by the others:
+/// `Some(trim_db)`, or `None` when that deliverable failed.
+struct TrimSlot {
+    /// The trim once known.
+    value: Mutex<Option<Option<f32>>>,
+    /// Signalled when `value` is set.
+    ready: Condvar,
+}
+
+impl TrimSlot {
+    fn new(value: Option<Option<f32>>) -> Self {
+        Self {
+            value: Mutex::new(value),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn set(&self, trim_db: Option<f32>) {
+        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = Some(trim_db);
+        self.ready.notify_all();
+    }
+
+    fn wait(&self) -> Option<f32> {
+        let mut value = self.value.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(trim_db) = *value {
+                return trim_db;
+            }
+            value = self.ready.wait(value).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// The gains that sum the dialogue stems when the target is dialogue-gated (`None` without
+/// such a target, or with a warning when no stem has the dialogue role).
+fn dialogue_gains(session: &Session, warnings: &mut Vec<String>) -> Option<Vec<f32>> {
     if !session.target.dialogue_gated {
         return None;
     }
@@ -422,38 +703,63 @@ fn dialogue_trace(
         ));
         return None;
     }
-    Some(LoudnessTrace::measure(&mix(processed, &gains), rate, false))
+    Some(gains)
 }
 
-/// For every pair of versions whose stems partition the session (each stem at unity in
-/// exactly one of them), the largest error of their sum against the full master.
-fn version_sums(session: &Session, masters: &[Stereo]) -> Vec<VersionSum> {
-    let mut sums = Vec::new();
-    let versions = &session.versions;
-    for i in 1..versions.len() {
-        for j in i + 1..versions.len() {
-            let complementary = versions[i]
-                .stem_gains
-                .iter()
-                .zip(&versions[j].stem_gains)
-                .all(|(&a, &b)| (a == 1.0 && b == 0.0) || (a == 0.0 && b == 1.0));
-            if !complementary {
-                continue;
+/// The sum checks of the pairs of versions whose stems partition the session (each stem at
+/// unity in exactly one of them): the largest error of their sum against the full master,
+/// accumulated as the masters stream past.
+struct VersionSums {
+    /// (version i, version j, largest |master i + master j − full| so far).
+    pairs: Vec<(usize, usize, f32)>,
+}
+
+impl VersionSums {
+    fn new(session: &Session) -> Self {
+        let versions = &session.versions;
+        let mut pairs = Vec::new();
+        for i in 1..versions.len() {
+            for j in i + 1..versions.len() {
+                let complementary = versions[i]
+                    .stem_gains
+                    .iter()
+                    .zip(&versions[j].stem_gains)
+                    .all(|(&a, &b)| (a == 1.0 && b == 0.0) || (a == 0.0 && b == 1.0));
+                if complementary {
+                    pairs.push((i, j, 0.0f32));
+                }
             }
-            let max_error = masters[0]
-                .iter()
-                .zip(masters[i].iter().zip(&masters[j]))
-                .flat_map(|(f, (a, b))| f.iter().zip(a.iter().zip(b)))
-                .map(|(&f, (&a, &b))| (a + b - f).abs())
-                .fold(0.0f32, f32::max);
-            sums.push(VersionSum {
-                parts: vec![versions[i].name.clone(), versions[j].name.clone()],
-                max_error,
-                max_error_dbfs: 20.0 * max_error.max(1e-12).log10(),
-            });
+        }
+        Self { pairs }
+    }
+
+    /// The next block of every master (two channels per version, full first).
+    fn push(&mut self, masters: &[&[f32]]) {
+        for (i, j, max_error) in &mut self.pairs {
+            for ch in 0..2 {
+                let (f, a, b) = (masters[ch], masters[2 * *i + ch], masters[2 * *j + ch]);
+                *max_error = f
+                    .iter()
+                    .zip(a.iter().zip(b))
+                    .map(|(&f, (&a, &b))| (a + b - f).abs())
+                    .fold(*max_error, f32::max);
+            }
         }
     }
-    sums
+
+    fn finish(self, session: &Session) -> Vec<VersionSum> {
+        self.pairs
+            .into_iter()
+            .map(|(i, j, max_error)| VersionSum {
+                parts: vec![
+                    session.versions[i].name.clone(),
+                    session.versions[j].name.clone(),
+                ],
+                max_error,
+                max_error_dbfs: 20.0 * max_error.max(1e-12).log10(),
+            })
+            .collect()
+    }
 }
 
 /// The human-readable summary of a render.

@@ -48,8 +48,7 @@ fn subformat_guid(is_float: bool) -> [u8; 16] {
 /// Writes the header of an RF64 file holding `num_frames` frames of `spec`; the caller then
 /// writes the interleaved samples and [`write_rf64_padding`].
 pub fn write_rf64_header(out: &mut impl Write, spec: Rf64Spec, num_frames: u64) -> io::Result<()> {
-    let bytes_per_sample = u64::from(spec.bits_per_sample / 8);
-    let block_align = bytes_per_sample * u64::from(spec.num_channels);
+    let block_align = u64::from(spec.bits_per_sample / 8) * u64::from(spec.num_channels);
     let data_bytes = num_frames * block_align;
     let riff_bytes = RF64_HEADER_BYTES - 8 + data_bytes + (data_bytes & 1);
     let mut header = Vec::with_capacity(RF64_HEADER_BYTES as usize);
@@ -62,23 +61,47 @@ pub fn write_rf64_header(out: &mut impl Write, spec: Rf64Spec, num_frames: u64) 
     header.extend_from_slice(&data_bytes.to_le_bytes());
     header.extend_from_slice(&num_frames.to_le_bytes());
     header.extend_from_slice(&0u32.to_le_bytes());
-    header.extend_from_slice(b"fmt ");
-    header.extend_from_slice(&40u32.to_le_bytes());
-    header.extend_from_slice(&0xFFFEu16.to_le_bytes());
-    header.extend_from_slice(&spec.num_channels.to_le_bytes());
-    header.extend_from_slice(&spec.sample_rate_hz.to_le_bytes());
-    let bytes_per_second = u64::from(spec.sample_rate_hz) * block_align;
-    header.extend_from_slice(&(bytes_per_second as u32).to_le_bytes());
-    header.extend_from_slice(&(block_align as u16).to_le_bytes());
-    header.extend_from_slice(&spec.bits_per_sample.to_le_bytes());
-    header.extend_from_slice(&22u16.to_le_bytes());
-    header.extend_from_slice(&spec.bits_per_sample.to_le_bytes());
-    let channel_mask = (1u32 << spec.num_channels.min(18)) - 1;
-    header.extend_from_slice(&channel_mask.to_le_bytes());
-    header.extend_from_slice(&subformat_guid(spec.is_float));
+    header.extend_from_slice(&fmt_chunk(spec));
     header.extend_from_slice(b"data");
     header.extend_from_slice(&u32::MAX.to_le_bytes());
     debug_assert_eq!(header.len() as u64, RF64_HEADER_BYTES);
+    out.write_all(&header)
+}
+
+/// The `fmt ` chunk (WAVEFORMATEXTENSIBLE, as `hound` writes it for 24- and 32-bit samples).
+fn fmt_chunk(spec: Rf64Spec) -> Vec<u8> {
+    let block_align = u64::from(spec.bits_per_sample / 8) * u64::from(spec.num_channels);
+    let mut chunk = Vec::with_capacity(48);
+    chunk.extend_from_slice(b"fmt ");
+    chunk.extend_from_slice(&40u32.to_le_bytes());
+    chunk.extend_from_slice(&0xFFFEu16.to_le_bytes());
+    chunk.extend_from_slice(&spec.num_channels.to_le_bytes());
+    chunk.extend_from_slice(&spec.sample_rate_hz.to_le_bytes());
+    let bytes_per_second = u64::from(spec.sample_rate_hz) * block_align;
+    chunk.extend_from_slice(&(bytes_per_second as u32).to_le_bytes());
+    chunk.extend_from_slice(&(block_align as u16).to_le_bytes());
+    chunk.extend_from_slice(&spec.bits_per_sample.to_le_bytes());
+    chunk.extend_from_slice(&22u16.to_le_bytes());
+    chunk.extend_from_slice(&spec.bits_per_sample.to_le_bytes());
+    let channel_mask = (1u32 << spec.num_channels.min(18)) - 1;
+    chunk.extend_from_slice(&channel_mask.to_le_bytes());
+    chunk.extend_from_slice(&subformat_guid(spec.is_float));
+    chunk
+}
+
+/// Writes the header of a plain RIFF WAV holding `data_bytes` of audio (which must fit its
+/// 32-bit sizes: see [`needs_rf64`]), byte for byte as `hound` writes it; the caller then
+/// writes the interleaved samples and, for an odd data size, the pad byte.
+pub fn write_riff_header(out: &mut impl Write, spec: Rf64Spec, data_bytes: u64) -> io::Result<()> {
+    let riff_bytes = RIFF_HEADER_BYTES - 8 + data_bytes + (data_bytes & 1);
+    let mut header = Vec::with_capacity(RIFF_HEADER_BYTES as usize);
+    header.extend_from_slice(b"RIFF");
+    header.extend_from_slice(&(riff_bytes as u32).to_le_bytes());
+    header.extend_from_slice(b"WAVE");
+    header.extend_from_slice(&fmt_chunk(spec));
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&(data_bytes as u32).to_le_bytes());
+    debug_assert_eq!(header.len() as u64, RIFF_HEADER_BYTES);
     out.write_all(&header)
 }
 

@@ -34,6 +34,12 @@ impl Staging {
         })
     }
 
+    /// The staging folder itself (outputs that are folders are built inside it; intermediate
+    /// files go into a subfolder removed before [`Self::publish`]).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Where to write the output that will be `file_name` in the output folder.
     pub fn path(&self, file_name: &str) -> PathBuf {
         self.dir.join(file_name)
@@ -68,11 +74,6 @@ impl Staging {
             }
             Ok(())
         })
-    }
-
-    /// The staging folder itself (outputs that are folders are built inside it).
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Replaces the folder `target` by the staged folder `staged` (a rename cannot replace a

@@ -1,7 +1,7 @@
 //! Reading a session's stems (checked for rate, length and channels) and running each through
 //! its Stem Strip, latency-compensated, on one or more threads.
 
-use crate::audio_file::read_audio;
+use crate::audio_reader::AudioReader;
 use crate::parallel::parallel_map;
 use crate::progress::Progress;
 use crate::session::Session;
@@ -36,63 +36,153 @@ pub struct LoadedStems {
     pub audio: Vec<Stereo>,
 }
 
-/// Reads every stem of `session`. Errors name the file and what is wrong with it, and say
-/// which option would fix it.
-pub fn load_stems(
-    session: &Session,
-    options: LoadOptions,
-    progress: Progress,
-) -> Result<LoadedStems> {
-    let bar = progress.bar(session.stems.len() as u64, "reading stems");
-    let mut decoded = Vec::new();
-    for stem in &session.stems {
-        let audio = read_audio(&stem.path)?;
-        bar.inc(1);
-        decoded.push(audio);
+/// Frames per read from a stem file.
+const READ_FRAMES: usize = 1 << 14;
+
+/// One stem being read: decoded block by block, made stereo, converted to the session rate
+/// (with `--resample`) and padded with silence past its end.
+pub struct StemInput {
+    /// The decoder; set by `open_stems`.
+    reader: AudioReader,
+    /// The converter to the session rate, when the file is at another rate.
+    converter: Option<SampleRateConverter>,
+    /// Frames of the file; set by `open_stems`.
+    file_frames: u64,
+    /// The file's frames as read, reused.
+    raw: Vec<Vec<f32>>,
+    /// Stereo frames ready to hand out (at the session rate).
+    pending: Stereo,
+    /// The file has been read to its end.
+    done: bool,
+}
+
+impl StemInput {
+    /// Replaces `block` (stereo) with the next `num_frames` frames, silence past the end.
+    pub fn read(&mut self, block: &mut [Vec<f32>], num_frames: usize) -> Result<()> {
+        while self.pending[0].len() < num_frames && !self.done {
+            let n = self.reader.read_block(&mut self.raw, READ_FRAMES)?;
+            if self.reader.frames_read() > self.file_frames {
+                bail!(
+                    "{}: more frames than its header states ({})",
+                    self.reader_path(),
+                    self.file_frames
+                );
+            }
+            let stereo: [&[f32]; 2] = match self.raw.len() {
+                1 => [&self.raw[0][..n], &self.raw[0][..n]],
+                _ => [&self.raw[0][..n], &self.raw[1][..n]],
+            };
+            match &mut self.converter {
+                Some(converter) if n > 0 => converter.push(&stereo, &mut self.pending),
+                Some(converter) => converter.finish(&mut self.pending),
+                None => {
+                    for (p, s) in self.pending.iter_mut().zip(stereo) {
+                        p.extend_from_slice(s);
+                    }
+                }
+            }
+            self.done = n == 0;
+        }
+        let take = self.pending[0].len().min(num_frames);
+        for (out, pending) in block.iter_mut().zip(&mut self.pending) {
+            out.clear();
+            out.extend(pending.drain(..take));
+            out.resize(num_frames, 0.0);
+        }
+        Ok(())
     }
-    bar.finish_and_clear();
+
+    /// Reads the file to its end (where the reader reports non-finite samples, and too many
+    /// frames): call it after the last block.
+    pub fn finish(&mut self) -> Result<()> {
+        while !self.done {
+            let num_frames = self.pending[0].len() + READ_FRAMES;
+            let mut rest = vec![Vec::new(); 2];
+            self.read(&mut rest, num_frames)?;
+        }
+        Ok(())
+    }
+
+    fn reader_path(&self) -> String {
+        self.reader.path().display().to_string()
+    }
+}
+
+/// The session's stems, opened and checked, ready to stream at one rate and length.
+pub struct OpenStems {
+    /// Sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Frames per stem (the longest; shorter ones are padded).
+    pub num_frames: usize,
+    /// One input per stem, in session order.
+    pub inputs: Vec<StemInput>,
+}
+
+/// Opens every stem of `session` and checks channels, rate and length before anything is
+/// rendered. Errors name the file and what is wrong with it, and say which option would fix
+/// it.
+pub fn open_stems(session: &Session, options: LoadOptions) -> Result<OpenStems> {
+    let mut readers = Vec::new();
+    for stem in &session.stems {
+        let reader = AudioReader::open(&stem.path)?;
+        if !(1..=2).contains(&reader.num_channels()) {
+            bail!(
+                "{}: {} channels; stems must be mono or stereo",
+                stem.path.display(),
+                reader.num_channels()
+            );
+        }
+        readers.push(reader);
+    }
     let first = &session.stems[0];
-    let rate = session.sample_rate_hz.unwrap_or(decoded[0].sample_rate_hz);
-    let mut audio = Vec::new();
-    for (stem, file) in session.stems.iter().zip(decoded) {
-        let channels = match file.channels.len() {
-            1 => vec![file.channels[0].clone(), file.channels[0].clone()],
-            2 => file.channels.clone(),
-            n => bail!(
-                "{}: {n} channels; stems must be mono or stereo",
-                stem.path.display()
-            ),
+    let rate = session
+        .sample_rate_hz
+        .unwrap_or(readers[0].sample_rate_hz());
+    let mut inputs = Vec::new();
+    let mut lengths = Vec::new();
+    for (stem, reader) in session.stems.iter().zip(readers) {
+        let file_rate = reader.sample_rate_hz();
+        let file_frames = match reader.num_frames() {
+            Some(n) => n,
+            None => count_frames(&stem.path)?,
         };
-        let channels = if file.sample_rate_hz == rate {
-            channels
+        let converter = if file_rate == rate {
+            None
         } else if options.resample {
-            let slices: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
-            SampleRateConverter::new(file.sample_rate_hz, rate, 2)
-                .with_context(|| format!("{}: cannot resample", stem.path.display()))?
-                .process(&slices)
+            let mut converter = SampleRateConverter::new(file_rate, rate, 2)
+                .with_context(|| format!("{}: cannot resample", stem.path.display()))?;
+            converter.begin(file_frames as usize);
+            Some(converter)
         } else {
             let why = match session.sample_rate_hz {
                 Some(_) => "sample_rate_hz of the session".to_owned(),
                 None => format!("the rate of the first stem, {}", first.path.display()),
             };
             bail!(
-                "{}: sample rate {} Hz, but the session renders at {rate} Hz ({why}); \
+                "{}: sample rate {file_rate} Hz, but the session renders at {rate} Hz ({why}); \
                  use --resample to convert it",
                 stem.path.display(),
-                file.sample_rate_hz
             );
         };
-        audio.push(channels);
+        lengths.push(
+            converter
+                .as_ref()
+                .map_or(file_frames as usize, |c| c.output_len(file_frames as usize)),
+        );
+        inputs.push(StemInput {
+            raw: vec![Vec::new(); reader.num_channels()],
+            reader,
+            converter,
+            file_frames,
+            pending: vec![Vec::new(); 2],
+            done: false,
+        });
     }
-    let longest = audio.iter().map(|a| a[0].len()).max().unwrap_or(0);
-    for (stem, channels) in session.stems.iter().zip(&mut audio) {
-        let len = channels[0].len();
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    for (stem, &len) in session.stems.iter().zip(&lengths) {
         // Resampling may round the length of a stem by a frame: always pad that.
-        if len < longest && (options.pad || (options.resample && longest - len <= 1)) {
-            for c in channels.iter_mut() {
-                c.resize(longest, 0.0);
-            }
-        } else if len != longest {
+        let padded = len < longest && (options.pad || (options.resample && longest - len <= 1));
+        if len != longest && !padded {
             let seconds = |n: usize| n as f64 / f64::from(rate);
             bail!(
                 "{}: {:.3} s ({len} frames), but the longest stem is {:.3} s ({longest} frames); \
@@ -103,9 +193,41 @@ pub fn load_stems(
             );
         }
     }
-    Ok(LoadedStems {
+    Ok(OpenStems {
         sample_rate_hz: rate,
         num_frames: longest,
+        inputs,
+    })
+}
+
+/// Frames of a file whose header does not state them, counted by decoding it.
+fn count_frames(path: &std::path::Path) -> Result<u64> {
+    let mut reader = AudioReader::open(path)?;
+    let mut block = vec![Vec::new(); reader.num_channels()];
+    while reader.read_block(&mut block, READ_FRAMES)? > 0 {}
+    Ok(reader.frames_read())
+}
+
+/// Reads every stem of `session` into memory (see [`open_stems`] for the checks).
+pub fn load_stems(
+    session: &Session,
+    options: LoadOptions,
+    progress: Progress,
+) -> Result<LoadedStems> {
+    let stems = open_stems(session, options)?;
+    let bar = progress.bar(session.stems.len() as u64, "reading stems");
+    let mut audio = Vec::new();
+    for mut input in stems.inputs {
+        let mut channels = vec![Vec::new(); 2];
+        input.read(&mut channels, stems.num_frames)?;
+        input.finish()?;
+        bar.inc(1);
+        audio.push(channels);
+    }
+    bar.finish_and_clear();
+    Ok(LoadedStems {
+        sample_rate_hz: stems.sample_rate_hz,
+        num_frames: stems.num_frames,
         audio,
     })
 }
@@ -145,22 +267,117 @@ pub fn run_strip(
     sample_rate_hz: u32,
     tick: &dyn Fn(),
 ) {
-    let mut strip = StripChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
-    strip.set_settings(settings);
-    strip.reset();
-    let latency = strip.latency_samples();
     let len = audio[0].len();
-    for c in audio.iter_mut() {
-        c.resize(len + latency, 0.0);
+    let input = MemorySource {
+        audio: std::mem::take(audio),
+        pos: 0,
+    };
+    let mut stream = StripStream::new(input, settings, sample_rate_hz, len);
+    let mut processed = vec![Vec::new(); 2];
+    stream
+        .next(&mut processed, len, tick)
+        .expect("reading memory cannot fail");
+    *audio = processed;
+}
+
+/// Where a [`StripStream`] reads its stem from.
+pub trait StereoSource {
+    /// Replaces `block` (stereo) with the next `num_frames` frames, silence past the end.
+    fn read(&mut self, block: &mut [Vec<f32>], num_frames: usize) -> Result<()>;
+}
+
+impl StereoSource for StemInput {
+    fn read(&mut self, block: &mut [Vec<f32>], num_frames: usize) -> Result<()> {
+        StemInput::read(self, block, num_frames)
     }
-    let (left, right) = audio.split_at_mut(1);
-    let (l, r) = (&mut left[0], &mut right[0]);
-    for start in (0..len + latency).step_by(RENDER_BLOCK) {
-        let end = (start + RENDER_BLOCK).min(len + latency);
-        strip.process_block(&mut [&mut l[start..end], &mut r[start..end]]);
-        tick();
+}
+
+/// A stem in memory as a [`StereoSource`].
+struct MemorySource {
+    /// The stem.
+    audio: Stereo,
+    /// Frames handed out.
+    pos: usize,
+}
+
+impl StereoSource for MemorySource {
+    fn read(&mut self, block: &mut [Vec<f32>], num_frames: usize) -> Result<()> {
+        for (out, channel) in block.iter_mut().zip(&self.audio) {
+            let end = (self.pos + num_frames).min(channel.len());
+            out.clear();
+            out.extend_from_slice(&channel[self.pos.min(end)..end]);
+            out.resize(num_frames, 0.0);
+        }
+        self.pos += num_frames;
+        Ok(())
     }
-    for c in audio.iter_mut() {
-        c.drain(..latency);
+}
+
+/// One stem streamed through its Stem Strip: the input padded with the strip's latency in
+/// silence, processed in [`RENDER_BLOCK`]s from the start (the last one cut where the padded
+/// input ends), the first latency frames dropped, so the output lines up with the input.
+pub struct StripStream<S> {
+    /// The stem; set by `new`.
+    input: S,
+    /// The strip; set by `new`.
+    strip: StripChain,
+    /// Padded input frames: the stem's frames plus the latency; set by `new`.
+    total_frames: usize,
+    /// Padded input frames processed so far.
+    fed_frames: usize,
+    /// Leading output frames (the latency) still to drop.
+    skip_frames: usize,
+    /// One block of the strip, reused.
+    block: Stereo,
+    /// Processed, aligned frames not yet handed out.
+    ready: Stereo,
+}
+
+impl<S: StereoSource> StripStream<S> {
+    /// Streams `num_frames` frames of `input` through a strip with `settings`.
+    pub fn new(input: S, settings: StripSettings, sample_rate_hz: u32, num_frames: usize) -> Self {
+        let mut strip = StripChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
+        strip.set_settings(settings);
+        strip.reset();
+        let latency = strip.latency_samples();
+        Self {
+            input,
+            strip,
+            total_frames: num_frames + latency,
+            fed_frames: 0,
+            skip_frames: latency,
+            block: (0..2).map(|_| Vec::with_capacity(RENDER_BLOCK)).collect(),
+            ready: vec![Vec::new(); 2],
+        }
+    }
+
+    /// The stem's source.
+    pub fn input_mut(&mut self) -> &mut S {
+        &mut self.input
+    }
+
+    /// Replaces `out` (stereo) with the next `num_frames` processed frames; `tick` is called
+    /// once per strip block.
+    pub fn next(&mut self, out: &mut [Vec<f32>], num_frames: usize, tick: &dyn Fn()) -> Result<()> {
+        while self.ready[0].len() < num_frames && self.fed_frames < self.total_frames {
+            let n = RENDER_BLOCK.min(self.total_frames - self.fed_frames);
+            self.input.read(&mut self.block, n)?;
+            let (left, right) = self.block.split_at_mut(1);
+            self.strip
+                .process_block(&mut [&mut left[0][..], &mut right[0][..]]);
+            self.fed_frames += n;
+            let skip = self.skip_frames.min(n);
+            self.skip_frames -= skip;
+            for (ready, block) in self.ready.iter_mut().zip(&self.block) {
+                ready.extend_from_slice(&block[skip..]);
+            }
+            tick();
+        }
+        let take = self.ready[0].len().min(num_frames);
+        for (out, ready) in out.iter_mut().zip(&mut self.ready) {
+            out.clear();
+            out.extend(ready.drain(..take));
+        }
+        Ok(())
     }
 }

@@ -76,6 +76,14 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
     .collect()
 }
 
+/// Whether anything under `dir` is a WAV file (finished or being written).
+fn has_wav(dir: &Path) -> bool {
+    entries(dir).iter().any(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(".wav"))
+    })
+}
+
 /// The render's staging folder in `out`, if it exists yet.
 fn staging_folder(out: &Path) -> Option<PathBuf> {
     std::fs::read_dir(out).ok()?.find_map(|e| {
@@ -131,16 +139,17 @@ fn an_interrupted_render_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let session = write_session(dir.path());
 
-    // SIGTERM while processing: the staging folder exists and is still empty.
+    // SIGTERM while processing: the staging folder exists and holds intermediate files
+    // (the render's spill files), no deliverable yet.
     let out = dir.path().join("out-term");
     interrupt_render(&session, &out, libc::SIGTERM, |out| {
-        staging_folder(out).is_some_and(|s| entries(&s).is_empty())
+        staging_folder(out).is_some_and(|s| !entries(&s).is_empty() && !has_wav(&s))
     });
 
-    // Ctrl-C while writing the deliverables: the staging folder holds a file.
+    // Ctrl-C while writing the deliverables: the staging folder holds a WAV file.
     let out = dir.path().join("out-int");
     interrupt_render(&session, &out, libc::SIGINT, |out| {
-        staging_folder(out).is_some_and(|s| !entries(&s).is_empty())
+        staging_folder(out).is_some_and(|s| has_wav(&s))
     });
 
     let stems = entries(&dir.path().join("stems"));

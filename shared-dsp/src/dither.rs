@@ -144,6 +144,8 @@ impl Dither {
     /// `[-1, 1 − step]`. Non-finite input samples are treated as 0.
     pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         let q = self.step;
+        // `q` is a power of two, so multiplying by its reciprocal is exactly the division.
+        let steps_per_unit = 1.0 / q;
         let [h1, h2] = self.settings.shaping.feedback_taps();
         for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
             for s in samples.iter_mut() {
@@ -154,10 +156,60 @@ impl Dither {
                 let v = x - h1 * e1 - h2 * e2;
                 let tpdf =
                     0.5 * q * (state.rng.next_bipolar() as f64 + state.rng.next_bipolar() as f64);
-                let y = ((v + tpdf) / q).round().clamp(-1.0 / q, 1.0 / q - 1.0) * q;
+                let y = round_half_away((v + tpdf) * steps_per_unit)
+                    .clamp(-steps_per_unit, steps_per_unit - 1.0)
+                    * q;
                 state.error_history = [y - v, e1];
                 *s = y as f32;
             }
+        }
+    }
+}
+
+/// `x.round()` (halves away from zero) without the libm call `f64::round` compiles to on
+/// baseline x86-64: the truncating conversion is exact below 2^63 and the fraction `x − t` is
+/// exact; beyond 2^63 the conversion saturates, which the quantiser's clamp absorbs (its range
+/// is far inside).
+#[inline]
+fn round_half_away(x: f64) -> f64 {
+    // `copysign` keeps the sign of a zero result, as `round` does.
+    let t = (x as i64 as f64).copysign(x);
+    let fraction = x - t;
+    if fraction >= 0.5 {
+        t + 1.0
+    } else if fraction <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_half_away;
+    use crate::signals::Rng;
+
+    #[test]
+    fn fast_rounding_equals_f64_round() {
+        let mut rng = Rng::new(3);
+        let specials = [
+            0.5,
+            -0.5,
+            1.5,
+            -2.5,
+            0.499_999_999_999_999_94,
+            -0.499_999_999_999_999_94,
+            0.0,
+            -0.0,
+            4_503_599_627_370_495.5,
+        ];
+        // Fractions near .5 at every magnitude of the 24-bit quantiser and beyond.
+        let scaled = (0..100_000).map(|i| {
+            let u = f64::from(rng.next_bipolar());
+            u * 2f64.powi(i % 30) + if i % 2 == 0 { 0.5 } else { 0.0 }
+        });
+        for x in specials.into_iter().chain(scaled) {
+            assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "{x}");
         }
     }
 }

@@ -37,7 +37,9 @@ use crate::lanes::{avx_available, larger, Coefficient, Lanes, LANES};
 use std::f64::consts::PI;
 
 /// Frames processed per inner pass (the history buffer holds this plus the filter length).
-const CHUNK_FRAMES: usize = 256;
+/// A signal handed over in blocks whose lengths are multiples of this is read exactly as in
+/// one block (the passes fall on the same frames).
+pub const CHUNK_FRAMES: usize = 256;
 /// Outputs computed together in registers by the oracle-grade inner loop.
 const ORACLE_LANES: usize = 8;
 /// Frames per lane group on the portable path of the meter grade (one SSE/NEON register).
@@ -453,6 +455,15 @@ impl TruePeakDetector {
         }
         peak
     }
+
+    /// Runs the interpolator over one filter length of silence on the first `num_channels`
+    /// channels, so the interpolated values around the last input frames are read too (after
+    /// a signal's last block); returns their peak (linear). Allocates (offline use).
+    pub fn flush(&mut self, num_channels: usize) -> f32 {
+        let tail = vec![0.0f32; self.coefs.taps_per_phase];
+        let tails: Vec<&[f32]> = (0..num_channels).map(|_| tail.as_slice()).collect();
+        self.process_block(&tails)
+    }
 }
 
 /// Largest `|y|` of the oracle grade over one chunk of `len` frames in `hist` (`taps - 1`
@@ -512,11 +523,8 @@ fn phase_peak(phase: &[f32], window: &[f32], len: usize) -> f32 {
 /// If `oversampling` is not 1, 2, 4 or 16.
 pub fn measure_true_peak_db(channels: &[&[f32]], sample_rate_hz: f64, oversampling: usize) -> f32 {
     let mut detector = TruePeakDetector::new(sample_rate_hz, channels.len(), oversampling);
-    let mut peak = detector.process_block(channels);
-    let tail = vec![0.0f32; detector.coefs.taps_per_phase];
-    let tails: Vec<&[f32]> = channels.iter().map(|_| tail.as_slice()).collect();
-    peak = peak.max(detector.process_block(&tails));
-    gain_to_db(peak)
+    let peak = detector.process_block(channels);
+    gain_to_db(peak.max(detector.flush(channels.len())))
 }
 
 #[cfg(test)]

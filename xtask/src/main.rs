@@ -1,5 +1,7 @@
-//! `cargo xtask`: nice-plug's bundler plus the project commands `demo`, `test` and `validate`.
+//! `cargo xtask`: nice-plug's bundler plus the project commands `demo`, `test`, `validate` and
+//! `bench-render`.
 
+mod bench_render;
 mod bundle;
 mod demo;
 mod prereq;
@@ -18,6 +20,9 @@ const USAGE: &str = "Usage:
   cargo xtask validate clap-validator, Steinberg's VST3 validator and pluginval on the
                        bundles in target/bundled (installed in $PREFIX, default
                        /opt/plugin-validators)
+  cargo xtask bench-render [--bin <stemwise>]
+                       CPU of a 6-stem, 64 s `stemwise render` (1 and 2 threads) next to
+                       ffmpeg's two-pass loudnorm on the same mix (ffmpeg from apt)
   cargo xtask bundle <package>... [--release | --profile <name>]
                        nice-plug's bundler (CLAP + VST3 into target/bundled)";
 
@@ -28,6 +33,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Some("test") => test::run(),
         Some("demo") => demo::run().map(|()| ExitCode::SUCCESS),
         Some("validate") => validate::run(),
+        Some("bench-render") => bench_render::run(&args[1..]).map(|()| ExitCode::SUCCESS),
         Some("bundle") => bundle::run(args).map(|()| ExitCode::SUCCESS),
         None | Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

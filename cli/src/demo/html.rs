@@ -2,7 +2,7 @@
 //! in `charts/` next to it).
 
 use super::charts::{bar_chart, line_chart, Line};
-use super::DemoResults;
+use super::{DemoResults, DemoSignals};
 use crate::album::file::LoudnessMode;
 use crate::album::report::AlbumReport;
 use crate::contribution::Contributions;
@@ -28,6 +28,7 @@ const RED: RGBColor = RGBColor(200, 40, 40);
 pub fn draw_charts(
     out_dir: &Path,
     outcome: &RenderOutcome,
+    signals: &DemoSignals,
     contributions: &Contributions,
     target_lufs: f32,
 ) -> Result<Vec<(String, String)>> {
@@ -133,12 +134,12 @@ pub fn draw_charts(
         &[
             Line {
                 label: "mix (before)",
-                points: spectrum(&outcome.full_mix),
+                points: spectrum(&signals.full_mix),
                 color: GREY,
             },
             Line {
                 label: "master (after)",
-                points: spectrum(&outcome.masters[0]),
+                points: spectrum(&signals.masters[0]),
                 color: BLUE,
             },
         ],
@@ -166,7 +167,7 @@ pub fn draw_charts(
         "Integrated loudness of the master minus that of the master with the stem muted".to_owned(),
     ));
 
-    if let Some(residual) = residual_trace(outcome, hop_frames(rate)) {
+    if let Some(residual) = residual_trace(outcome, signals, hop_frames(rate)) {
         line_chart(
             &dir.join("residual.png"),
             "Null test: full master − (instrumental + a cappella)",
@@ -191,11 +192,11 @@ pub fn draw_charts(
 }
 
 /// Peak |full − instrumental − acappella| per hop, dBFS, when both versions exist.
-fn residual_trace(outcome: &RenderOutcome, hop: usize) -> Option<Vec<f32>> {
+fn residual_trace(outcome: &RenderOutcome, signals: &DemoSignals, hop: usize) -> Option<Vec<f32>> {
     let sum = outcome.report.version_sums.first()?;
     let index = |name: &str| outcome.report.versions.iter().position(|v| v.name == name);
     let (a, b) = (index(&sum.parts[0])?, index(&sum.parts[1])?);
-    let m = &outcome.masters;
+    let m = &signals.masters;
     let len = m[0][0].len();
     Some(
         (0..len)

@@ -16,7 +16,7 @@ use crate::audio_file::{write_file, write_wav, Audio, WavFormat};
 use crate::contribution::{contributions, Contributions};
 use crate::null_test::{null_test, Input, NullTestResult};
 use crate::progress::Progress;
-use crate::render::{render, RenderOptions, RenderOutcome};
+use crate::render::{mix, render_with_tap, RenderOptions, RenderOutcome, RenderTap};
 use crate::session;
 use crate::stems::{LoadOptions, Stereo};
 use anyhow::{bail, Result};
@@ -188,6 +188,42 @@ pub struct DemoResults {
     pub album: AlbumReport,
 }
 
+/// The demo's signals, collected as the render streams them (the demo is short).
+pub struct DemoSignals {
+    /// The stems after their strips.
+    pub processed_stems: Vec<Stereo>,
+    /// The full mix before the master (set after the render).
+    pub full_mix: Stereo,
+    /// Masters of every version (full first), session rate, float.
+    pub masters: Vec<Stereo>,
+}
+
+impl DemoSignals {
+    fn new(num_versions: usize, num_stems: usize) -> Self {
+        Self {
+            processed_stems: vec![vec![Vec::new(); 2]; num_stems],
+            full_mix: Vec::new(),
+            masters: vec![vec![Vec::new(); 2]; num_versions],
+        }
+    }
+}
+
+impl RenderTap for DemoSignals {
+    fn processed_stems(&mut self, stems: &[Stereo]) {
+        for (all, block) in self.processed_stems.iter_mut().zip(stems) {
+            for (a, b) in all.iter_mut().zip(block) {
+                a.extend_from_slice(b);
+            }
+        }
+    }
+
+    fn masters(&mut self, masters: &[&[f32]]) {
+        for (all, block) in self.masters.iter_mut().flatten().zip(masters) {
+            all.extend_from_slice(block);
+        }
+    }
+}
+
 /// Runs a demo of `duration_s` seconds (at least [`MIN_DURATION_S`]) into `out_dir`; returns
 /// the text summary.
 pub fn run(
@@ -233,10 +269,12 @@ pub fn run(
         progress,
         write_files: true,
     };
-    let outcome = render(&session, &options)?;
+    let mut signals = DemoSignals::new(session.versions.len(), session.stems.len());
+    let outcome = render_with_tap(&session, &options, &mut signals)?;
+    signals.full_mix = mix(&signals.processed_stems, &session.versions[0].stem_gains);
     // The masters themselves (before the deliverables' conversion, trim and safety limiter):
     // what the plugins must reproduce for parity, and the null tests' inputs.
-    for (version, master) in session.versions.iter().zip(&outcome.masters) {
+    for (version, master) in session.versions.iter().zip(&signals.masters) {
         let audio = Audio {
             sample_rate_hz: rate,
             channels: master.clone(),
@@ -251,16 +289,17 @@ pub fn run(
     // trims show how to reach the target.
     let contributions = contributions(
         &stem_names,
-        &outcome.processed_stems,
+        &signals.processed_stems,
         &session.master,
         rate,
         session.target.integrated_lufs,
         progress,
     );
-    let null_runs = null_tests(out_dir, &outcome.masters, rate, force)?;
+    let null_runs = null_tests(out_dir, &signals.masters, rate, force)?;
     let charts = html::draw_charts(
         out_dir,
         &outcome,
+        &signals,
         &contributions,
         session.target.integrated_lufs,
     )?;

@@ -1,0 +1,179 @@
+//! Meters that read a signal streamed in blocks of any length exactly as they read it whole:
+//! each re-cuts the stream into the blocks its whole-signal counterpart processes, so the
+//! floating-point sums run in the same order and the readings are bit-identical.
+
+use shared_dsp::db::gain_to_db;
+use shared_dsp::loudness::LoudnessMeter;
+use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector, CHUNK_FRAMES};
+
+/// Collects planar frames into blocks of a fixed length.
+pub struct Rechunker {
+    /// Frames per block; set by `new`.
+    block_frames: usize,
+    /// Frames collected for the next block, per channel.
+    pending: Vec<Vec<f32>>,
+}
+
+impl Rechunker {
+    /// Blocks of `block_frames` frames of `num_channels` channels.
+    pub fn new(block_frames: usize, num_channels: usize) -> Self {
+        Self {
+            block_frames,
+            pending: (0..num_channels)
+                .map(|_| Vec::with_capacity(block_frames))
+                .collect(),
+        }
+    }
+
+    /// Appends `input` (one slice per channel, equal lengths) and calls `block` with every
+    /// block it completes.
+    pub fn push(&mut self, input: &[&[f32]], mut block: impl FnMut(&[&[f32]])) {
+        let len = input.first().map_or(0, |c| c.len());
+        let mut pos = 0;
+        while pos < len {
+            let take = (self.block_frames - self.pending[0].len()).min(len - pos);
+            for (p, c) in self.pending.iter_mut().zip(input) {
+                p.extend_from_slice(&c[pos..pos + take]);
+            }
+            pos += take;
+            if self.pending[0].len() == self.block_frames {
+                self.emit(&mut block);
+            }
+        }
+    }
+
+    /// Calls `block` with the last, partial block (if any frames are left).
+    pub fn finish(&mut self, mut block: impl FnMut(&[&[f32]])) {
+        if !self.pending[0].is_empty() {
+            self.emit(&mut block);
+        }
+    }
+
+    fn emit(&mut self, block: &mut impl FnMut(&[&[f32]])) {
+        let slices: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
+        block(&slices);
+        self.pending.iter_mut().for_each(Vec::clear);
+    }
+}
+
+/// Frames per true-peak block (a multiple of the detector's pass length).
+const TRUE_PEAK_BLOCK_FRAMES: usize = 16 * CHUNK_FRAMES;
+
+/// The true peak of a streamed signal as the BS.1770-4 meter reads it (4× below 96 kHz),
+/// equal to [`shared_dsp::true_peak::measure_true_peak_db`] on the whole signal.
+pub struct TruePeakReader {
+    /// The detector; set by `new`.
+    detector: TruePeakDetector,
+    /// Blocks of a multiple of the detector's pass length.
+    chunks: Rechunker,
+    /// Channels measured; set by `new`.
+    num_channels: usize,
+    /// Largest interpolated magnitude so far, linear.
+    peak: f32,
+}
+
+impl TruePeakReader {
+    /// A reader for `num_channels` channels at `sample_rate_hz`.
+    pub fn new(sample_rate_hz: u32, num_channels: usize) -> Self {
+        let rate = f64::from(sample_rate_hz);
+        Self {
+            detector: TruePeakDetector::new(rate, num_channels, bs1770_oversampling(rate)),
+            chunks: Rechunker::new(TRUE_PEAK_BLOCK_FRAMES, num_channels),
+            num_channels,
+            peak: 0.0,
+        }
+    }
+
+    /// Reads the next frames (one slice per channel).
+    pub fn push(&mut self, input: &[&[f32]]) {
+        let (detector, peak) = (&mut self.detector, &mut self.peak);
+        self.chunks.push(input, |block| {
+            *peak = peak.max(detector.process_block(block))
+        });
+    }
+
+    /// The true peak of everything pushed, dBTP.
+    pub fn finish(mut self) -> f32 {
+        let (detector, peak) = (&mut self.detector, &mut self.peak);
+        self.chunks
+            .finish(|block| *peak = peak.max(detector.process_block(block)));
+        let peak = self.peak.max(self.detector.flush(self.num_channels));
+        gain_to_db(peak)
+    }
+}
+
+/// The integrated loudness of a streamed signal, equal to a loudness-only
+/// [`LoudnessMeter`] given the whole signal in one block (the meter is fed whole 100 ms
+/// sub-blocks, so its energy sums split where they split on the whole signal).
+pub struct IntegratedLoudness {
+    /// The meter; set by `new`.
+    meter: LoudnessMeter,
+    /// Whole sub-blocks.
+    subblocks: Rechunker,
+}
+
+impl IntegratedLoudness {
+    /// A meter for `num_channels` channels at `sample_rate_hz`.
+    pub fn new(sample_rate_hz: u32, num_channels: usize) -> Self {
+        let meter = LoudnessMeter::loudness_only(f64::from(sample_rate_hz), 1, num_channels);
+        let subblocks = Rechunker::new(meter.settings().subblock_samples, num_channels);
+        Self { meter, subblocks }
+    }
+
+    /// Reads the next frames (one slice per channel).
+    pub fn push(&mut self, input: &[&[f32]]) {
+        let meter = &mut self.meter;
+        self.subblocks
+            .push(input, |block| meter.process_block(block));
+    }
+
+    /// The integrated loudness of everything pushed, LUFS (−∞ for silence).
+    pub fn finish(mut self) -> f32 {
+        let meter = &mut self.meter;
+        self.subblocks.finish(|block| meter.process_block(block));
+        self.meter.readings().integrated_lufs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_dsp::signals::white_noise;
+    use shared_dsp::true_peak::measure_true_peak_db;
+
+    /// `signal` handed over in blocks of 1, 7, 4096 and 1000 frames, cycling.
+    fn in_odd_blocks(signal: &[Vec<f32>], mut push: impl FnMut(&[&[f32]])) {
+        let lengths = [1, 7, 4096, 1000];
+        let (mut pos, mut i) = (0, 0);
+        while pos < signal[0].len() {
+            let end = (pos + lengths[i % 4]).min(signal[0].len());
+            let block: Vec<&[f32]> = signal.iter().map(|c| &c[pos..end]).collect();
+            push(&block);
+            pos = end;
+            i += 1;
+        }
+    }
+
+    #[test]
+    fn streamed_readings_equal_the_whole_signal_readings() {
+        for rate in [44_100u32, 48_000, 96_000] {
+            let len = rate as usize * 3 + 123;
+            let signal = vec![white_noise(1, 0.5, len), white_noise(2, 0.3, len)];
+            let slices: Vec<&[f32]> = signal.iter().map(Vec::as_slice).collect();
+
+            let mut tp = TruePeakReader::new(rate, 2);
+            in_odd_blocks(&signal, |b| tp.push(b));
+            let rate_f64 = f64::from(rate);
+            let whole_tp = measure_true_peak_db(&slices, rate_f64, bs1770_oversampling(rate_f64));
+            assert_eq!(tp.finish().to_bits(), whole_tp.to_bits(), "{rate} Hz");
+
+            let mut lufs = IntegratedLoudness::new(rate, 2);
+            in_odd_blocks(&signal, |b| lufs.push(b));
+            let mut whole = LoudnessMeter::loudness_only(rate_f64, len, 2);
+            whole.process_block(&slices);
+            let whole_lufs = whole.readings().integrated_lufs;
+            assert!(whole_lufs.is_finite());
+            assert_eq!(lufs.finish().to_bits(), whole_lufs.to_bits(), "{rate} Hz");
+        }
+    }
+}
