@@ -197,7 +197,9 @@ pub fn write_wav_streamed(
                 for channel in &block {
                     let sample = channel[frame];
                     match layout.format {
-                        WavFormat::Int16 => bytes.extend_from_slice(&to_int16(sample).to_le_bytes()),
+                        WavFormat::Int16 => {
+                            bytes.extend_from_slice(&to_int16(sample).to_le_bytes())
+                        }
                         WavFormat::Int24 => {
                             bytes.extend_from_slice(&to_int24(sample).to_le_bytes()[..3])
                         }

@@ -12,8 +12,9 @@ use std::io::{self, Write};
 /// (8).
 pub const RF64_HEADER_BYTES: u64 = 12 + 36 + 48 + 8;
 
-/// Bytes before the audio in the plain RIFF WAV `hound` writes (WAVEFORMATEXTENSIBLE, the
-/// larger of its two `fmt ` forms).
+/// Bytes before the audio in the plain RIFF WAV `hound` writes with its larger `fmt ` form
+/// (WAVEFORMATEXTENSIBLE; the smaller PCMWAVEFORMAT only makes [`needs_rf64`] cautious by
+/// 24 bytes).
 const RIFF_HEADER_BYTES: u64 = 12 + 48 + 8;
 
 /// Whether `data_bytes` of audio need RF64: the RIFF size field (file size minus 8) would not
@@ -29,7 +30,7 @@ pub struct Rf64Spec {
     pub num_channels: u16,
     /// Sample rate, Hz.
     pub sample_rate_hz: u32,
-    /// Bits per sample: 24 for integer PCM, 32 for IEEE float.
+    /// Bits per sample: 16 or 24 for integer PCM, 32 for IEEE float.
     pub bits_per_sample: u16,
     /// Samples are IEEE float (else integer PCM).
     pub is_float: bool,
@@ -89,19 +90,44 @@ fn fmt_chunk(spec: Rf64Spec) -> Vec<u8> {
     chunk
 }
 
+/// The 16-byte PCMWAVEFORMAT `fmt ` chunk, the form `hound` (and CD tools) use for integer
+/// PCM of at most two channels and 16 bits.
+fn pcm_fmt_chunk(spec: Rf64Spec) -> Vec<u8> {
+    let block_align = (spec.bits_per_sample / 8) * spec.num_channels;
+    let mut chunk = Vec::with_capacity(24);
+    chunk.extend_from_slice(b"fmt ");
+    chunk.extend_from_slice(&16u32.to_le_bytes());
+    chunk.extend_from_slice(&1u16.to_le_bytes());
+    chunk.extend_from_slice(&spec.num_channels.to_le_bytes());
+    chunk.extend_from_slice(&spec.sample_rate_hz.to_le_bytes());
+    let bytes_per_second = spec.sample_rate_hz * u32::from(block_align);
+    chunk.extend_from_slice(&bytes_per_second.to_le_bytes());
+    chunk.extend_from_slice(&block_align.to_le_bytes());
+    chunk.extend_from_slice(&spec.bits_per_sample.to_le_bytes());
+    chunk
+}
+
 /// Writes the header of a plain RIFF WAV holding `data_bytes` of audio (which must fit its
-/// 32-bit sizes: see [`needs_rf64`]), byte for byte as `hound` writes it; the caller then
-/// writes the interleaved samples and, for an odd data size, the pad byte.
+/// 32-bit sizes: see [`needs_rf64`]), byte for byte as `hound` writes it (PCMWAVEFORMAT for
+/// integer PCM of up to two channels and 16 bits, WAVEFORMATEXTENSIBLE otherwise); the caller
+/// then writes the interleaved samples and, for an odd data size, the pad byte.
 pub fn write_riff_header(out: &mut impl Write, spec: Rf64Spec, data_bytes: u64) -> io::Result<()> {
-    let riff_bytes = RIFF_HEADER_BYTES - 8 + data_bytes + (data_bytes & 1);
-    let mut header = Vec::with_capacity(RIFF_HEADER_BYTES as usize);
+    let plain_pcm = spec.num_channels <= 2 && spec.bits_per_sample <= 16 && !spec.is_float;
+    let fmt = if plain_pcm {
+        pcm_fmt_chunk(spec)
+    } else {
+        fmt_chunk(spec)
+    };
+    let header_bytes = 12 + fmt.len() as u64 + 8;
+    let riff_bytes = header_bytes - 8 + data_bytes + (data_bytes & 1);
+    let mut header = Vec::with_capacity(header_bytes as usize);
     header.extend_from_slice(b"RIFF");
     header.extend_from_slice(&(riff_bytes as u32).to_le_bytes());
     header.extend_from_slice(b"WAVE");
-    header.extend_from_slice(&fmt_chunk(spec));
+    header.extend_from_slice(&fmt);
     header.extend_from_slice(b"data");
     header.extend_from_slice(&(data_bytes as u32).to_le_bytes());
-    debug_assert_eq!(header.len() as u64, RIFF_HEADER_BYTES);
+    debug_assert!(header_bytes <= RIFF_HEADER_BYTES);
     out.write_all(&header)
 }
 
