@@ -47,7 +47,11 @@ fn measured_side_gain_db(eq: &mut Eq, freq_hz: f64) -> f64 {
     run(eq, &mut left, &mut right);
     let tail = len - FS as usize..len;
     let power = |x: &mut dyn Iterator<Item = f64>| x.map(|v| v * v).sum::<f64>();
-    let side_out = power(&mut tail.clone().map(|i| 0.5 * (f64::from(left[i]) - f64::from(right[i]))));
+    let side_out = power(
+        &mut tail
+            .clone()
+            .map(|i| 0.5 * (f64::from(left[i]) - f64::from(right[i]))),
+    );
     let side_in = power(&mut tail.map(|i| f64::from(input[i])));
     10.0 * (side_out / side_in).log10()
 }
@@ -84,7 +88,10 @@ fn side_attenuation_follows_butterworth_and_side_response() {
         let eq = eq_with(corner_hz as f32, slope, PhaseMode::Minimum);
         for k in 0..200 {
             let f = corner_hz * forty_db_ratio * (1.0 - k as f64 / 200.0).max(0.01);
-            assert!(20.0 * eq.side_response(f).log10() <= -39.99, "{slope:?} at {f} Hz");
+            assert!(
+                20.0 * eq.side_response(f).log10() <= -39.99,
+                "{slope:?} at {f} Hz"
+            );
         }
     }
     // The figure: one octave below the corner the side is ≥ 40 dB down at 48 dB/oct.
@@ -121,7 +128,9 @@ fn mid_is_preserved() {
     let wide = pink_noise(12, 0.3, len);
     let anti = sine(45.0, 0.2, FS, len, 0.0);
     let left: Vec<f32> = (0..len).map(|i| common[i] + wide[i] + anti[i]).collect();
-    let right: Vec<f32> = (0..len).map(|i| common[i] - 0.5 * wide[i] - anti[i]).collect();
+    let right: Vec<f32> = (0..len)
+        .map(|i| common[i] - 0.5 * wide[i] - anti[i])
+        .collect();
     for slope in [Slope::Db12, Slope::Db24, Slope::Db48] {
         let mut eq = eq_with(120.0, slope, PhaseMode::Minimum);
         let (mut l, mut r) = (left.clone(), right.clone());

@@ -210,7 +210,10 @@ mod tests {
         assert!((f64::from(l) - 0.25).abs() < 1e-7 && (f64::from(r) - 0.15).abs() < 1e-7);
         let (mut l, mut r) = (-0.0f32, -0.0f32);
         apply_side_change(&mut l, &mut r, 0.0);
-        assert_eq!((l.to_bits(), r.to_bits()), ((-0.0f32).to_bits(), (-0.0f32).to_bits()));
+        assert_eq!(
+            (l.to_bits(), r.to_bits()),
+            ((-0.0f32).to_bits(), (-0.0f32).to_bits())
+        );
         let (mut l, mut r) = (f32::NAN, 0.5f32);
         apply_side_change(&mut l, &mut r, 0.1);
         assert!(l.is_nan() && r == 0.5);
