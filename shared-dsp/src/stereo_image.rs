@@ -24,8 +24,8 @@
 //!   low-pass at [`LF_SPLIT_HZ`] ([`crate::crossover::lr4_lowpass_section`], twice) at
 //!   `fs / D`, and the same three sums on the decimated samples.
 //!
-//! Sums run over a fixed grid of [`GRID_FRAMES`] frames counted from `reset` (so nothing
-//! depends on block sizes). **Ballistics** (the one time constant, [`BALLISTICS_MS`]): at the
+//! Sums run over a fixed grid of [`GRID_FRAMES`] frames counted from `reset`, each interval
+//! buffered and measured whole in one pass (so nothing depends on block sizes). **Ballistics** (the one time constant, [`BALLISTICS_MS`]): at the
 //! end of each grid interval every mean `m` (of `L²`, `R²`, `L·R`, per band) moves as
 //! `m ← m + c·(interval mean − m)`, `c = 1 − exp(−GRID_FRAMES / (τ·fs))`: an exponential
 //! average with time constant τ = 300 ms (a step in correlation reaches 63 % of its new value
@@ -48,7 +48,7 @@
 
 use crate::crossover::lr4_lowpass_section;
 use crate::eq::lanes::{all_finite, F64x2};
-use crate::eq::section::{CascadeIo, Coefficients, Section};
+use crate::eq::section::{Coefficients, Section};
 
 /// Split frequency of the low-frequency readings, Hz (LR4, −6 dB there).
 pub const LF_SPLIT_HZ: f64 = 150.0;
@@ -56,8 +56,9 @@ pub const LF_SPLIT_HZ: f64 = 150.0;
 pub const HF_SPLIT_HZ: f64 = 8_000.0;
 /// Meter ballistics: time constant of every reading's exponential average, ms.
 pub const BALLISTICS_MS: f64 = 300.0;
-/// Frames per grid interval (sums, ballistics and statistics advance once per interval).
-pub const GRID_FRAMES: usize = 64;
+/// Frames per grid interval (sums, ballistics and statistics advance once per interval:
+/// every 2.7 ms at 48 kHz, 1/112 of the ballistics' time constant).
+pub const GRID_FRAMES: usize = 128;
 /// Correlation readings below this level (mean square of L and R, dBFS) are not counted in
 /// the statistics (silence has no correlation).
 pub const ACTIVE_GATE_DBFS: f64 = -60.0;
@@ -75,7 +76,7 @@ pub const SIDE_TO_MID_RANGE_DB: f64 = 60.0;
 /// Lowest rate of the decimated LF path, Hz.
 const MIN_DECIMATED_RATE_HZ: f64 = 5_000.0;
 /// Largest decimation factor (a divisor of [`GRID_FRAMES`]).
-const MAX_DECIMATION: usize = GRID_FRAMES;
+const MAX_DECIMATION: usize = 64;
 
 /// Sums (or means) of `L²`, `R²` and `L·R`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -89,14 +90,6 @@ struct Moments {
 }
 
 impl Moments {
-    /// Adds the frame `[l, r]`.
-    #[inline(always)]
-    fn add(&mut self, [l, r]: [f64; 2]) {
-        self.ll += l * l;
-        self.rr += r * r;
-        self.lr += l * r;
-    }
-
     /// Moves `self` (a mean) by `coef` towards `sums / count`.
     fn follow(&mut self, sums: &Moments, count: f64, coef: f64) {
         self.ll += coef * (sums.ll / count - self.ll);
@@ -126,22 +119,39 @@ impl Moments {
         }
     }
 
-    /// Side over mid energy, dB, within ±[`SIDE_TO_MID_RANGE_DB`].
-    fn side_to_mid_db(&self) -> f64 {
+    /// `4·M²` and `4·S²` (the common factor cancels in their ratio).
+    fn mid_side(&self) -> (f64, f64) {
         let mid = (self.ll + self.rr + 2.0 * self.lr).max(0.0);
         let side = (self.ll + self.rr - 2.0 * self.lr).max(0.0);
-        let ratio_db = 10.0 * (side / mid).log10();
-        if ratio_db.is_nan() {
-            -SIDE_TO_MID_RANGE_DB
-        } else {
-            ratio_db.clamp(-SIDE_TO_MID_RANGE_DB, SIDE_TO_MID_RANGE_DB)
-        }
+        (mid, side)
+    }
+
+    /// Side over mid energy, dB, within ±[`SIDE_TO_MID_RANGE_DB`].
+    fn side_to_mid_db(&self) -> f64 {
+        let (mid, side) = self.mid_side();
+        ratio_db(side / mid)
     }
 }
 
 /// Power ratio → dB (−∞ for 0).
 fn power_db(power: f64) -> f64 {
     10.0 * power.log10()
+}
+
+/// dB → power ratio.
+fn db_power(db: f64) -> f64 {
+    10f64.powf(db / 10.0)
+}
+
+/// A side/mid power ratio in dB within ±[`SIDE_TO_MID_RANGE_DB`] (0/0, no signal, reads as
+/// the bottom of the range).
+fn ratio_db(ratio: f64) -> f64 {
+    let db = power_db(ratio);
+    if db.is_nan() {
+        -SIDE_TO_MID_RANGE_DB
+    } else {
+        db.clamp(-SIDE_TO_MID_RANGE_DB, SIDE_TO_MID_RANGE_DB)
+    }
 }
 
 /// Live readings (ballistics of [`BALLISTICS_MS`]).
@@ -163,7 +173,7 @@ pub struct StereoImageReadings {
 }
 
 /// Whole-programme statistics since the last `reset` (`None` where nothing was counted).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct StereoImageStatistics {
     /// Time measured, s.
     pub duration_s: f64,
@@ -206,7 +216,8 @@ struct Tally {
     lf: Moments,
     /// Intervals above [`ACTIVE_GATE_DBFS`], the sum, minimum of their correlation readings.
     active: (u64, f64, f64),
-    /// Intervals above [`LF_GATE_DBFS`], their lowest LF correlation and highest side/mid.
+    /// Intervals above [`LF_GATE_DBFS`], their lowest LF correlation and highest side/mid
+    /// power ratio.
     lf_active: (u64, f64, f64),
     /// LF-active intervals with a negative LF correlation.
     lf_negative: u64,
@@ -214,47 +225,28 @@ struct Tally {
     lf_warned: (u64, Option<u64>),
     /// Intervals with the HF warning, and the first one.
     hf_warned: (u64, Option<u64>),
-    /// Highest HF level reading, dB.
-    max_hf_db: f64,
+    /// Highest HF power reading (mean square).
+    max_hf_power: f64,
 }
 
-/// The second-order CIC decimator of the LF path (see the module legend).
+/// The second-order CIC decimator of the LF path (see the module legend): a triangular
+/// window of `2D − 1` taps, normalised to unity gain at DC. Output `k` (after the frames
+/// `kD … kD + D − 1`) weighs frame `kD + p` by `(D − p)/D²` and frame `(k−1)D + p` by `p/D²`.
+/// Within a decimation frame two running sums suffice, `b = Σx` and `c = Σ` (running `b`),
+/// because `Σ(D − p)·x_p = c` and `Σp·x_p = D·b − c`: the frame adds `c/D²` to its own output
+/// and carries `(D·b − c)/D²` into the next. Both sums restart every frame (no drift).
 #[derive(Debug, Clone)]
 struct Cic {
-    /// Decimation factor `D`.
+    /// Decimation factor `D` (a power of two dividing [`GRID_FRAMES`]).
     factor: usize,
-    /// Weight of input phase `p` in the current output, `(D − p) / D²` (a sample `a` frames
-    /// before an output weighs `(a + 1) / D²` in it, `a < D`).
-    weight_now: [f64; MAX_DECIMATION],
-    /// Weight of input phase `p` in the next output, `p / D²` (`(2D − 1 − a) / D²`, `a ≥ D`).
-    weight_next: [f64; MAX_DECIMATION],
-    /// Phase of the next input, `0..D`.
-    phase: usize,
-    /// Current output's accumulator.
-    now: F64x2,
-    /// Next output's accumulator.
-    next: F64x2,
+    /// The previous decimation frame's share of the current output.
+    carry: F64x2,
 }
 
 impl Cic {
-    /// A decimator by `factor` (a power of two ≤ [`MAX_DECIMATION`]).
-    fn new(factor: usize) -> Self {
-        let norm = 1.0 / (factor * factor) as f64;
-        Self {
-            factor,
-            weight_now: std::array::from_fn(|p| factor.saturating_sub(p) as f64 * norm),
-            weight_next: std::array::from_fn(|p| p as f64 * norm),
-            phase: 0,
-            now: F64x2::splat(0.0),
-            next: F64x2::splat(0.0),
-        }
-    }
-
-    /// Clears the accumulators.
+    /// Clears the carried share.
     fn reset(&mut self) {
-        self.phase = 0;
-        self.now = F64x2::splat(0.0);
-        self.next = F64x2::splat(0.0);
+        self.carry = F64x2::splat(0.0);
     }
 }
 
@@ -267,66 +259,27 @@ struct LowBand {
     sums: Moments,
 }
 
-impl LowBand {
-    /// One decimated frame through the low-pass into the sums.
-    #[inline]
-    fn push(&mut self, frame: F64x2) {
-        let mut y = frame.to_array();
-        for s in &mut self.lowpass {
-            y = s.process_frame(y);
-        }
-        self.sums.add(y);
-    }
+/// The gates and warning thresholds as powers (computed once).
+#[derive(Debug, Clone, Copy)]
+struct Thresholds {
+    /// [`ACTIVE_GATE_DBFS`] as a mean square.
+    active_power: f64,
+    /// [`LF_GATE_DBFS`] as a mean square.
+    lf_power: f64,
+    /// [`LF_SIDE_TO_MID_WARN_DB`] as a power ratio.
+    lf_warn_ratio: f64,
+    /// [`HF_WARN_DBFS`] as a mean square.
+    hf_warn_power: f64,
 }
 
-/// One grid interval's frames through the HF high-pass ([`Section::process_cascade`] keeps
-/// its state in registers), with the full-band sums, the HF sums and the CIC fed on the way.
-struct IntervalIo<'a> {
-    /// Left samples (finite).
-    left: &'a [f32],
-    /// Right samples (finite), as long as `left`.
-    right: &'a [f32],
-    /// `[ΣL², ΣR²]` of the interval so far.
-    squares: F64x2,
-    /// `ΣL·R` of the interval so far.
-    cross: f64,
-    /// `[Σh_L², Σh_R²]` of the interval so far.
-    hf_squares: F64x2,
-    /// The decimator.
-    cic: &'a mut Cic,
-    /// The LF path it feeds.
-    low: &'a mut LowBand,
-}
-
-impl CascadeIo for IntervalIo<'_> {
-    #[inline(always)]
-    fn num_frames(&self) -> usize {
-        assert_eq!(self.left.len(), self.right.len());
-        self.left.len()
-    }
-
-    #[inline(always)]
-    fn read(&self, i: usize) -> F64x2 {
-        F64x2::from_f32(self.left[i], self.right[i])
-    }
-
-    #[inline(always)]
-    fn write(&mut self, i: usize, high: F64x2) {
-        let x = self.read(i);
-        self.squares = self.squares + x * x;
-        self.cross += f64::from(self.left[i]) * f64::from(self.right[i]);
-        self.hf_squares = self.hf_squares + high * high;
-        let cic = &mut *self.cic;
-        let p = cic.phase;
-        cic.now = cic.now + F64x2::splat(cic.weight_now[p]) * x;
-        cic.next = cic.next + F64x2::splat(cic.weight_next[p]) * x;
-        if p + 1 == cic.factor {
-            self.low.push(cic.now);
-            cic.now = cic.next;
-            cic.next = F64x2::splat(0.0);
-            cic.phase = 0;
-        } else {
-            cic.phase = p + 1;
+impl Thresholds {
+    /// The module's thresholds.
+    fn new() -> Self {
+        Self {
+            active_power: db_power(ACTIVE_GATE_DBFS),
+            lf_power: db_power(LF_GATE_DBFS),
+            lf_warn_ratio: db_power(LF_SIDE_TO_MID_WARN_DB),
+            hf_warn_power: db_power(HF_WARN_DBFS),
         }
     }
 }
@@ -337,7 +290,7 @@ pub struct StereoImageMeter {
     /// Sample rate, Hz (set by `new`, `set_sample_rate`).
     sample_rate_hz: f64,
     /// The HF high-pass (1 section).
-    highpass: [Section; 1],
+    highpass: Section,
     /// The rate has a band above [`HF_SPLIT_HZ`] (at least 2.2 × [`HF_SPLIT_HZ`]; below, the
     /// HF level reads −∞).
     has_hf: bool,
@@ -345,15 +298,13 @@ pub struct StereoImageMeter {
     cic: Cic,
     /// The LF low-pass and sums.
     low: LowBand,
-    /// Frames into the current grid interval.
+    /// Frames of the current grid interval so far (the interval is measured whole, so the
+    /// result does not depend on block sizes).
     grid_pos: usize,
-    /// `[ΣL², ΣR²]` of the current interval (kept across blocks: the same additions in the
-    /// same order whatever the block sizes).
-    squares: F64x2,
-    /// `ΣL·R` of the current interval.
-    cross: f64,
-    /// `[Σh_L², Σh_R²]` of the current interval.
-    hf_squares: F64x2,
+    /// Left samples of the current interval.
+    buffer_left: [f32; GRID_FRAMES],
+    /// Right samples of the current interval.
+    buffer_right: [f32; GRID_FRAMES],
     /// Ballistic means: full band.
     mean_full: Moments,
     /// Ballistic means: LF.
@@ -364,6 +315,8 @@ pub struct StereoImageMeter {
     coef: f64,
     /// Statistics counters.
     tally: Tally,
+    /// Gates and warning thresholds.
+    thresholds: Thresholds,
 }
 
 impl StereoImageMeter {
@@ -371,22 +324,25 @@ impl StereoImageMeter {
     pub fn new(sample_rate_hz: f64) -> Self {
         let mut meter = Self {
             sample_rate_hz: 0.0,
-            highpass: [Section::default()],
+            highpass: Section::default(),
             has_hf: false,
-            cic: Cic::new(1),
+            cic: Cic {
+                factor: 1,
+                carry: F64x2::splat(0.0),
+            },
             low: LowBand {
                 lowpass: [Section::default(); 2],
                 sums: Moments::default(),
             },
             grid_pos: 0,
-            squares: F64x2::splat(0.0),
-            cross: 0.0,
-            hf_squares: F64x2::splat(0.0),
+            buffer_left: [0.0; GRID_FRAMES],
+            buffer_right: [0.0; GRID_FRAMES],
             mean_full: Moments::default(),
             mean_lf: Moments::default(),
             mean_hf: 0.0,
             coef: 1.0,
             tally: Tally::default(),
+            thresholds: Thresholds::new(),
         };
         meter.set_sample_rate(sample_rate_hz);
         meter
@@ -399,8 +355,8 @@ impl StereoImageMeter {
         self.has_hf = fs >= 2.2 * HF_SPLIT_HZ;
         let hp =
             Coefficients::butterworth_highpass(HF_SPLIT_HZ, std::f64::consts::FRAC_1_SQRT_2, fs);
-        self.highpass = [Section::new(hp)];
-        self.cic = Cic::new(decimation(fs));
+        self.highpass = Section::new(hp);
+        self.cic.factor = decimation(fs);
         let lp = lr4_lowpass_section(LF_SPLIT_HZ, fs / self.cic.factor as f64);
         self.low.lowpass = [Section::new(lp), Section::new(lp)];
         let tau_frames = BALLISTICS_MS * 1e-3 * fs;
@@ -410,21 +366,17 @@ impl StereoImageMeter {
 
     /// Clears the readings, the statistics and the filter state (never allocates).
     pub fn reset(&mut self) {
-        self.highpass[0].reset();
+        self.highpass.reset();
         self.cic.reset();
         self.low.lowpass.iter_mut().for_each(Section::reset);
         self.low.sums = Moments::default();
         self.grid_pos = 0;
-        self.squares = F64x2::splat(0.0);
-        self.cross = 0.0;
-        self.hf_squares = F64x2::splat(0.0);
         self.mean_full = Moments::default();
         self.mean_lf = Moments::default();
         self.mean_hf = 0.0;
         self.tally = Tally {
-            max_hf_db: f64::NEG_INFINITY,
             active: (0, 0.0, f64::INFINITY),
-            lf_active: (0, f64::INFINITY, f64::NEG_INFINITY),
+            lf_active: (0, f64::INFINITY, 0.0),
             ..Tally::default()
         };
     }
@@ -446,62 +398,88 @@ impl StereoImageMeter {
         let mut start = 0;
         while start < num_frames {
             let len = (GRID_FRAMES - self.grid_pos).min(num_frames - start);
-            let (l, r) = (&left[start..start + len], &right[start..start + len]);
-            if all_finite(l) && all_finite(r) {
-                self.measure(l, r);
-            } else {
-                let clean = |x: &[f32]| -> [f32; GRID_FRAMES] {
-                    std::array::from_fn(|i| {
-                        x.get(i).copied().filter(|v| v.is_finite()).unwrap_or(0.0)
-                    })
-                };
-                let (cl, cr) = (clean(l), clean(r));
-                self.measure(&cl[..len], &cr[..len]);
-            }
+            let slot = self.grid_pos..self.grid_pos + len;
+            self.buffer_left[slot.clone()].copy_from_slice(&left[start..start + len]);
+            self.buffer_right[slot].copy_from_slice(&right[start..start + len]);
             self.grid_pos += len;
-            if self.grid_pos == GRID_FRAMES {
-                self.end_interval();
-            }
             start += len;
+            if self.grid_pos == GRID_FRAMES {
+                self.grid_pos = 0;
+                self.measure_interval();
+            }
         }
     }
 
-    /// Adds finite frames inside one grid interval to the sums.
-    fn measure(&mut self, left: &[f32], right: &[f32]) {
-        let mut io = IntervalIo {
-            left,
-            right,
-            squares: self.squares,
-            cross: self.cross,
-            hf_squares: self.hf_squares,
-            cic: &mut self.cic,
-            low: &mut self.low,
+    /// Measures the buffered grid interval and ends it.
+    fn measure_interval(&mut self) {
+        let (left, right) = (&mut self.buffer_left, &mut self.buffer_right);
+        if !(all_finite(left) && all_finite(right)) {
+            for x in left.iter_mut().chain(right.iter_mut()) {
+                if !x.is_finite() {
+                    *x = 0.0;
+                }
+            }
+        }
+        // One pass: the full-band sums, the HF high-pass and its energy, and the CIC's two
+        // running sums.
+        self.highpass.flush();
+        let mut highpass = self.highpass.registers();
+        let mut squares = F64x2::splat(0.0);
+        let mut cross = F64x2::splat(0.0);
+        let mut hf_squares = F64x2::splat(0.0);
+        let d = self.cic.factor;
+        let norm = F64x2::splat(1.0 / (d * d) as f64);
+        let factor = F64x2::splat(d as f64);
+        let mut lowpass = self.low.lowpass.each_ref().map(Section::registers);
+        let mut lf_squares = F64x2::splat(0.0);
+        let mut lf_cross = 0.0;
+        for (frame_l, frame_r) in left.chunks_exact(d).zip(right.chunks_exact(d)) {
+            let mut sum = F64x2::splat(0.0);
+            let mut sum_of_sums = F64x2::splat(0.0);
+            for (&l, &r) in frame_l.iter().zip(frame_r) {
+                let x = F64x2::from_f32(l, r);
+                squares = squares + x * x;
+                cross = cross + x * x.swapped();
+                let high = highpass.step(x);
+                hf_squares = hf_squares + high * high;
+                sum = sum + x;
+                sum_of_sums = sum_of_sums + sum;
+            }
+            let decimated = self.cic.carry + sum_of_sums * norm;
+            self.cic.carry = (factor * sum - sum_of_sums) * norm;
+            let half = lowpass[0].step(decimated);
+            let low = lowpass[1].step(half);
+            lf_squares = lf_squares + low * low;
+            let [low_l, low_r] = low.to_array();
+            lf_cross += low_l * low_r;
+        }
+        self.highpass.store(&highpass);
+        for (section, registers) in self.low.lowpass.iter_mut().zip(&lowpass) {
+            section.store(registers);
+        }
+        let [lf_ll, lf_rr] = lf_squares.to_array();
+        self.low.sums = Moments {
+            ll: lf_ll,
+            rr: lf_rr,
+            lr: lf_cross,
         };
-        Section::process_cascade(&mut self.highpass, &mut io, self.grid_pos, GRID_FRAMES);
-        (self.squares, self.cross, self.hf_squares) = (io.squares, io.cross, io.hf_squares);
+        let [ll, rr] = squares.to_array();
+        let [lr, _] = cross.to_array();
+        let full = Moments { ll, rr, lr };
+        let [hl, hr] = hf_squares.to_array();
+        self.end_interval(full, 0.5 * (hl + hr) / GRID_FRAMES as f64);
     }
 
-    /// End of a grid interval: ballistics, statistics, sums cleared, LF state flushed.
-    fn end_interval(&mut self) {
-        self.grid_pos = 0;
+    /// End of a grid interval with its full-band sums and HF power: ballistics, statistics,
+    /// sums cleared, LF state flushed.
+    fn end_interval(&mut self, full: Moments, hf_power: f64) {
         let lf_count = (GRID_FRAMES / self.cic.factor) as f64;
-        let [ll, rr] = self.squares.to_array();
-        let full = Moments {
-            ll,
-            rr,
-            lr: self.cross,
-        };
         self.mean_full.follow(&full, GRID_FRAMES as f64, self.coef);
         self.mean_lf.follow(&self.low.sums, lf_count, self.coef);
-        let [hl, hr] = self.hf_squares.to_array();
-        let hf_power = 0.5 * (hl + hr) / GRID_FRAMES as f64;
         self.mean_hf += self.coef * (hf_power - self.mean_hf);
         let t = &mut self.tally;
         t.full.accumulate(&full);
         t.lf.accumulate(&self.low.sums);
-        self.squares = F64x2::splat(0.0);
-        self.cross = 0.0;
-        self.hf_squares = F64x2::splat(0.0);
         self.low.sums = Moments::default();
         self.low.lowpass.iter_mut().for_each(Section::flush);
         for m in [&mut self.mean_full, &mut self.mean_lf] {
@@ -515,54 +493,58 @@ impl StereoImageMeter {
             self.mean_hf = 0.0;
         }
 
+        // Statistics in the power domain (no logarithms per interval).
         let interval = self.tally.num_intervals;
-        let r = self.readings();
+        let (lf_antiphase, hf_stress) = self.warnings();
         let t = &mut self.tally;
         t.num_intervals += 1;
-        if power_db(self.mean_full.power()) >= ACTIVE_GATE_DBFS {
-            let c = f64::from(r.correlation);
+        if self.mean_full.power() >= self.thresholds.active_power {
+            let c = self.mean_full.correlation();
             t.active = (t.active.0 + 1, t.active.1 + c, t.active.2.min(c));
         }
-        if power_db(self.mean_lf.power()) >= LF_GATE_DBFS {
-            let c = f64::from(r.lf_correlation);
-            let ratio = f64::from(r.lf_side_to_mid_db);
+        if self.mean_lf.power() >= self.thresholds.lf_power {
+            let c = self.mean_lf.correlation();
+            let (mid, side) = self.mean_lf.mid_side();
             t.lf_active = (
                 t.lf_active.0 + 1,
                 t.lf_active.1.min(c),
-                t.lf_active.2.max(ratio),
+                t.lf_active.2.max(side / mid),
             );
             t.lf_negative += u64::from(c < 0.0);
         }
-        for (warned, holds) in [
-            (&mut t.lf_warned, r.lf_antiphase),
-            (&mut t.hf_warned, r.hf_stress),
-        ] {
+        for (warned, holds) in [(&mut t.lf_warned, lf_antiphase), (&mut t.hf_warned, hf_stress)] {
             if holds {
                 warned.0 += 1;
                 warned.1.get_or_insert(interval);
             }
         }
-        if self.has_hf {
-            t.max_hf_db = t.max_hf_db.max(f64::from(r.hf_level_dbfs));
-        }
+        t.max_hf_power = t.max_hf_power.max(self.mean_hf);
+    }
+
+    /// Whether the LF anti-phase and the HF stress warnings hold now (power domain).
+    fn warnings(&self) -> (bool, bool) {
+        let (mid, side) = self.mean_lf.mid_side();
+        let t = &self.thresholds;
+        let lf_antiphase = self.mean_lf.power() >= t.lf_power && side > mid * t.lf_warn_ratio;
+        let hf_stress = self.has_hf && self.mean_hf > t.hf_warn_power;
+        (lf_antiphase, hf_stress)
     }
 
     /// The live readings.
     pub fn readings(&self) -> StereoImageReadings {
-        let lf_side_to_mid_db = self.mean_lf.side_to_mid_db();
-        let lf_active = power_db(self.mean_lf.power()) >= LF_GATE_DBFS;
         let hf_level_dbfs = if self.has_hf {
             power_db(self.mean_hf)
         } else {
             f64::NEG_INFINITY
         };
+        let (lf_antiphase, hf_stress) = self.warnings();
         StereoImageReadings {
             correlation: self.mean_full.correlation() as f32,
             lf_correlation: self.mean_lf.correlation() as f32,
-            lf_side_to_mid_db: lf_side_to_mid_db as f32,
+            lf_side_to_mid_db: self.mean_lf.side_to_mid_db() as f32,
             hf_level_dbfs: hf_level_dbfs as f32,
-            lf_antiphase: lf_active && lf_side_to_mid_db > LF_SIDE_TO_MID_WARN_DB,
-            hf_stress: hf_level_dbfs > HF_WARN_DBFS,
+            lf_antiphase,
+            hf_stress,
         }
     }
 
@@ -581,14 +563,15 @@ impl StereoImageMeter {
             lf_correlation: (t.lf.ll * t.lf.rr > 0.0).then(|| t.lf.correlation()),
             min_lf_correlation: counted(t.lf_active.0, t.lf_active.1),
             lf_side_to_mid_db: lf_defined.then(|| t.lf.side_to_mid_db()),
-            max_lf_side_to_mid_db: counted(t.lf_active.0, t.lf_active.2),
+            max_lf_side_to_mid_db: counted(t.lf_active.0, ratio_db(t.lf_active.2)),
             lf_negative_share: counted(
                 t.lf_active.0,
                 t.lf_negative as f64 / t.lf_active.0.max(1) as f64,
             ),
             lf_antiphase_s: seconds(t.lf_warned.0),
             first_lf_antiphase_s: t.lf_warned.1.map(seconds),
-            max_hf_level_dbfs: t.max_hf_db.is_finite().then_some(t.max_hf_db),
+            max_hf_level_dbfs: (self.has_hf && t.max_hf_power > 0.0)
+                .then(|| power_db(t.max_hf_power)),
             hf_stress_s: seconds(t.hf_warned.0),
             first_hf_stress_s: t.hf_warned.1.map(seconds),
         }
