@@ -280,8 +280,10 @@ fn stereo_report(m: &Measurement) -> String {
         show_f64(s.min_lf_correlation, 2),
         show_f64(s.lf_side_to_mid_db, 1),
         show_f64(s.max_lf_side_to_mid_db, 1),
-        s.lf_negative_share
-            .map_or_else(|| "-".to_owned(), |v| format!("{:.1} % of the time", 100.0 * v)),
+        s.lf_negative_share.map_or_else(
+            || "-".to_owned(),
+            |v| format!("{:.1} % of the time", 100.0 * v)
+        ),
         HF_SPLIT_HZ / 1000.0,
         show_f64(s.max_hf_level_dbfs, 1),
     );

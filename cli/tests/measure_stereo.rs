@@ -59,16 +59,19 @@ fn stereo_json(path: &Path) -> Value {
 
 /// ffmpeg's `aphasemeter` reading over the whole file (one frame of `num_frames` samples).
 fn aphasemeter(path: &Path, num_frames: usize) -> f64 {
-    let filter = format!(
-        "asetnsamples=n={num_frames}:p=0,aphasemeter=video=0,ametadata=mode=print:file=-"
-    );
+    let filter =
+        format!("asetnsamples=n={num_frames}:p=0,aphasemeter=video=0,ametadata=mode=print:file=-");
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-i"])
         .arg(path)
         .args(["-af", &filter, "-f", "null", "-"])
         .output()
         .expect("ffmpeg is needed for this test: apt-get install ffmpeg");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let values: Vec<f64> = text
         .lines()
@@ -90,7 +93,10 @@ fn correlation_agrees_with_ffmpeg_aphasemeter() {
         let path = dir.path().join(format!("phase{degrees}.wav"));
         write(
             &path,
-            vec![tone(750.0, 0.5, 0.0, seconds), tone(750.0, 0.5, phi, seconds)],
+            vec![
+                tone(750.0, 0.5, 0.0, seconds),
+                tone(750.0, 0.5, phi, seconds),
+            ],
         );
         let ours = stereo_json(&path)["correlation"].as_f64().unwrap();
         let m = aphasemeter(&path, num_frames);
@@ -100,7 +106,10 @@ fn correlation_agrees_with_ffmpeg_aphasemeter() {
             phi.cos()
         );
         // ffmpeg accumulates in single precision over 96 000 samples: 1e-3.
-        assert!((ours - oracle).abs() < 1e-3, "{degrees}°: {ours} vs {oracle}");
+        assert!(
+            (ours - oracle).abs() < 1e-3,
+            "{degrees}°: {ours} vs {oracle}"
+        );
     }
 }
 
@@ -166,5 +175,8 @@ fn mono_files_report_the_stereo_image_as_not_applicable() {
     assert_eq!(stereo_json(&path), Value::Null);
     let (code, text) = stemwise_measure(&path, false);
     assert_eq!(code, 0);
-    assert!(text.contains("stereo image: not applicable (1 channel)"), "{text}");
+    assert!(
+        text.contains("stereo image: not applicable (1 channel)"),
+        "{text}"
+    );
 }

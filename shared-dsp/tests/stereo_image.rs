@@ -185,10 +185,10 @@ fn hf_level_follows_the_highpass_response() {
 fn ballistics_follow_one_time_constant() {
     // L = R, then L = −R from frame `step` on (a grid boundary): the means of L² and R² stay
     // put and the mean of L·R moves exponentially, so r(t) = 2·exp(−t/τ) − 1.
-    // The step comes after 11 τ, when the means have settled from their zero start.
-    let step = 64 * GRID_FRAMES * 40;
+    // The step comes after about 11 τ, when the means have settled from their zero start.
     let tau_frames = BALLISTICS_MS * 1e-3 * FS;
-    let len = step + 4 * tau_frames as usize;
+    let step = GRID_FRAMES * (11.0 * tau_frames / GRID_FRAMES as f64).ceil() as usize;
+    let len = step + 3 * tau_frames as usize;
     let x = white_noise(7, 0.5, len);
     let right: Vec<f32> = x
         .iter()
@@ -198,7 +198,9 @@ fn ballistics_follow_one_time_constant() {
     let mut meter = StereoImageMeter::new(FS);
     meter.process_block(&x[..step], &right[..step]);
     assert_eq!(meter.readings().correlation, 1.0);
-    for intervals in [75, 225, 450] {
+    for t_ms in [100.0, 300.0, 600.0] {
+        // Readings advance at the ends of grid intervals.
+        let intervals = (t_ms * 1e-3 * FS / GRID_FRAMES as f64).round() as usize;
         let end = step + intervals * GRID_FRAMES;
         let mut m = meter.clone();
         m.process_block(&x[step..end], &right[step..end]);

@@ -327,8 +327,9 @@ fn band_grid(ui: &mut egui::Ui, params: &MasterBusParams, setter: &ParamSetter) 
             widgets::param_toggle(ui, &params.mono_bass_on, setter, palette::ACCENT);
             widgets::param_combo(ui, "ms_hp_slope", &params.mono_bass_slope, setter);
             ui.add(ParamSlider::for_param(&params.mono_bass_hz, setter).with_width(FREQ_WIDTH));
-            ui.weak("side only")
-                .on_hover_text("Vinyl: high-pass on the side only (elliptical EQ); the mid is untouched");
+            ui.weak("side only").on_hover_text(
+                "Vinyl: high-pass on the side only (elliptical EQ); the mid is untouched",
+            );
             ui.end_row();
         });
 }

@@ -45,11 +45,10 @@ impl StereoView {
         let s = &meters.stereo;
         ui.horizontal(|ui| {
             super::section_title(ui, "Stereo image");
-            ui.weak("vinyl checks · 300 ms ballistics")
-                .on_hover_text(
-                    "Correlation +1 = mono, 0 = unrelated, −1 = anti-phase. Below 150 Hz the \
+            ui.weak("vinyl checks · 300 ms ballistics").on_hover_text(
+                "Correlation +1 = mono, 0 = unrelated, −1 = anti-phase. Below 150 Hz the \
                      side cuts vertical groove excursions: keep the LF correlation positive.",
-                );
+            );
         });
         correlation_row(ui, "Correlation", s.correlation.read(), FULL_COLOR);
         correlation_row(
@@ -59,13 +58,19 @@ impl StereoView {
             LF_COLOR,
         );
         ui.horizontal(|ui| {
-            ui.label(format!("LF side/mid {} dB", fmt_signed(s.lf_side_to_mid_db.read())));
+            ui.label(format!(
+                "LF side/mid {} dB",
+                fmt_signed(s.lf_side_to_mid_db.read())
+            ));
             ui.add_space(10.0);
-            ui.label(format!("HF > 8 kHz {} dB", super::fmt_level(s.hf_level_dbfs.read())))
-                .on_hover_text(format!(
-                    "Level above 8 kHz; above {HF_WARN_DBFS:.0} dB, held, it stresses the \
+            ui.label(format!(
+                "HF > 8 kHz {} dB",
+                super::fmt_level(s.hf_level_dbfs.read())
+            ))
+            .on_hover_text(format!(
+                "Level above 8 kHz; above {HF_WARN_DBFS:.0} dB, held, it stresses the \
                      cutting head (RIAA pre-emphasis +12 to +20 dB)"
-                ));
+            ));
         });
         let mut warnings = Vec::new();
         if s.lf_antiphase.load(Ordering::Relaxed) {
@@ -151,7 +156,11 @@ fn correlation_row(ui: &mut egui::Ui, caption: &str, value: f32, color: Color32)
         let x_of = |v: f32| rect.left() + (v.clamp(-1.0, 1.0) + 1.0) * 0.5 * rect.width();
         let negative = egui::Rect::from_x_y_ranges(rect.left()..=x_of(0.0), rect.y_range());
         painter.rect_filled(negative, 0.0, palette::BAD.gamma_multiply(0.15));
-        painter.vline(x_of(0.0), rect.y_range(), Stroke::new(1.0, Color32::from_gray(70)));
+        painter.vline(
+            x_of(0.0),
+            rect.y_range(),
+            Stroke::new(1.0, Color32::from_gray(70)),
+        );
         if value.is_finite() {
             let from = x_of(0.0).min(x_of(value));
             let to = x_of(0.0).max(x_of(value));
@@ -161,7 +170,11 @@ fn correlation_row(ui: &mut egui::Ui, caption: &str, value: f32, color: Color32)
                 1.0,
                 fill,
             );
-            painter.vline(x_of(value), rect.y_range(), Stroke::new(2.0, Color32::WHITE));
+            painter.vline(
+                x_of(value),
+                rect.y_range(),
+                Stroke::new(2.0, Color32::WHITE),
+            );
         }
         let text = if value.is_finite() {
             format!("{value:+.2}")
