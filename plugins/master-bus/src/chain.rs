@@ -224,7 +224,7 @@ impl Chain {
         meters.max_limiter_gr_db.publish(self.max_limiter_gr_db);
         meters.auto_makeup_db.publish(reduction.auto_makeup_db);
         meters.ab_match_db.publish(self.ab_match_target_db);
-        meters.stereo.publish(
+        meters.readings.stereo.publish(
             &self.stereo_meter.readings(),
             &self.stereo_meter.statistics(),
         );

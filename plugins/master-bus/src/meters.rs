@@ -144,6 +144,19 @@ impl Default for StereoScalars {
 }
 
 impl StereoScalars {
+    /// The saved form.
+    pub fn record(&self) -> StereoRecord {
+        let defined = |v: f32| v.is_finite().then_some(v);
+        StereoRecord {
+            correlation: self.correlation.read(),
+            lf_correlation: self.lf_correlation.read(),
+            min_correlation: defined(self.min_correlation.read()),
+            lf_negative_share: defined(self.lf_negative_share.read()),
+            lf_antiphase_s: self.lf_antiphase_s.read(),
+            hf_stress_s: self.hf_stress_s.read(),
+        }
+    }
+
     /// Audio thread: publishes the meter's readings and statistics.
     pub fn publish(&self, r: &StereoImageReadings, s: &StereoImageStatistics) {
         self.correlation.publish(r.correlation);
@@ -310,6 +323,26 @@ pub struct ReadingsRecord {
     /// The live null test's last result.
     #[serde(default)]
     pub null: Option<NullRecord>,
+    /// The stereo image since the last measurement reset (a log, like the null test's).
+    #[serde(default)]
+    pub stereo: Option<StereoRecord>,
+}
+
+/// The saved form of the stereo image meter's readings (undefined values are `None`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StereoRecord {
+    /// Phase correlation at the time of saving, full band.
+    pub correlation: f32,
+    /// Phase correlation below 150 Hz at the time of saving.
+    pub lf_correlation: f32,
+    /// Lowest correlation reading since the reset.
+    pub min_correlation: Option<f32>,
+    /// Share (0…1) of the LF-active time with a negative LF correlation.
+    pub lf_negative_share: Option<f32>,
+    /// Time the LF anti-phase warning held, s.
+    pub lf_antiphase_s: f32,
+    /// Time the HF stress warning held, s.
+    pub hf_stress_s: f32,
 }
 
 /// The master's readings, shared by the audio thread, the editor and the saved state.
@@ -319,6 +352,8 @@ pub struct SavedReadings {
     pub master: LoudnessScalars,
     /// The live null test.
     pub null: NullScalars,
+    /// The master's stereo image (vinyl checks).
+    pub stereo: StereoScalars,
 }
 
 /// `Some(value)` when finite.
@@ -339,13 +374,14 @@ impl SavedReadings {
             max_momentary_lufs: finite(m.max_momentary_lufs.read()),
             max_short_term_lufs: finite(m.max_short_term_lufs.read()),
             null: self.null.record(),
+            stereo: Some(self.stereo.record()),
         }
     }
 }
 
 impl<'a> PersistentField<'a, ReadingsRecord> for SavedReadings {
-    /// Shows the saved loudness readings until the meter measures new audio (the null test
-    /// starts over).
+    /// Shows the saved loudness readings until the meter measures new audio (the null test and
+    /// the stereo image start over).
     fn set(&self, record: ReadingsRecord) {
         let m = &self.master;
         let or_undefined =
@@ -411,8 +447,6 @@ pub struct BusMeters {
     pub latency_samples: ScalarMeter,
     /// Sample rate of the activation, Hz (0 before).
     pub sample_rate_hz: ScalarMeter,
-    /// Stereo image of the master (vinyl checks).
-    pub stereo: StereoScalars,
     /// Loudness, reduction and correlation history (see [`column`]).
     pub history: History<{ column::COUNT }>,
     /// Set by the GUI to restart the loudness measurement; cleared by the audio thread.
@@ -434,7 +468,6 @@ impl BusMeters {
             ab_match_db: ScalarMeter::new(0.0),
             latency_samples: ScalarMeter::new(0.0),
             sample_rate_hz: ScalarMeter::new(0.0),
-            stereo: StereoScalars::default(),
             history: History::new(HISTORY_ROWS),
             reset_requested: AtomicBool::new(false),
         }

@@ -42,7 +42,7 @@ fn span_rows() -> usize {
 impl StereoView {
     /// Draws the panel.
     pub fn show(&mut self, ui: &mut egui::Ui, meters: &BusMeters) {
-        let s = &meters.stereo;
+        let s = &meters.readings.stereo;
         ui.horizontal(|ui| {
             super::section_title(ui, "Stereo image");
             ui.weak("vinyl checks · 300 ms ballistics").on_hover_text(
