@@ -181,7 +181,10 @@ fn a_master_bus_state_saved_before_the_mono_bass_loads_it_off() {
     let saved = stemwise_tests::plugin::state_json(&bytes).unwrap();
     let mono_bass_ids = ["ms_hp_on", "ms_hp_freq", "ms_hp_slope"];
     for key in mono_bass_ids {
-        assert!(saved["params"].get(key).is_none(), "the fixture predates {key}");
+        assert!(
+            saved["params"].get(key).is_none(),
+            "the fixture predates {key}"
+        );
     }
     let mut plugin = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2).unwrap();
     let params = plugin.params().to_vec();
@@ -194,7 +197,10 @@ fn a_master_bus_state_saved_before_the_mono_bass_loads_it_off() {
     let changed = [
         (on.id, 1.0),
         (freq.id, plugin.value_from_text(freq.id, "250").unwrap()),
-        (slope.id, plugin.value_from_text(slope.id, "12 dB/oct").unwrap()),
+        (
+            slope.id,
+            plugin.value_from_text(slope.id, "12 dB/oct").unwrap(),
+        ),
     ];
     plugin.set_params(&changed).unwrap();
     for (id, value) in changed {
@@ -213,7 +219,10 @@ fn a_master_bus_state_saved_before_the_mono_bass_loads_it_off() {
     fresh.load_state(&bytes).unwrap();
     plugin.activate(48_000.0, 480).unwrap();
     fresh.activate(48_000.0, 480).unwrap();
-    assert_eq!(first_bit_difference(&run(&mut plugin), &run(&mut fresh)), None);
+    assert_eq!(
+        first_bit_difference(&run(&mut plugin), &run(&mut fresh)),
+        None
+    );
 }
 
 #[test]

@@ -214,7 +214,9 @@ mod tests {
         let sum = f64::from(l) + f64::from(r);
         apply_side_change(&mut l, &mut r, -0.25);
         let error = (f64::from(l) + f64::from(r) - sum).abs();
-        assert!(error > 0.0 && error <= 0.5 * f64::from(f32::EPSILON) * f64::from(r.abs().min(l.abs())));
+        assert!(
+            error > 0.0 && error <= 0.5 * f64::from(f32::EPSILON) * f64::from(r.abs().min(l.abs()))
+        );
         let (mut l, mut r) = (-0.0f32, -0.0f32);
         apply_side_change(&mut l, &mut r, 0.0);
         assert_eq!(
