@@ -1,11 +1,15 @@
 //! `stemwise measure`: loudness, range and peaks of audio files, with the gain each delivery
-//! target would apply.
+//! target would apply, and for stereo files the stereo image a vinyl cut depends on
+//! (correlation, low-frequency width, HF level, with the cutting warnings).
 
 use crate::audio_file::Audio;
 use crate::audio_reader::AudioReader;
 use anyhow::{bail, Result};
 use serde::Serialize;
 use shared_dsp::loudness::{LoudnessMeter, MAX_CHANNELS};
+use shared_dsp::stereo_image::{
+    StereoImageMeter, StereoImageStatistics, HF_SPLIT_HZ, HF_WARN_DBFS, LF_SPLIT_HZ,
+};
 use shared_dsp::targets::TARGETS;
 use std::path::Path;
 
@@ -40,6 +44,54 @@ pub struct Measurement {
     pub plr_lu: Option<f32>,
     /// What each delivery target does with this file.
     pub targets: Vec<TargetReading>,
+    /// The stereo image (vinyl checks); `None` (`null`) when the file is not stereo: not
+    /// applicable.
+    pub stereo: Option<StereoReport>,
+}
+
+/// The stereo image of a whole stereo file ([`shared_dsp::stereo_image`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StereoReport {
+    /// The meter's whole-programme statistics.
+    #[serde(flatten)]
+    pub statistics: StereoImageStatistics,
+    /// What would stress a cutting lathe, in words (empty: nothing).
+    pub warnings: Vec<String>,
+}
+
+impl StereoReport {
+    /// The report of what went through `meter`.
+    fn of(meter: &StereoImageMeter) -> Self {
+        let s = meter.statistics();
+        let mut warnings = Vec::new();
+        if let Some(first_s) = s.first_lf_antiphase_s {
+            warnings.push(format!(
+                "LF anti-phase: side above mid below {LF_SPLIT_HZ:.0} Hz for {:.1} s (first at \
+                 {}): vertical groove excursions; mono the bass (ms_hp_on) before cutting",
+                s.lf_antiphase_s,
+                clock(first_s)
+            ));
+        }
+        if let Some(first_s) = s.first_hf_stress_s {
+            warnings.push(format!(
+                "sustained HF: above {:.0} kHz over {HF_WARN_DBFS:.0} dB for {:.1} s (first at \
+                 {}): stresses the cutting head; de-ess or tame the cymbals",
+                HF_SPLIT_HZ / 1000.0,
+                s.hf_stress_s,
+                clock(first_s)
+            ));
+        }
+        Self {
+            statistics: s,
+            warnings,
+        }
+    }
+}
+
+/// `m:ss.s` of a time in seconds.
+fn clock(seconds: f64) -> String {
+    let minutes = (seconds / 60.0).floor();
+    format!("{minutes:.0}:{:04.1}", seconds - 60.0 * minutes)
 }
 
 /// One delivery target's view of a measured file.
@@ -72,13 +124,19 @@ fn new_meter(file: &str, rate_hz: u32, num_channels: usize) -> Result<LoudnessMe
     Ok(LoudnessMeter::new(rate_hz, BLOCK_FRAMES, num_channels))
 }
 
-/// The measurement of `num_frames` frames that went through `meter`.
+/// The stereo image meter for a file with `num_channels` channels (stereo files only).
+fn new_stereo_meter(rate_hz: u32, num_channels: usize) -> Option<StereoImageMeter> {
+    (num_channels == 2).then(|| StereoImageMeter::new(f64::from(rate_hz)))
+}
+
+/// The measurement of `num_frames` frames that went through `meter` (and `stereo`).
 fn measurement(
     file: &str,
     sample_rate_hz: u32,
     num_channels: usize,
     num_frames: u64,
     meter: &LoudnessMeter,
+    stereo: Option<&StereoImageMeter>,
 ) -> Measurement {
     let r = meter.readings();
     let targets = TARGETS
@@ -103,6 +161,7 @@ fn measurement(
         sample_peak_dbfs: defined(r.max_sample_peak_dbfs),
         plr_lu: defined(r.plr_lu),
         targets,
+        stereo: stereo.map(StereoReport::of),
     }
 }
 
@@ -111,6 +170,7 @@ fn measurement(
 pub fn measure_audio(file: &str, audio: &Audio) -> Result<Measurement> {
     let num_channels = audio.channels.len();
     let mut meter = new_meter(file, audio.sample_rate_hz, num_channels)?;
+    let mut stereo = new_stereo_meter(audio.sample_rate_hz, num_channels);
     let channels = audio.slices();
     let mut block: Vec<&[f32]> = Vec::with_capacity(num_channels);
     for start in (0..audio.num_frames()).step_by(BLOCK_FRAMES) {
@@ -118,6 +178,9 @@ pub fn measure_audio(file: &str, audio: &Audio) -> Result<Measurement> {
         block.clear();
         block.extend(channels.iter().map(|c| &c[start..end]));
         meter.process_block(&block);
+        if let (Some(stereo), [left, right]) = (&mut stereo, block.as_slice()) {
+            stereo.process_block(left, right);
+        }
     }
     let num_frames = audio.num_frames() as u64;
     Ok(measurement(
@@ -126,6 +189,7 @@ pub fn measure_audio(file: &str, audio: &Audio) -> Result<Measurement> {
         num_channels,
         num_frames,
         &meter,
+        stereo.as_ref(),
     ))
 }
 
@@ -136,11 +200,15 @@ pub fn measure_file(path: &Path) -> Result<Measurement> {
     let mut reader = AudioReader::open(path)?;
     let (rate_hz, num_channels) = (reader.sample_rate_hz(), reader.num_channels());
     let mut meter = new_meter(&file, rate_hz, num_channels)?;
+    let mut stereo = new_stereo_meter(rate_hz, num_channels);
     let mut block = vec![Vec::with_capacity(BLOCK_FRAMES); num_channels];
     while reader.read_block(&mut block, BLOCK_FRAMES)? > 0 {
         let slices: [&[f32]; MAX_CHANNELS] =
             std::array::from_fn(|c| block.get(c).map_or(&[][..], Vec::as_slice));
         meter.process_block(&slices[..num_channels]);
+        if let (Some(stereo), [left, right]) = (&mut stereo, &slices[..num_channels]) {
+            stereo.process_block(left, right);
+        }
     }
     Ok(measurement(
         &file,
@@ -148,6 +216,7 @@ pub fn measure_file(path: &Path) -> Result<Measurement> {
         num_channels,
         reader.frames_read(),
         &meter,
+        stereo.as_ref(),
     ))
 }
 
@@ -181,6 +250,48 @@ pub fn report(m: &Measurement) -> String {
             t.gain_db,
             if t.true_peak_ok { "ok" } else { "OVER" }
         );
+    }
+    out += &stereo_report(m);
+    out
+}
+
+/// A statistic with `decimals`, `-` when undefined.
+fn show_f64(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:+.decimals$}"))
+}
+
+/// The stereo image lines of the human-readable report.
+fn stereo_report(m: &Measurement) -> String {
+    let Some(stereo) = &m.stereo else {
+        return format!(
+            "  stereo image: not applicable ({} channel{})\n",
+            m.num_channels,
+            if m.num_channels == 1 { "" } else { "s" }
+        );
+    };
+    let s = &stereo.statistics;
+    let mut out = format!(
+        "  correlation {} (mean {}, min {})   below {LF_SPLIT_HZ:.0} Hz {} (min {})\n  \
+         LF side/mid {} dB (max {} dB, negative {})   HF > {:.0} kHz max {} dB\n",
+        show_f64(s.correlation, 2),
+        show_f64(s.mean_correlation, 2),
+        show_f64(s.min_correlation, 2),
+        show_f64(s.lf_correlation, 2),
+        show_f64(s.min_lf_correlation, 2),
+        show_f64(s.lf_side_to_mid_db, 1),
+        show_f64(s.max_lf_side_to_mid_db, 1),
+        s.lf_negative_share.map_or_else(
+            || "-".to_owned(),
+            |v| format!("{:.1} % of the time", 100.0 * v)
+        ),
+        HF_SPLIT_HZ / 1000.0,
+        show_f64(s.max_hf_level_dbfs, 1),
+    );
+    if stereo.warnings.is_empty() {
+        out += "  vinyl: no LF anti-phase, no sustained HF\n";
+    }
+    for warning in &stereo.warnings {
+        out += &format!("  WARNING {warning}\n");
     }
     out
 }

@@ -22,6 +22,7 @@ use shared_dsp::master::MasterChain;
 use shared_dsp::null_test::{LiveNullSettings, LiveNullTest};
 use shared_dsp::oversampling::OversamplingFactor;
 use shared_dsp::saturation::Saturation;
+use shared_dsp::stereo_image::StereoImageMeter;
 use shared_dsp::strip::StripChain;
 use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector, ORACLE_OVERSAMPLING};
 use std::hint::black_box;
@@ -118,11 +119,12 @@ impl Processor for MasterChain {
 
 /// Everything the Master Bus plugin runs per frame (plugins/master-bus/src/chain.rs): the
 /// input loudness meter (no true peak), the live null test against a reference (steady state after the
-/// lock), the master chain, and the master's loudness meter.
+/// lock), the master chain, the master's loudness meter and its stereo image meter.
 struct MasterBusWork {
     chain: MasterChain,
     input_meter: LoudnessMeter,
     master_meter: LoudnessMeter,
+    stereo_meter: StereoImageMeter,
     null: LiveNullTest,
 }
 
@@ -135,6 +137,7 @@ impl MasterBusWork {
             chain,
             input_meter: LoudnessMeter::loudness_only(FS, BLOCK_FRAMES, 2),
             master_meter: LoudnessMeter::new(FS, BLOCK_FRAMES, 2),
+            stereo_meter: StereoImageMeter::new(FS),
             null: LiveNullTest::new(FS, 2, LiveNullSettings::default()),
         }
     }
@@ -148,12 +151,15 @@ impl Processor for MasterBusWork {
         self.input_meter.process_block(&input);
         self.chain.process_block(block);
         self.master_meter.process_block(&[&*block[0], &*block[1]]);
+        self.stereo_meter.process_block(block[0], block[1]);
     }
     fn finish(&mut self) -> f64 {
         let r = self.master_meter.readings();
         let null = self.null.readings();
+        let stereo = self.stereo_meter.readings();
         f64::from(r.integrated_lufs + self.input_meter.readings().integrated_lufs)
             + null.residual_rms_dbfs
+            + f64::from(stereo.correlation + stereo.lf_correlation + stereo.hf_level_dbfs)
     }
 }
 

@@ -113,6 +113,14 @@ impl CrossoverSettings {
     }
 }
 
+/// The section of this crossover's LR4 low-pass at `freq_hz` (run it twice: two identical
+/// bilinear Butterworth sections, −6.02 dB at `freq_hz`, 24 dB/oct), the filter the low band
+/// starts with; for meters that need the band below a split ([`crate::stereo_image`]).
+pub fn lr4_lowpass_section(freq_hz: f64, sample_rate_hz: f64) -> Coefficients {
+    let [lowpass, _, _] = bilinear_sections(freq_hz, sample_rate_hz);
+    lowpass
+}
+
 /// RBJ-cookbook (bilinear) Butterworth low-pass, high-pass and allpass sharing one design
 /// frequency. `1 − cos ω0` is computed as `2·sin²(ω0/2)` to keep low frequencies at high
 /// rates accurate.

@@ -38,6 +38,7 @@ pub mod saturation;
 pub mod signals;
 pub mod smoother;
 pub mod spectrum;
+pub mod stereo_image;
 pub mod strip;
 pub mod targets;
 pub mod true_peak;

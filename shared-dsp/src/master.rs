@@ -2,8 +2,8 @@
 //! mix rendered by `stemwise` sounds exactly like the plugin with the same settings.
 //!
 //! ```text
-//! input ─ EQ (HP, low shelf, 3 bells, high shelf, LP) ─ glue compressor ─ makeup ─ limiter ─ output
-//!          minimum or linear phase                        (auto release)  (auto)   (true peak)
+//! input ─ EQ (HP, low shelf, 3 bells, high shelf, LP, mono bass) ─ glue compressor ─ makeup ─ limiter ─ output
+//!          minimum or linear phase; mono bass: side high-pass       (auto release)  (auto)   (true peak)
 //! ```
 //!
 //! Every stage is always in the signal path; a stage that is "off" runs at transparent
@@ -11,7 +11,7 @@
 //! limiter lookahead and the sample rate, and the default settings are bit-exact (after the
 //! latency):
 //! - input 0 dB / output 0 dB: the gain stages do no arithmetic;
-//! - EQ gains 0 dB, high- and low-pass off: the bands run no sections;
+//! - EQ gains 0 dB, high- and low-pass and mono bass off: the bands run no sections;
 //! - glue compressor off: its mix is 0 (bit-exact dry) and the makeup stage sits at 0 dB;
 //! - limiter off: the limiter keeps running (so its lookahead delay and its state stay warm
 //!   and switching it on is a click-free crossfade), but a [`BypassMixer`] whose dry path is

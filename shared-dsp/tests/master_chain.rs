@@ -6,7 +6,7 @@
 //! `reset`. Run: `cargo test -p shared-dsp --profile harness --test master_chain -- --nocapture`.
 
 use assert_no_alloc::{assert_no_alloc, AllocDisabler};
-use shared_dsp::eq::settings::PhaseMode;
+use shared_dsp::eq::settings::{PhaseMode, Slope};
 use shared_dsp::limiter::peak::TAPS;
 use shared_dsp::limiter::{lookahead_samples, MAX_LOOKAHEAD_MS};
 use shared_dsp::loudness::LoudnessMeter;
@@ -250,7 +250,11 @@ fn block_size_invariance_across_settings_changes() {
     second.glue.release_ms = 120.0;
     second.limiter_on = false;
     second.eq.bands[band_index::BELL_1].gain_db = 4.0;
+    second.eq.mono_bass.enabled = true; // crossfaded in
+    second.eq.mono_bass.freq_hz = 150.0;
     let mut third = second;
+    third.eq.mono_bass.freq_hz = 80.0; // smoothed
+    third.eq.mono_bass.slope = Slope::Db12; // structural
     third.limiter_on = true;
     third.limiter.lookahead_ms = 2.0; // structural
     third.limiter.auto_release = true;

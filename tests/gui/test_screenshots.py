@@ -44,7 +44,18 @@ GUIS = {
         "stemwise-master-bus",
         "Stemwise Master Bus",
         ("Stemwise", "Master"),
-        labels=("Integrated", "Null test", "Limiter", "Loudness", "Gain reduction", "EQ"),
+        labels=(
+            "Integrated",
+            "Null test",
+            "Limiter",
+            "Loudness",
+            "Gain reduction",
+            "EQ",
+            # The vinyl checks: the stereo image panel and the EQ's mono bass row.
+            "Stereo image",
+            "Correlation",
+            "Mono Bass",
+        ),
         logical_size=(1200, 720),
     ),
 }

@@ -168,6 +168,63 @@ fn states_saved_by_version_0_1_0_still_load() {
     }
 }
 
+/// A Master Bus state saved before the mono bass parameters were appended (the 0.1.0 fixture)
+/// loads with the mono bass at its defaults (off, 100 Hz, 24 dB/oct) even into an instance
+/// where it was on (the `filter_state` migration: nice-plug alone would keep the instance's
+/// values), and the loaded instance sounds exactly like a fresh one that loaded the state.
+#[test]
+fn a_master_bus_state_saved_before_the_mono_bass_loads_it_off() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("master-bus-0.1.0.state");
+    let bytes = std::fs::read(&path).unwrap();
+    let saved = stemwise_tests::plugin::state_json(&bytes).unwrap();
+    let mono_bass_ids = ["ms_hp_on", "ms_hp_freq", "ms_hp_slope"];
+    for key in mono_bass_ids {
+        assert!(
+            saved["params"].get(key).is_none(),
+            "the fixture predates {key}"
+        );
+    }
+    let mut plugin = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2).unwrap();
+    let params = plugin.params().to_vec();
+    let named = |name: &str| param_named(&params, name).unwrap().clone();
+    let (on, freq, slope) = (
+        named("Mono Bass"),
+        named("Mono Bass Frequency"),
+        named("Mono Bass Slope"),
+    );
+    let changed = [
+        (on.id, 1.0),
+        (freq.id, plugin.value_from_text(freq.id, "250").unwrap()),
+        (
+            slope.id,
+            plugin.value_from_text(slope.id, "12 dB/oct").unwrap(),
+        ),
+    ];
+    plugin.set_params(&changed).unwrap();
+    for (id, value) in changed {
+        assert_eq!(plugin.param_value(id), Some(value));
+    }
+    plugin.load_state(&bytes).unwrap();
+    for p in [&on, &freq, &slope] {
+        assert_eq!(plugin.param_value(p.id), Some(p.default), "{}", p.name);
+    }
+    assert_eq!(plugin.value_to_text(on.id, on.default).unwrap(), "Off");
+    let input_gain = named("Input Gain");
+    let kept = plugin.param_value(input_gain.id).unwrap();
+    assert!((kept - plugin.value_from_text(input_gain.id, "-2.5").unwrap()).abs() < 1e-6);
+
+    let mut fresh = PluginUnderTest::open_inactive(MASTER_BUS_ID, 2).unwrap();
+    fresh.load_state(&bytes).unwrap();
+    plugin.activate(48_000.0, 480).unwrap();
+    fresh.activate(48_000.0, 480).unwrap();
+    assert_eq!(
+        first_bit_difference(&run(&mut plugin), &run(&mut fresh)),
+        None
+    );
+}
+
 #[test]
 fn user_presets_travel_with_the_host_state() {
     let mut plugin = PluginUnderTest::open_inactive(STEM_STRIP_ID, 2).unwrap();

@@ -363,3 +363,27 @@ macro_rules! host_params {
         }
     };
 }
+
+/// State migration for `Plugin::filter_state`: every parameter of table `P` that `state` lacks
+/// (a state saved before the parameter was appended to the table) gets its table default, so
+/// an old project loads with the newer features at their defaults (off) instead of keeping
+/// whatever the instance had — nice-plug leaves parameters missing from a state untouched.
+/// A state with no parameters (nothing to load, or a foreign state emptied by
+/// `identity::drop_foreign_state`) stays empty.
+pub fn default_missing_params<P: shared_dsp::params::ParamIndex>(state: &mut PluginState) {
+    use nice_plug::plugin::ParamValue;
+    if state.params.is_empty() {
+        return;
+    }
+    for spec in P::TABLE {
+        if state.params.contains_key(spec.id) {
+            continue;
+        }
+        let value = match spec.kind {
+            Kind::Float(_) => ParamValue::F32(spec.default_plain()),
+            Kind::Switch(_) => ParamValue::Bool(spec.default_plain() >= 0.5),
+            Kind::Choice(choice) => ParamValue::I32(choice.default as i32),
+        };
+        state.params.insert(spec.id.to_owned(), value);
+    }
+}

@@ -1,5 +1,6 @@
 //! The Master Bus's processors for one activation: the shared-dsp master chain, the click-free
-//! bypass / equal-loudness A/B, the loudness meters and the live null test.
+//! bypass / equal-loudness A/B, the loudness meters, the stereo image meter and the live null
+//! test.
 
 use crate::meters::{column, BusMeters, HISTORY_INTERVAL_S};
 use crate::params::MasterBusParams;
@@ -9,6 +10,7 @@ use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::master::{MasterChain, MasterSettings};
 use shared_dsp::null_test::{LiveNullSettings, LiveNullTest};
 use shared_dsp::sanitize::sanitize_block;
+use shared_dsp::stereo_image::StereoImageMeter;
 
 /// Largest gain the A/B applies to the unprocessed signal, either way, dB.
 pub const AB_MAX_MATCH_DB: f32 = 24.0;
@@ -36,6 +38,8 @@ pub struct Chain {
     master_meter: LoudnessMeter,
     /// The unprocessed input's loudness (A/B match; no true peak).
     input_meter: LoudnessMeter,
+    /// The processed master's stereo image (correlation, LF width, HF level: vinyl checks).
+    stereo_meter: StereoImageMeter,
     /// Stems' sum against the reference mix.
     null: LiveNullTest,
     /// A non-silent reference has arrived since the last reset.
@@ -79,6 +83,7 @@ impl Chain {
             monitor,
             master_meter: LoudnessMeter::new(sample_rate_hz, max_block, NUM_CHANNELS),
             input_meter: LoudnessMeter::loudness_only(sample_rate_hz, max_block, NUM_CHANNELS),
+            stereo_meter: StereoImageMeter::new(sample_rate_hz),
             null: LiveNullTest::new(sample_rate_hz, NUM_CHANNELS, null_settings),
             reference_seen: false,
             latency_samples,
@@ -113,6 +118,7 @@ impl Chain {
     pub fn reset_measurement(&mut self, meters: &BusMeters) {
         self.master_meter.reset();
         self.input_meter.reset();
+        self.stereo_meter.reset();
         self.null.reset();
         self.reference_seen = false;
         self.history_frames = 0;
@@ -194,6 +200,9 @@ impl Chain {
         self.monitor.capture_dry(part);
         self.master.process_block(part);
         with_shared(part, |c| self.master_meter.process_block(c));
+        if let [left, right] = part {
+            self.stereo_meter.process_block(left, right);
+        }
         self.monitor.mix(part);
         let reduction = self.master.reduction();
         let deepest = &mut self.history_reduction_db;
@@ -215,6 +224,10 @@ impl Chain {
         meters.max_limiter_gr_db.publish(self.max_limiter_gr_db);
         meters.auto_makeup_db.publish(reduction.auto_makeup_db);
         meters.ab_match_db.publish(self.ab_match_target_db);
+        meters.readings.stereo.publish(
+            &self.stereo_meter.readings(),
+            &self.stereo_meter.statistics(),
+        );
         meters
             .readings
             .null
@@ -257,6 +270,9 @@ impl Chain {
         row[column::SHORT_TERM] = readings.short_term_lufs;
         row[column::COMPRESSOR_GR] = self.history_reduction_db[0];
         row[column::LIMITER_GR] = self.history_reduction_db[1];
+        let stereo = self.stereo_meter.readings();
+        row[column::CORRELATION] = stereo.correlation;
+        row[column::LF_CORRELATION] = stereo.lf_correlation;
         meters.history.push(row);
         self.history_reduction_db = [0.0; 2];
         self.ab_match_target_db = self.ab_match_db();

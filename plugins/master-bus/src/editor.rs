@@ -3,8 +3,9 @@
 //! Layout (1200×720 logical at 100 %, resizable down to 80 %):
 //! - header: title, bypass, equal-loudness A/B, input/output gain with peak meters, latency
 //!   and the practice warnings;
-//! - right panel: the loudness meter against the delivery target ([`loudness`]), the live
-//!   null test ([`null_panel`]) and the linked Stem Strips ([`session_panel`]);
+//! - right panel: the loudness meter against the delivery target ([`loudness`]), the stereo
+//!   image for vinyl ([`stereo_panel`]), the live null test ([`null_panel`]) and the linked
+//!   Stem Strips ([`session_panel`]);
 //! - centre: the EQ curve and bands ([`eq`]), the glue compressor and the limiter
 //!   ([`dynamics`]), the gain-reduction and loudness histories ([`history`]).
 //!
@@ -31,6 +32,7 @@ mod history;
 mod loudness;
 mod null_panel;
 mod session_panel;
+mod stereo_panel;
 
 /// Default editor size in logical pixels.
 const SIZE: (f32, f32) = (1200.0, 720.0);
@@ -60,6 +62,8 @@ pub struct BusGui {
     history_view: history::HistoryView,
     /// The session link's last snapshot.
     session_cache: session_panel::SessionCache,
+    /// The stereo image panel's history rows.
+    stereo_view: stereo_panel::StereoView,
     last_frame: Instant,
 }
 
@@ -75,6 +79,7 @@ pub fn create(params: Arc<MasterBusParams>, meters: Arc<BusMeters>) -> Option<Eg
         eq_view: eq::EqView::default(),
         history_view: history::HistoryView::default(),
         session_cache,
+        stereo_view: stereo_panel::StereoView::default(),
         last_frame: Instant::now(),
     };
     let min_size = LogicalSize::new(SIZE.0 * MIN_SIZE_T, SIZE.1 * MIN_SIZE_T);
@@ -131,6 +136,8 @@ impl NiceEguiApp for BusGui {
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
                         loudness::show(ui, &self.params, &self.meters, &setter);
+                        ui.separator();
+                        self.stereo_view.show(ui, &self.meters);
                         ui.separator();
                         null_panel::show(ui, &self.meters);
                         ui.separator();

@@ -22,6 +22,7 @@ pub mod session;
 use chain::Chain;
 use meters::{BusMeters, SavedReadings};
 use params::MasterBusParams;
+use shared_dsp::params::master::MasterParam;
 
 /// The CLAP id, frozen forever (hosts store projects by it).
 pub const CLAP_ID: &str = "com.stemwise.master-bus";
@@ -74,6 +75,8 @@ impl Plugin for MasterBus {
 
     fn filter_state(state: &mut PluginState) {
         plugin_common::identity::drop_foreign_state(state, CLAP_ID);
+        // States saved before the mono bass parameters load with it off.
+        plugin_common::param_kit::default_missing_params::<MasterParam>(state);
     }
 
     fn params(&self) -> Arc<dyn Params> {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use shared_dsp::loudness::LoudnessReadings;
 use shared_dsp::meter_transport::ScalarMeter;
 use shared_dsp::null_test::{DiagnosisCell, LiveDiagnosis, LiveNullReadings, Verdict};
+use shared_dsp::stereo_image::{StereoImageReadings, StereoImageStatistics};
 use shared_dsp::targets::DeliveryTarget;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::Arc;
@@ -31,8 +32,12 @@ pub mod column {
     pub const COMPRESSOR_GR: usize = 2;
     /// Limiter reduction, dB (positive).
     pub const LIMITER_GR: usize = 3;
+    /// Phase correlation of the master, full band (−1…1).
+    pub const CORRELATION: usize = 4;
+    /// Phase correlation of the master below 150 Hz (−1…1).
+    pub const LF_CORRELATION: usize = 5;
     /// Number of columns.
-    pub const COUNT: usize = 4;
+    pub const COUNT: usize = 6;
 }
 
 /// Loudness readings as atomics (`NEG_INFINITY` = undefined, as in shared-dsp).
@@ -91,6 +96,80 @@ impl LoudnessScalars {
         self.plr_lu.publish(r.plr_lu);
         self.max_momentary_lufs.publish(r.max_momentary_lufs);
         self.max_short_term_lufs.publish(r.max_short_term_lufs);
+    }
+}
+
+/// The stereo image meter's readings and programme statistics as atomics (vinyl checks;
+/// `NaN` = nothing measured yet).
+#[derive(Debug)]
+pub struct StereoScalars {
+    /// Phase correlation, full band, −1…1.
+    pub correlation: ScalarMeter,
+    /// Phase correlation below 150 Hz, −1…1.
+    pub lf_correlation: ScalarMeter,
+    /// Side over mid energy below 150 Hz, dB.
+    pub lf_side_to_mid_db: ScalarMeter,
+    /// Level above 8 kHz, dB re full scale.
+    pub hf_level_dbfs: ScalarMeter,
+    /// The LF anti-phase warning holds now.
+    pub lf_antiphase: AtomicBool,
+    /// The HF stress warning holds now.
+    pub hf_stress: AtomicBool,
+    /// Lowest correlation reading since the measurement reset.
+    pub min_correlation: ScalarMeter,
+    /// Share (0…1) of the LF-active time with a negative LF correlation.
+    pub lf_negative_share: ScalarMeter,
+    /// Time the LF anti-phase warning held since the reset, s.
+    pub lf_antiphase_s: ScalarMeter,
+    /// Time the HF stress warning held since the reset, s.
+    pub hf_stress_s: ScalarMeter,
+}
+
+impl Default for StereoScalars {
+    fn default() -> Self {
+        let none = || ScalarMeter::new(f32::NAN);
+        Self {
+            correlation: ScalarMeter::new(0.0),
+            lf_correlation: ScalarMeter::new(0.0),
+            lf_side_to_mid_db: none(),
+            hf_level_dbfs: ScalarMeter::new(f32::NEG_INFINITY),
+            lf_antiphase: AtomicBool::new(false),
+            hf_stress: AtomicBool::new(false),
+            min_correlation: none(),
+            lf_negative_share: none(),
+            lf_antiphase_s: ScalarMeter::new(0.0),
+            hf_stress_s: ScalarMeter::new(0.0),
+        }
+    }
+}
+
+impl StereoScalars {
+    /// The saved form.
+    pub fn record(&self) -> StereoRecord {
+        let defined = |v: f32| v.is_finite().then_some(v);
+        StereoRecord {
+            correlation: self.correlation.read(),
+            lf_correlation: self.lf_correlation.read(),
+            min_correlation: defined(self.min_correlation.read()),
+            lf_negative_share: defined(self.lf_negative_share.read()),
+            lf_antiphase_s: self.lf_antiphase_s.read(),
+            hf_stress_s: self.hf_stress_s.read(),
+        }
+    }
+
+    /// Audio thread: publishes the meter's readings and statistics.
+    pub fn publish(&self, r: &StereoImageReadings, s: &StereoImageStatistics) {
+        self.correlation.publish(r.correlation);
+        self.lf_correlation.publish(r.lf_correlation);
+        self.lf_side_to_mid_db.publish(r.lf_side_to_mid_db);
+        self.hf_level_dbfs.publish(r.hf_level_dbfs);
+        self.lf_antiphase.store(r.lf_antiphase, Ordering::Relaxed);
+        self.hf_stress.store(r.hf_stress, Ordering::Relaxed);
+        let or_nan = |v: Option<f64>| v.map_or(f32::NAN, |v| v as f32);
+        self.min_correlation.publish(or_nan(s.min_correlation));
+        self.lf_negative_share.publish(or_nan(s.lf_negative_share));
+        self.lf_antiphase_s.publish(s.lf_antiphase_s as f32);
+        self.hf_stress_s.publish(s.hf_stress_s as f32);
     }
 }
 
@@ -244,6 +323,26 @@ pub struct ReadingsRecord {
     /// The live null test's last result.
     #[serde(default)]
     pub null: Option<NullRecord>,
+    /// The stereo image since the last measurement reset (a log, like the null test's).
+    #[serde(default)]
+    pub stereo: Option<StereoRecord>,
+}
+
+/// The saved form of the stereo image meter's readings (undefined values are `None`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StereoRecord {
+    /// Phase correlation at the time of saving, full band.
+    pub correlation: f32,
+    /// Phase correlation below 150 Hz at the time of saving.
+    pub lf_correlation: f32,
+    /// Lowest correlation reading since the reset.
+    pub min_correlation: Option<f32>,
+    /// Share (0…1) of the LF-active time with a negative LF correlation.
+    pub lf_negative_share: Option<f32>,
+    /// Time the LF anti-phase warning held, s.
+    pub lf_antiphase_s: f32,
+    /// Time the HF stress warning held, s.
+    pub hf_stress_s: f32,
 }
 
 /// The master's readings, shared by the audio thread, the editor and the saved state.
@@ -253,6 +352,8 @@ pub struct SavedReadings {
     pub master: LoudnessScalars,
     /// The live null test.
     pub null: NullScalars,
+    /// The master's stereo image (vinyl checks).
+    pub stereo: StereoScalars,
 }
 
 /// `Some(value)` when finite.
@@ -273,13 +374,14 @@ impl SavedReadings {
             max_momentary_lufs: finite(m.max_momentary_lufs.read()),
             max_short_term_lufs: finite(m.max_short_term_lufs.read()),
             null: self.null.record(),
+            stereo: Some(self.stereo.record()),
         }
     }
 }
 
 impl<'a> PersistentField<'a, ReadingsRecord> for SavedReadings {
-    /// Shows the saved loudness readings until the meter measures new audio (the null test
-    /// starts over).
+    /// Shows the saved loudness readings until the meter measures new audio (the null test and
+    /// the stereo image start over).
     fn set(&self, record: ReadingsRecord) {
         let m = &self.master;
         let or_undefined =
@@ -345,7 +447,7 @@ pub struct BusMeters {
     pub latency_samples: ScalarMeter,
     /// Sample rate of the activation, Hz (0 before).
     pub sample_rate_hz: ScalarMeter,
-    /// Loudness and reduction history (see [`column`]).
+    /// Loudness, reduction and correlation history (see [`column`]).
     pub history: History<{ column::COUNT }>,
     /// Set by the GUI to restart the loudness measurement; cleared by the audio thread.
     reset_requested: AtomicBool,

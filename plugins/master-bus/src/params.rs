@@ -98,6 +98,12 @@ host_params! {
         pub custom_target_lufs: FloatParam = CustomTargetLufs,
         /// Custom target true-peak ceiling, dBTP.
         pub custom_target_dbtp: FloatParam = CustomTargetDbtp,
+        /// Mono bass (side high-pass) on.
+        pub mono_bass_on: BoolParam = MonoBassOn,
+        /// Mono bass corner, Hz.
+        pub mono_bass_hz: FloatParam = MonoBassHz,
+        /// Mono bass steepness.
+        pub mono_bass_slope: ChoiceParam<BusSlopes> = MonoBassSlope,
     }
 }
 

@@ -15,7 +15,7 @@ use std::ops::{Add, Mul, Sub};
 use std::arch::x86_64::{
     __m128d, _mm_add_pd, _mm_and_pd, _mm_andnot_pd, _mm_cmpge_pd, _mm_cmplt_pd, _mm_cvtpd_ps,
     _mm_cvtps_pd, _mm_cvtsd_f64, _mm_cvtss_f32, _mm_mul_pd, _mm_set1_pd, _mm_set_pd, _mm_set_ps,
-    _mm_shuffle_ps, _mm_sub_pd, _mm_unpackhi_pd,
+    _mm_shuffle_pd, _mm_shuffle_ps, _mm_sub_pd, _mm_unpackhi_pd,
 };
 
 /// Two `f64` lanes: `[left, right]` (mono leaves lane 1 at zero).
@@ -54,6 +54,14 @@ impl F64x2 {
                 _mm_cvtsd_f64(_mm_unpackhi_pd(self.0, self.0)),
             ]
         }
+    }
+
+    /// The lanes exchanged, `[lane 1, lane 0]` (`x * x.swapped()` holds the cross product
+    /// `L·R` in both lanes).
+    #[inline(always)]
+    pub fn swapped(self) -> Self {
+        // SAFETY: SSE2 is part of the x86-64 baseline, so the intrinsic is always available.
+        Self(unsafe { _mm_shuffle_pd::<0b01>(self.0, self.0) })
     }
 
     /// Lanes with `|x| < threshold` or non-finite replaced by 0 (the rule of
@@ -131,6 +139,12 @@ impl F64x2 {
     #[inline(always)]
     pub fn to_array(self) -> [f64; 2] {
         self.0
+    }
+
+    /// The lanes exchanged, `[lane 1, lane 0]`.
+    #[inline(always)]
+    pub fn swapped(self) -> Self {
+        Self([self.0[1], self.0[0]])
     }
 
     /// Lanes with `|x| < threshold` or non-finite replaced by 0 (the rule of

@@ -6,6 +6,7 @@
 //! - [`settings`]: plain settings structs and the band → sections mapping.
 //! - [`band`]: per-band smoothing on a fixed grid.
 //! - [`linear_phase`]: the FIR mode (same magnitude, constant latency).
+//! - [`mono_bass`]: the side-only high-pass after the bands (vinyl "elliptical EQ").
 //!
 //! Parameter lanes: band frequency, gain and Q are lane (b) (smoothed, coefficients
 //! recomputed every [`band::GRID_SAMPLES`]); band kind, slope and the phase mode are lane (c)
@@ -22,12 +23,14 @@ pub mod band;
 pub mod design;
 pub mod lanes;
 pub mod linear_phase;
+pub mod mono_bass;
 pub mod section;
 pub mod settings;
 
 use band::{Band, GRID_SAMPLES};
 use lanes::{all_finite, F64x2};
 use linear_phase::LinearPhase;
+use mono_bass::MonoBass;
 use section::{CascadeIo, Coefficients, Section};
 use settings::{design_band, DesignParams, EqSettings, PhaseMode, MAX_BANDS, MAX_SECTIONS};
 
@@ -56,6 +59,8 @@ pub struct Eq {
     cascade: [Section; MAX_BANDS * MAX_SECTIONS],
     /// Whether the settled path runs its AVX build (set by `new` from the CPU's features).
     avx: bool,
+    /// Side-only high-pass after the bands (both phase modes; minimum phase, no latency).
+    mono_bass: MonoBass,
 }
 
 impl Eq {
@@ -80,6 +85,7 @@ impl Eq {
             linear: LinearPhase::new(sample_rate_hz, num_channels),
             cascade: [Section::default(); MAX_BANDS * MAX_SECTIONS],
             avx: detect_avx(),
+            mono_bass: MonoBass::new(settings.mono_bass, sample_rate_hz),
         };
         eq.update_targets();
         eq
@@ -102,6 +108,7 @@ impl Eq {
             band.set_sample_rate(sample_rate_hz);
             band.jump_to(s);
         }
+        self.mono_bass.set_sample_rate(sample_rate_hz);
         self.update_targets();
         self.reset();
     }
@@ -117,6 +124,7 @@ impl Eq {
         for (band, s) in self.bands.iter_mut().zip(&settings.bands) {
             band.set_settings(s);
         }
+        self.mono_bass.set_settings(settings.mono_bass);
         self.update_targets();
         if phase_changed {
             self.reset();
@@ -152,6 +160,7 @@ impl Eq {
         for (band, s) in self.bands.iter_mut().zip(&self.settings.bands) {
             band.jump_to(s);
         }
+        self.mono_bass.jump_to(self.settings.mono_bass);
         self.grid_pos = 0;
         self.linear.reset();
     }
@@ -165,14 +174,26 @@ impl Eq {
         }
     }
 
-    /// Linear magnitude of the whole EQ at `freq_hz`: in minimum phase the exact digital
-    /// response of the sections currently running; in linear phase the target magnitude the
-    /// FIR is designed from.
+    /// Linear magnitude of the whole EQ at `freq_hz` on the left, right and mid signals: in
+    /// minimum phase the exact digital response of the sections currently running; in linear
+    /// phase the target magnitude the FIR is designed from. The side gets
+    /// [`Self::side_response`].
     pub fn response(&self, freq_hz: f64) -> f64 {
         match self.settings.phase {
             PhaseMode::Minimum => self.bands.iter().map(|b| b.response(freq_hz)).product(),
             PhaseMode::Linear => self.target_response(freq_hz),
         }
+    }
+
+    /// Linear magnitude of the whole EQ at `freq_hz` on the side signal: [`Self::response`]
+    /// times the mono bass high-pass ([`MonoBass::response`], 1 when it is off).
+    pub fn side_response(&self, freq_hz: f64) -> f64 {
+        self.response(freq_hz) * self.mono_bass.response(freq_hz)
+    }
+
+    /// The mono bass stage (its side curve for the GUI).
+    pub fn mono_bass(&self) -> &MonoBass {
+        &self.mono_bass
     }
 
     /// Linear magnitude at `freq_hz` of the target settings (where the smoothing ends).
@@ -198,14 +219,16 @@ impl Eq {
         &self.bands
     }
 
-    /// Filters `channels` (1 or 2, equal lengths, any length) in place. Non-finite input
-    /// samples enter the filters as 0 (a fully transparent EQ passes its input untouched).
-    /// Never allocates.
+    /// Filters `channels` (1 or 2, equal lengths, any length) in place: the bands, then the
+    /// mono bass (stereo only). Non-finite input samples enter the filters as 0 (a fully
+    /// transparent EQ passes its input untouched). Never allocates.
     pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         match self.settings.phase {
             PhaseMode::Minimum => self.process_minimum_phase(channels),
             PhaseMode::Linear => self.linear.process_block(channels),
         }
+        let num_channels = channels.len().min(self.num_channels);
+        self.mono_bass.process_block(&mut channels[..num_channels]);
     }
 
     /// Minimum-phase path. When every band is settled ([`Band::is_settled`]) the grid ticks

@@ -283,6 +283,46 @@ impl Section {
     }
 }
 
+/// A section unpacked into registers for a caller's own frame loop (a meter that does more
+/// per frame than [`CascadeIo`] allows): the arithmetic of [`Section::process_frames`], bit
+/// for bit. Taken by [`Section::registers`], written back by [`Section::store`].
+#[derive(Clone, Copy)]
+pub struct SectionRegisters {
+    /// The coefficients in both lanes.
+    coefficients: LaneCoefficients,
+    /// First state, both lanes.
+    s1: F64x2,
+    /// Second state, both lanes.
+    s2: F64x2,
+}
+
+impl SectionRegisters {
+    /// Filters one stereo frame.
+    #[inline(always)]
+    pub fn step(&mut self, x: F64x2) -> F64x2 {
+        self.coefficients.step(&mut self.s1, &mut self.s2, x)
+    }
+}
+
+impl Section {
+    /// The section's coefficients and state, for a frame loop of the caller's.
+    #[inline(always)]
+    pub fn registers(&self) -> SectionRegisters {
+        SectionRegisters {
+            coefficients: LaneCoefficients::new(&self.coefficients),
+            s1: F64x2::from_array(self.s1),
+            s2: F64x2::from_array(self.s2),
+        }
+    }
+
+    /// Takes back the state of `registers` (taken from this section).
+    #[inline(always)]
+    pub fn store(&mut self, registers: &SectionRegisters) {
+        self.s1 = registers.s1.to_array();
+        self.s2 = registers.s2.to_array();
+    }
+}
+
 /// Coefficients of one section, each repeated for the two lanes.
 #[derive(Clone, Copy)]
 struct LaneCoefficients {

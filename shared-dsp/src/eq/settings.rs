@@ -1,6 +1,7 @@
 //! Plain `Copy` settings of the EQ and the mapping from one band's parameters to its sections.
 
 use super::design::{self, prototype};
+use super::mono_bass::MonoBassSettings;
 use super::section::{clamp_freq_hz, Coefficients};
 use crate::db::db_to_gain_f64;
 
@@ -120,6 +121,8 @@ pub struct EqSettings {
     pub bands: [BandSettings; MAX_BANDS],
     /// Minimum or linear phase.
     pub phase: PhaseMode,
+    /// Side-only high-pass after the bands (off by default; the Master Bus's mono bass).
+    pub mono_bass: MonoBassSettings,
 }
 
 /// The continuous parameters a band is designed from, after smoothing. Built only by

@@ -89,7 +89,7 @@ choices! {
 }
 
 choices! {
-    /// The Master Bus's high- and low-pass slopes.
+    /// The Master Bus's high- and low-pass slopes and its mono bass slopes.
     pub struct BusSlopes: Slope {
         Slope::Db12 => "12", "12 dB/oct";
         Slope::Db24 => "24", "24 dB/oct";

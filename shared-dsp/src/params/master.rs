@@ -8,6 +8,7 @@
 use super::choice::{BusSlopes, CeilingPresets, PhaseModes, Targets};
 use super::strip::EQ_RANGE_DB;
 use super::{ParamSpec as S, Unit, Values};
+use crate::eq::mono_bass::{self, MonoBassSettings};
 use crate::limiter::LimiterSettings;
 use crate::master::{
     band_index, default_eq, GlueSettings, MasterSettings, CEILING_STREAMING_DBTP, GLUE_KNEE_DB,
@@ -162,8 +163,27 @@ crate::param_table! {
         CustomTargetDbtp = S::db("target_tp", "Custom Target True Peak", -1.0, -6.0, 0.0)
             .with_unit(Unit::Dbtp)
             .not_in_session(),
+        /// Mono bass (vinyl "elliptical EQ"): high-pass on the side only, after the EQ bands.
+        /// Crossfaded; off = bit-exact.
+        MonoBassOn = S::switch("ms_hp_on", "Mono Bass", false).in_group(MONO_BASS),
+        /// Mono bass corner, Hz (the side is mono below it). Lane (b).
+        MonoBassHz = S::hz(
+            "ms_hp_freq",
+            "Mono Bass Frequency",
+            mono_bass::DEFAULT_FREQ_HZ,
+            *mono_bass::FREQ_RANGE_HZ.start(),
+            *mono_bass::FREQ_RANGE_HZ.end(),
+        )
+        .in_group(MONO_BASS),
+        /// Mono bass steepness, 12, 24 or 48 dB/oct (one octave below the corner the side is
+        /// 12, 24 or 48 dB down). Lane (c): resets the side filter.
+        MonoBassSlope = S::choice::<BusSlopes>("ms_hp_slope", "Mono Bass Slope", 1)
+            .in_group(MONO_BASS),
     }
 }
+
+/// Host group of the mono bass parameters.
+const MONO_BASS: &str = "Mono Bass";
 
 /// True when the glue sidechain high-pass at `hz` is off: at or below [`SIDECHAIN_OFF_HZ`]
 /// once rounded to the whole hertz it is shown in, so the text "Off" and the audio agree.
@@ -209,6 +229,11 @@ pub fn master_settings(v: &Values<MasterParam>) -> MasterSettings {
         bands[index].q = v.get(q);
     }
     eq.phase = v.choice::<PhaseModes>(P::EqPhase);
+    eq.mono_bass = MonoBassSettings {
+        enabled: v.on(P::MonoBassOn),
+        freq_hz: v.get(P::MonoBassHz),
+        slope: v.choice::<BusSlopes>(P::MonoBassSlope),
+    };
     let sidechain_hz = v.get(P::GlueSidechainHpf);
     MasterSettings {
         input_db: v.get(P::InputGain),

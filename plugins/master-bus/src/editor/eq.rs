@@ -1,5 +1,6 @@
 //! The EQ section: the curve from the audio path's own `response()`, band markers, and the
-//! band controls (high-pass, low shelf, three bells, high shelf, low-pass) with the phase mode.
+//! band controls (high-pass, low shelf, three bells, high shelf, low-pass, mono bass) with the
+//! phase mode. With the mono bass on, the side's curve (`side_response()`) is drawn dashed.
 
 use crate::meters::BusMeters;
 use crate::params::MasterBusParams;
@@ -31,6 +32,8 @@ const GAIN_WIDTH: f32 = 64.0;
 const FREQ_WIDTH: f32 = 64.0;
 /// Slider width of the band Qs.
 const Q_WIDTH: f32 = 40.0;
+/// Colour of the side curve (mono bass).
+const SIDE_COLOR: egui::Color32 = egui::Color32::from_rgb(200, 140, 230);
 
 /// A GUI-side EQ running the audio path's design code, settled at the current parameters.
 #[derive(Default)]
@@ -135,9 +138,37 @@ fn draw_overlay(
         );
     }
     let x_of = |freq_hz: f32| rect.left() + widgets::response_plot_position(freq_hz) * rect.width();
+    let side_on = params.mono_bass_on.value();
+    if side_on {
+        let points: Vec<egui::Pos2> = (0..=rect.width() as usize)
+            .map(|px| {
+                let freq_hz = 20.0 * 1000f64.powf(px as f64 / f64::from(rect.width()));
+                let db = (20.0 * eq.side_response(freq_hz).max(1e-6).log10()) as f32;
+                egui::pos2(rect.left() + px as f32, y_of(db))
+            })
+            .collect();
+        painter.extend(egui::Shape::dashed_line(
+            &points,
+            egui::Stroke::new(1.5, SIDE_COLOR),
+            5.0,
+            3.0,
+        ));
+        painter.text(
+            egui::pos2(rect.right() - 4.0, rect.top() + 3.0),
+            egui::Align2::RIGHT_TOP,
+            "- - side (mono bass)",
+            egui::FontId::proportional(10.0),
+            SIDE_COLOR,
+        );
+    }
     let marker = |ui: &egui::Ui, handle: Handle, active: bool| {
         let freq_hz = handle.freq.value();
-        let db = (20.0 * eq.response(f64::from(freq_hz)).max(1e-6).log10()) as f32;
+        let response = if handle.side {
+            eq.side_response(f64::from(freq_hz))
+        } else {
+            eq.response(f64::from(freq_hz))
+        };
+        let db = (20.0 * response.max(1e-6).log10()) as f32;
         let center = egui::pos2(x_of(freq_hz), y_of(db));
         let id = egui::Id::unique(("master_bus_eq_marker", handle.label));
         let hit = egui::Rect::from_center_size(center, egui::vec2(18.0, 18.0));
@@ -166,6 +197,13 @@ fn draw_overlay(
     if params.low_pass_on.value() {
         marker(ui, Handle::pass("LP", &params.low_pass_hz), true);
     }
+    if side_on {
+        let handle = Handle {
+            side: true,
+            ..Handle::pass("M", &params.mono_bass_hz)
+        };
+        marker(ui, handle, true);
+    }
     for ((_, band), label) in params
         .shaping_bands()
         .into_iter()
@@ -185,6 +223,8 @@ struct Handle<'a> {
     gain: Option<&'a FloatParam>,
     /// Changed with the scroll wheel (none for the pass filters).
     q: Option<&'a FloatParam>,
+    /// The marker sits on the side curve (mono bass), not the stereo one.
+    side: bool,
 }
 
 impl<'a> Handle<'a> {
@@ -195,6 +235,7 @@ impl<'a> Handle<'a> {
             freq,
             gain: None,
             q: None,
+            side: false,
         }
     }
 
@@ -205,6 +246,7 @@ impl<'a> Handle<'a> {
             freq: &band.freq_hz,
             gain: Some(&band.gain_db),
             q: Some(&band.q),
+            side: false,
         }
     }
 
@@ -281,6 +323,13 @@ fn band_grid(ui: &mut egui::Ui, params: &MasterBusParams, setter: &ParamSetter) 
             widgets::param_toggle(ui, &params.low_pass_on, setter, palette::ACCENT);
             widgets::param_combo(ui, "lp_slope", &params.low_pass_slope, setter);
             ui.add(ParamSlider::for_param(&params.low_pass_hz, setter).with_width(FREQ_WIDTH));
+            ui.end_row();
+            widgets::param_toggle(ui, &params.mono_bass_on, setter, palette::ACCENT);
+            widgets::param_combo(ui, "ms_hp_slope", &params.mono_bass_slope, setter);
+            ui.add(ParamSlider::for_param(&params.mono_bass_hz, setter).with_width(FREQ_WIDTH));
+            ui.weak("side only").on_hover_text(
+                "Vinyl: high-pass on the side only (elliptical EQ); the mid is untouched",
+            );
             ui.end_row();
         });
 }
