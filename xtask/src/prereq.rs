@@ -92,12 +92,16 @@ pub const NATIVE_LIBS: &[Prerequisite] = &[
     debian("OpenGL headers", Probe::PkgConfig("gl"), "libgl-dev"),
 ];
 
-/// Command-line tools the Rust tests use as independent oracles (cue sheet parsing).
-pub const ORACLE_TOOLS: &[Prerequisite] = &[debian(
-    "cuebreakpoints (cuetools)",
-    Probe::Runs("sh", &["-c", "command -v cuebreakpoints"]),
-    "cuetools",
-)];
+/// Command-line tools the Rust tests use as independent oracles (cue sheet parsing, ffmpeg's
+/// phase meter).
+pub const ORACLE_TOOLS: &[Prerequisite] = &[
+    debian(
+        "cuebreakpoints (cuetools)",
+        Probe::Runs("sh", &["-c", "command -v cuebreakpoints"]),
+        "cuetools",
+    ),
+    debian("ffmpeg", Probe::Runs("ffmpeg", &["-version"]), "ffmpeg"),
+];
 
 /// Python with a working `venv` (pip comes from it), for the pytest-based steps.
 pub const PYTHON: &[Prerequisite] = &[debian(

@@ -127,6 +127,10 @@ pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
         .iter()
         .map(|(side, rate, pieces)| vinyl::write_side(staging.dir(), side, *rate, pieces))
         .collect::<Result<Vec<_>>>()?;
+    for side in &side_reports {
+        let stereo_warnings = side.measurement.stereo.iter().flat_map(|s| &s.warnings);
+        warnings.extend(stereo_warnings.map(|w| format!("vinyl side {}: {w}", side.name)));
+    }
     let timings = Timings {
         measure_s: songs.measure_s,
         render_s: songs.render_s,
