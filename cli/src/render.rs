@@ -12,7 +12,7 @@ use crate::parallel::{parallel_map, pipeline};
 use crate::progress::Progress;
 use crate::session::Session;
 use crate::spill::{SpillDir, SpillReader, SpillWriter};
-use crate::staging::Staging;
+use crate::staging::{refuse_existing, Staging};
 use crate::stems::{
     open_stems, LoadOptions, OpenStems, StemInput, Stereo, StripStream, RENDER_BLOCK,
 };
@@ -187,18 +187,7 @@ pub fn render_with_tap(
 ) -> Result<RenderOutcome> {
     let planned = planned_outputs(session, &options.out_dir);
     if options.write_files && !options.force {
-        let existing: Vec<String> = planned
-            .iter()
-            .filter(|p| p.exists())
-            .map(|p| p.display().to_string())
-            .collect();
-        if !existing.is_empty() {
-            bail!(
-                "{} already exist(s) (use --force to overwrite): {}",
-                existing.len(),
-                existing.join(", ")
-            );
-        }
+        refuse_existing(&planned)?;
     }
     let staging = options
         .write_files

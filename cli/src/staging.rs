@@ -7,6 +7,24 @@ use crate::interrupt::{create_guarded, uninterrupted, RemoveOnInterrupt};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
+/// Refuses to start a command whose `planned` outputs exist (without `--force`), so nothing is
+/// overwritten by surprise: the error lists them.
+pub fn refuse_existing(planned: &[PathBuf]) -> Result<()> {
+    let existing: Vec<String> = planned
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        bail!(
+            "{} already exist(s) (use --force to overwrite): {}",
+            existing.len(),
+            existing.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// A staging folder; removed with whatever it holds when dropped unpublished.
 #[derive(Debug)]
 pub struct Staging {

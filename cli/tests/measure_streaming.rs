@@ -1,10 +1,11 @@
 //! `stemwise measure` streams: its peak memory does not depend on the file's length, and the
 //! streamed readings are exactly those of the whole file measured in memory.
 
-use std::io::Read;
-use std::mem::MaybeUninit;
+mod common;
+
+use common::run_with_peak_rss;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use stemwise_cli::audio_file::{read_audio, write_wav, Audio, WavFormat};
 use stemwise_cli::measure::{measure_audio, measure_file};
 
@@ -53,39 +54,6 @@ fn write_long_int24(path: &Path, seconds: usize) {
         }
     }
     writer.finalize().unwrap();
-}
-
-/// Runs `command` to completion: its exit code, standard output and peak resident memory
-/// (the child's `ru_maxrss` from `wait4`, as `/usr/bin/time -v` reports it), bytes.
-// The child is reaped by `libc::wait4` (which `Child::wait` cannot replace: it discards the
-// usage), so clippy's zombie warning does not apply.
-#[allow(clippy::zombie_processes)]
-fn run_with_peak_rss(command: &mut Command) -> (i32, String, u64) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage = MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: `pid` is our own unreaped child; `wait4` writes the status and usage to the
-    // valid pointers it is given.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
-    assert_eq!(waited, pid, "wait4 failed");
-    // SAFETY: `wait4` succeeded, so it filled `usage` (zeroed before, so initialised anyway).
-    let usage = unsafe { usage.assume_init() };
-    assert!(libc::WIFEXITED(status), "child did not exit normally");
-    // Linux reports `ru_maxrss` in kilobytes.
-    let peak_rss_bytes = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
-    (libc::WEXITSTATUS(status), stdout, peak_rss_bytes)
 }
 
 /// `stemwise measure --json` on `path` in a child process: the JSON reading and the child's

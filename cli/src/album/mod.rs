@@ -22,7 +22,7 @@ use crate::audio_file::write_file;
 use crate::cd::{msf, CdLayout, CdTrack, CD_SAMPLE_RATE_HZ, SAMPLES_PER_FRAME};
 use crate::measure::{measure_file, Measurement};
 use crate::progress::Progress;
-use crate::staging::Staging;
+use crate::staging::{refuse_existing, Staging};
 use crate::stems::LoadOptions;
 use anyhow::{bail, Context, Result};
 use assemble::Piece;
@@ -62,18 +62,7 @@ pub fn planned_outputs(album: &Album, out_dir: &Path) -> Vec<PathBuf> {
 /// `force`).
 pub fn make(album: &Album, options: &AlbumOptions) -> Result<AlbumReport> {
     if !options.force {
-        let existing: Vec<String> = planned_outputs(album, &options.out_dir)
-            .iter()
-            .filter(|p| p.exists())
-            .map(|p| p.display().to_string())
-            .collect();
-        if !existing.is_empty() {
-            bail!(
-                "{} already exist(s) (use --force to overwrite): {}",
-                existing.len(),
-                existing.join(", ")
-            );
-        }
+        refuse_existing(&planned_outputs(album, &options.out_dir))?;
     }
     let staging = Staging::new(&options.out_dir)?;
     let work = staging.path("work");

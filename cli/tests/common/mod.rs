@@ -1,0 +1,38 @@
+//! Helpers shared by the integration tests that measure child processes.
+
+use std::io::Read;
+use std::mem::MaybeUninit;
+use std::process::{Command, Stdio};
+
+/// Runs `command` to completion: its exit code, standard output and peak resident memory
+/// (the child's `ru_maxrss` from `wait4`, as `/usr/bin/time -v` reports it), bytes.
+// The child is reaped by `libc::wait4` (which `Child::wait` cannot replace: it discards the
+// usage), so clippy's zombie warning does not apply.
+#[allow(clippy::zombie_processes)]
+pub fn run_with_peak_rss(command: &mut Command) -> (i32, String, u64) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage = MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `pid` is our own unreaped child; `wait4` writes the status and usage to the
+    // valid pointers it is given.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
+    assert_eq!(waited, pid, "wait4 failed");
+    // SAFETY: `wait4` succeeded, so it filled `usage` (zeroed before, so initialised anyway).
+    let usage = unsafe { usage.assume_init() };
+    assert!(libc::WIFEXITED(status), "child did not exit normally");
+    // Linux reports `ru_maxrss` in kilobytes.
+    let peak_rss_bytes = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
+    (libc::WEXITSTATUS(status), stdout, peak_rss_bytes)
+}
