@@ -75,7 +75,7 @@ pub enum WavContainer {
 }
 
 /// Frames per read when collecting a whole file.
-const READ_BLOCK_FRAMES: usize = 1 << 16;
+pub(crate) const READ_BLOCK_FRAMES: usize = 1 << 16;
 
 /// Decodes a whole audio file into memory (see [`AudioReader`] to stream it instead). Errors
 /// name the file and the problem: missing, not audio, no audio track, corrupt data, or

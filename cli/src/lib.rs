@@ -21,5 +21,6 @@ pub mod rf64;
 pub mod rf64_writer;
 pub mod session;
 pub mod spill;
+pub mod spilled_track;
 pub mod staging;
 pub mod stems;

@@ -409,7 +409,8 @@ fn run_measure(files: &[PathBuf], json: bool) -> ExitCode {
 /// Null-tests `stems` against `mix`: exit status from the verdict, or [`EXIT_BAD_INPUT`] with
 /// every input problem on standard error.
 fn run_null_test(mix: &Path, stems: &[PathBuf], json: bool) -> ExitCode {
-    let result = match null_test::null_test_files(mix, stems, &NullSettings::default()) {
+    let progress = Progress::new(!json);
+    let result = match null_test::null_test_files(mix, stems, &NullSettings::default(), progress) {
         Ok(result) => result,
         Err(null_test::BadInput(problems)) => {
             for problem in problems {

@@ -2,6 +2,9 @@
 //! files, deliveries broken on purpose, the built binary run on them. Each broken delivery
 //! checks the exit status and that the diagnosis names the right stem file and cause.
 
+#[path = "common/delivery.rs"]
+mod delivery;
+
 use serde_json::Value;
 use shared_dsp::limiter::{Limiter, LimiterSettings};
 use shared_dsp::resample::SampleRateConverter;
@@ -639,4 +642,51 @@ fn pink_noise_stem_not_in_the_mix_is_only_missing() {
     assert_eq!(v["offset_samples"], 0, "{v}");
     assert_eq!(findings(&v, Some("vocal.wav"))[0]["cause"], "missing");
     assert_eq!(v["diagnoses"].as_array().unwrap().len(), 1, "{v}");
+}
+
+/// The CLI decodes files to disk and the analysis reads them from there a stretch at a time:
+/// on deliveries with different faults the result equals the analysis of the same files in
+/// memory, field for field.
+#[test]
+fn files_analysed_from_disk_give_the_in_memory_result() {
+    let mut missing = vec![delivery::RIGHT; delivery::NUM_STEMS];
+    missing[6].missing = true;
+    let mut all_late = vec![
+        delivery::Fault {
+            late_samples: 100,
+            ..delivery::RIGHT
+        };
+        delivery::NUM_STEMS
+    ];
+    all_late[0].gain = 0.5;
+    for (what, faults) in [
+        ("gained and late", delivery::gained_and_late()),
+        ("one left out", missing),
+        ("all late, one halved", all_late),
+        ("right", vec![delivery::RIGHT; delivery::NUM_STEMS]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mix_path, stem_paths) = delivery::write_delivery(dir.path(), 12, &faults);
+        let settings = shared_dsp::null_test::NullSettings::default();
+        let from_disk = stemwise_cli::null_test::null_test_files(
+            &mix_path,
+            &stem_paths,
+            &settings,
+            stemwise_cli::progress::Progress::new(false),
+        )
+        .unwrap();
+        let load = |path: &PathBuf| stemwise_cli::null_test::Input {
+            file: path.display().to_string(),
+            audio: stemwise_cli::audio_file::read_audio(path).unwrap(),
+        };
+        let stems: Vec<stemwise_cli::null_test::Input> = stem_paths.iter().map(load).collect();
+        let in_memory =
+            stemwise_cli::null_test::null_test(&load(&mix_path), &stems, &settings).unwrap();
+        assert_eq!(from_disk, in_memory, "{what}");
+        assert_eq!(
+            !from_disk.diagnoses.is_empty(),
+            what != "right",
+            "{what}: {from_disk:?}"
+        );
+    }
 }

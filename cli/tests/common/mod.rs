@@ -6,6 +6,11 @@ use std::process::{Command, Stdio};
 
 /// Runs `command` to completion: its exit code, standard output and peak resident memory
 /// (the child's `ru_maxrss` from `wait4`, as `/usr/bin/time -v` reports it), bytes.
+///
+/// The figure is at least the calling process's own peak: `Command` spawns with `vfork`
+/// semantics (posix_spawn), so the child runs in the caller's memory until `exec`, and Linux
+/// folds that memory's high-water mark into the child's `ru_maxrss`. Measure from a test
+/// binary whose tests stay small (generate inputs streaming, keep no audio in memory).
 // The child is reaped by `libc::wait4` (which `Child::wait` cannot replace: it discards the
 // usage), so clippy's zombie warning does not apply.
 #[allow(clippy::zombie_processes)]

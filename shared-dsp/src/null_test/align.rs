@@ -9,7 +9,8 @@
 //! peak was a period off.
 
 use super::delivery::Delivery;
-use super::{correlate, loudest_window, CrossCorrelator};
+use super::track::Track;
+use super::{block_energies, correlate, loudest_window, CrossCorrelator};
 
 /// Normalised correlation a stem's lag needs to be taken.
 const MIN_CORRELATION: f64 = 0.05;
@@ -22,11 +23,11 @@ const PASSES: usize = 2;
 /// minus the other stems, within the correlator's lag range, over `range`.
 pub(crate) fn align_stems(
     correlator: &mut CrossCorrelator,
-    reference: &[&[f32]],
+    reference: &dyn Track,
     delivery: &mut Delivery,
     range: std::ops::Range<usize>,
 ) {
-    let num_channels = reference.len();
+    let num_channels = reference.num_channels();
     let window = correlator.window_samples();
     let max_lag = correlator.max_lag_samples();
     let span = window + 2 * max_lag;
@@ -38,19 +39,18 @@ pub(crate) fn align_stems(
             if delivery.is_silent(i) {
                 continue;
             }
-            let w0 = loudest_window(range.end, window, |n| {
-                let s: f64 = (0..num_channels)
-                    .map(|ch| delivery.stem(i, ch, n as isize))
-                    .sum();
-                s * s
+            let w0 = loudest_window(range.end, window, || {
+                block_energies(range.end, |start, out, scratch| {
+                    delivery.mono_into(Some(i), num_channels, start, out, scratch)
+                })
             });
             // The reference minus every other stem over the window (zero outside `range`).
             others.fill(0.0);
-            for (ch, reference_ch) in reference.iter().enumerate() {
-                for (m, v) in others.iter_mut().enumerate() {
-                    let n = w0 + m;
-                    if range.contains(&n) {
-                        *v += reference_ch[n] as f64;
+            for ch in 0..num_channels {
+                reference.read(ch, w0 as isize, &mut buffer[..window]);
+                for (m, (v, r)) in others.iter_mut().zip(&buffer[..window]).enumerate() {
+                    if range.contains(&(w0 + m)) {
+                        *v += r;
                     }
                 }
                 for j in (0..delivery.stems.len()).filter(|&j| j != i) {
@@ -69,12 +69,7 @@ pub(crate) fn align_stems(
             }
             pre_emphasise(&mut others);
             pre_emphasise(&mut own);
-            let peak = correlate(
-                correlator,
-                w0,
-                |n| others[(n - w0 as isize) as usize],
-                |n| own[(n - w0 as isize + max_lag as isize) as usize],
-            );
+            let peak = correlate(correlator, &others, &own);
             // Prior: stems are exported from one start, so the stem's position as delivered
             // (absolute shift 0) wins when it correlates almost as well as the peak (a
             // periodic stem correlates well a few periods away too).

@@ -1,10 +1,12 @@
 //! Time-aligned access to the delivered stems.
 
+use super::track::Track;
+
 /// The delivered stems as the analysis sees them: each stem shifted so it lines up with the
 /// reference, and flipped by the delivery's polarity.
 pub(crate) struct Delivery<'a> {
-    /// Stems, each a list of channels (set by the caller of `analyze`).
-    pub stems: &'a [&'a [&'a [f32]]],
+    /// Stems (set by the caller of `analyze_tracks`).
+    pub stems: &'a [&'a dyn Track],
     /// Per-stem read offset in samples: stem sample `n + shift` lines up with reference `n`.
     pub shifts_samples: Vec<isize>,
     /// +1.0, or -1.0 when the whole delivery is inverted.
@@ -12,49 +14,59 @@ pub(crate) struct Delivery<'a> {
 }
 
 impl Delivery<'_> {
-    /// Aligned sample `n` (reference time, may be negative) of channel `ch` of stem `i`
-    /// (0 outside the stem; a mono stem feeds every channel).
-    #[inline]
-    pub fn stem(&self, i: usize, ch: usize, n: isize) -> f64 {
-        let channels = self.stems[i];
-        let Some(samples) = channels.get(ch.min(channels.len().saturating_sub(1))) else {
-            return 0.0;
-        };
-        let t = n + self.shifts_samples[i];
-        if t < 0 {
-            return 0.0;
-        }
-        samples
-            .get(t as usize)
-            .map_or(0.0, |&s| self.polarity * s as f64)
-    }
-
-    /// Aligned sum of all stems.
-    #[inline]
-    pub fn sum(&self, ch: usize, n: isize) -> f64 {
-        (0..self.stems.len()).map(|i| self.stem(i, ch, n)).sum()
-    }
-
     /// Copies `out.len()` aligned samples of channel `ch` of stem `i` from reference time
-    /// `start` into `out` (zeros outside the stem), faster than per-sample [`Self::stem`].
+    /// `start` into `out` (zeros outside the stem; a mono stem feeds every channel).
     pub fn copy_stem(&self, i: usize, ch: usize, start: isize, out: &mut [f64]) {
+        let stem = self.stems[i];
+        let ch = ch.min(stem.num_channels().saturating_sub(1));
+        stem.read(ch, start + self.shifts_samples[i], out);
+        if self.polarity != 1.0 {
+            out.iter_mut().for_each(|v| *v *= self.polarity);
+        }
+    }
+
+    /// The aligned sum of all stems, channel `ch`, from reference time `start` into `out`;
+    /// `scratch` (as long as `out`) is overwritten.
+    pub fn sum_into(&self, ch: usize, start: isize, out: &mut [f64], scratch: &mut [f64]) {
         out.fill(0.0);
-        let channels = self.stems[i];
-        let Some(samples) = channels.get(ch.min(channels.len().saturating_sub(1))) else {
-            return;
-        };
-        let t0 = start + self.shifts_samples[i];
-        let first = (-t0).max(0) as usize;
-        for (m, v) in out.iter_mut().enumerate().skip(first) {
-            match samples.get((t0 + m as isize) as usize) {
-                Some(&s) => *v = self.polarity * s as f64,
-                None => break,
+        for i in 0..self.stems.len() {
+            self.copy_stem(i, ch, start, scratch);
+            out.iter_mut().zip(&*scratch).for_each(|(v, s)| *v += s);
+        }
+    }
+
+    /// The aligned mono (channel) sum of stem `i`, or of every stem (`None`), over
+    /// `num_channels` channels from reference time `start` into `out`; `scratch` (as long as
+    /// `out`) is overwritten.
+    pub fn mono_into(
+        &self,
+        stem: Option<usize>,
+        num_channels: usize,
+        start: isize,
+        out: &mut [f64],
+        scratch: &mut [f64],
+    ) {
+        out.fill(0.0);
+        let stems = stem.map_or(0..self.stems.len(), |i| i..i + 1);
+        for ch in 0..num_channels {
+            for i in stems.clone() {
+                self.copy_stem(i, ch, start, scratch);
+                out.iter_mut().zip(&*scratch).for_each(|(v, s)| *v += s);
             }
         }
     }
 
+    /// Length of the longest stem, samples.
+    pub fn len(&self) -> usize {
+        self.stems
+            .iter()
+            .map(|s| s.num_samples())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// True when stem `i` holds only zeros.
     pub fn is_silent(&self, i: usize) -> bool {
-        self.stems[i].iter().all(|c| c.iter().all(|&s| s == 0.0))
+        self.stems[i].is_silent()
     }
 }

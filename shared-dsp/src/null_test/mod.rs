@@ -55,6 +55,7 @@ mod offset_fit;
 mod report;
 mod spectral;
 mod sum;
+mod track;
 mod transfer;
 mod xcorr;
 
@@ -64,6 +65,7 @@ pub use live::{
 };
 pub use report::{Cause, Diagnosis, NullReport, Processing, Verdict};
 pub use sum::{analyze_sum, SumReport};
+pub use track::{SliceTrack, Track};
 pub use xcorr::{CrossCorrelator, LagPeak};
 
 use crate::db::gain_to_db_f64;
@@ -100,6 +102,9 @@ impl Default for NullSettings {
 
 /// Block length of the loudest-window search, in samples.
 const ENERGY_BLOCK_SAMPLES: usize = 1024;
+/// Samples per read of the passes that stream through a whole programme (a multiple of
+/// [`ENERGY_BLOCK_SAMPLES`]).
+const STREAM_BLOCK_SAMPLES: usize = 64 * ENERGY_BLOCK_SAMPLES;
 /// Largest offset of one stem relative to the whole-delivery lock that the per-stem
 /// alignment searches, in milliseconds (the lock itself spans `±max_offset_ms`).
 const STEM_MAX_OFFSET_MS: f64 = 250.0;
@@ -107,7 +112,8 @@ const STEM_MAX_OFFSET_MS: f64 = 250.0;
 const MAX_FIT_ROUNDS: usize = 3;
 
 /// Runs the offline null test of `stems` (each a list of channels; pass one "stem" for a
-/// rendered file) against `reference` (a list of channels, usually stereo).
+/// rendered file) against `reference` (a list of channels, usually stereo), all in memory:
+/// [`analyze_tracks`] on [`SliceTrack`]s.
 ///
 /// # Panics
 /// If `reference` has no channels.
@@ -117,8 +123,26 @@ pub fn analyze(
     sample_rate_hz: f64,
     settings: &NullSettings,
 ) -> NullReport {
-    let num_channels = reference.len();
-    let reference_len = reference[0].len();
+    let stem_tracks: Vec<SliceTrack> = stems.iter().map(|s| SliceTrack(s)).collect();
+    let stem_refs: Vec<&dyn Track> = stem_tracks.iter().map(|s| s as &dyn Track).collect();
+    analyze_tracks(&SliceTrack(reference), &stem_refs, sample_rate_hz, settings)
+}
+
+/// Runs the offline null test of `stems` against `reference`, reading both a stretch at a
+/// time: whole-programme figures are accumulated block by block, and the model reads only
+/// its bounded windows and segments, so memory does not grow with the programme's length.
+///
+/// # Panics
+/// If `reference` has no channels.
+pub fn analyze_tracks(
+    reference: &dyn Track,
+    stems: &[&dyn Track],
+    sample_rate_hz: f64,
+    settings: &NullSettings,
+) -> NullReport {
+    let num_channels = reference.num_channels();
+    assert!(num_channels > 0, "the reference has no channels");
+    let reference_len = reference.num_samples();
     let max_lag = (settings.max_offset_ms * sample_rate_hz / 1000.0).round() as usize;
     let mut correlator = CrossCorrelator::new(max_lag, 6 * max_lag.max(1024));
     let mut delivery = Delivery {
@@ -127,36 +151,40 @@ pub fn analyze(
         polarity: 1.0,
     };
 
-    let reference_mono = |n: isize| -> f64 {
-        if n < 0 {
-            return 0.0;
-        }
-        reference
-            .iter()
-            .map(|c| c.get(n as usize).map_or(0.0, |&s| s as f64))
-            .sum()
-    };
-    let w0 = loudest_window(reference_len, correlator.window_samples(), |n| {
-        reference_mono(n as isize).powi(2)
+    let w0 = loudest_window(reference_len, correlator.window_samples(), || {
+        block_energies(reference_len, |start, out, scratch| {
+            read_mono(reference, start, out, scratch)
+        })
     });
     // First differences (pre-emphasis): a loud low stem's broad autocorrelation must not
     // pull the peak (an inverted bass could otherwise win at a lag a note away).
-    let sum_mono = |n: isize| -> f64 { (0..num_channels).map(|ch| delivery.sum(ch, n)).sum() };
+    let window = correlator.window_samples();
+    let mut reference_window = vec![0.0; window + 1];
+    let mut candidate = vec![0.0; window + 2 * max_lag + 1];
+    let mut scratch = vec![0.0; candidate.len()];
+    read_mono(
+        reference,
+        w0 as isize - 1,
+        &mut reference_window,
+        &mut scratch[..window + 1],
+    );
+    delivery.mono_into(
+        None,
+        num_channels,
+        w0 as isize - max_lag as isize - 1,
+        &mut candidate,
+        &mut scratch,
+    );
     let peak = correlate(
         &mut correlator,
-        w0,
-        |n| reference_mono(n) - reference_mono(n - 1),
-        |n| sum_mono(n) - sum_mono(n - 1),
+        &first_difference(&reference_window),
+        &first_difference(&candidate),
     );
     let offset = peak.lag_samples;
     delivery.polarity = if peak.correlation < 0.0 { -1.0 } else { 1.0 };
     delivery.shifts_samples.fill(offset);
 
-    let delivery_len = stems
-        .iter()
-        .flat_map(|s| s.iter().map(|c| c.len()))
-        .max()
-        .unwrap_or(0) as isize;
+    let delivery_len = delivery.len() as isize;
     let overlap = |offset: isize| {
         let start = (-offset).max(0) as usize;
         start
@@ -212,7 +240,7 @@ pub fn analyze(
             .filter(|&i| !delivery.is_silent(i))
             .fold(range.clone(), |r, i| {
                 let shift = delivery.shifts_samples[i];
-                let len = stems[i].iter().map(|c| c.len()).max().unwrap_or(0) as isize;
+                let len = stems[i].num_samples() as isize;
                 let start = (r.start as isize).max(-shift) as usize;
                 let end = (r.end as isize).min(len - shift).max(start as isize) as usize;
                 start..end
@@ -332,7 +360,7 @@ fn read_all(
 /// mix, at no lag), the stem goes back there, and the second copy stays in the model as a
 /// predictor of the missing material (its share is not read as any stem's fault).
 fn return_home(
-    reference: &[&[f32]],
+    reference: &dyn Track,
     delivery: &mut Delivery,
     segments: &Segments,
     reader: &Reader,
@@ -349,7 +377,7 @@ fn return_home(
         if moved_to == lock_offset || delivery.is_silent(i) {
             continue;
         }
-        let joint_stems: Vec<&[&[f32]]> = stems
+        let joint_stems: Vec<&dyn Track> = stems
             .iter()
             .copied()
             .chain(copies.iter().map(|&(j, _)| stems[j]))
@@ -403,28 +431,34 @@ struct Stats {
     sum_level_diff_db: f64,
 }
 
-/// Measures the residual `reference − aligned sum` over `range`.
+/// Measures the residual `reference − aligned sum` over `range`, block by block.
 fn measure(
-    reference: &[&[f32]],
+    reference: &dyn Track,
     delivery: &Delivery,
     range: std::ops::Range<usize>,
     settings: &NullSettings,
 ) -> Stats {
     let (mut e_ref, mut e_sum, mut e_cross, mut e_res) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let (mut peak_ref, mut peak_res) = (0.0f64, 0.0f64);
-    for (ch, reference_ch) in reference.iter().enumerate() {
-        for n in range.clone() {
-            let r = reference_ch[n] as f64;
-            let s = delivery.sum(ch, n as isize);
-            e_ref += r * r;
-            e_sum += s * s;
-            e_cross += r * s;
-            e_res += (r - s) * (r - s);
-            peak_ref = peak_ref.max(r.abs());
-            peak_res = peak_res.max((r - s).abs());
+    let block = STREAM_BLOCK_SAMPLES.min(range.len());
+    let (mut reference_block, mut sum_block, mut scratch) =
+        (vec![0.0; block], vec![0.0; block], vec![0.0; block]);
+    for ch in 0..reference.num_channels() {
+        for start in range.clone().step_by(block.max(1)) {
+            let n = (range.end - start).min(block);
+            reference.read(ch, start as isize, &mut reference_block[..n]);
+            delivery.sum_into(ch, start as isize, &mut sum_block[..n], &mut scratch[..n]);
+            for (&r, &s) in reference_block[..n].iter().zip(&sum_block[..n]) {
+                e_ref += r * r;
+                e_sum += s * s;
+                e_cross += r * s;
+                e_res += (r - s) * (r - s);
+                peak_ref = peak_ref.max(r.abs());
+                peak_res = peak_res.max((r - s).abs());
+            }
         }
     }
-    let num_values = (range.len() * reference.len()).max(1) as f64;
+    let num_values = (range.len() * reference.num_channels()).max(1) as f64;
     let db = |energy_ratio: f64| gain_to_db_f64(energy_ratio.sqrt());
     let residual_peak_dbfs = gain_to_db_f64(peak_res);
     let gain = if e_sum > 0.0 { e_cross / e_sum } else { 0.0 };
@@ -444,37 +478,61 @@ fn measure(
     }
 }
 
-/// Fills the correlator with `reference(n)` from `w0` and `candidate(n)` from
-/// `w0 − max_lag` (both in reference time) and returns the peak.
-fn correlate(
-    correlator: &mut CrossCorrelator,
-    w0: usize,
-    reference: impl Fn(isize) -> f64,
-    candidate: impl Fn(isize) -> f64,
-) -> LagPeak {
-    let origin = w0 as isize;
-    for (m, v) in correlator.reference_window_mut().iter_mut().enumerate() {
-        *v = reference(origin + m as isize);
-    }
-    let lag = correlator.max_lag_samples() as isize;
-    for (j, v) in correlator.candidate_segment_mut().iter_mut().enumerate() {
-        *v = candidate(origin - lag + j as isize);
-    }
+/// Fills the correlator with `reference` (reference time `w0` on) and `candidate` (from
+/// `w0 − max_lag`, in reference time) and returns the peak.
+fn correlate(correlator: &mut CrossCorrelator, reference: &[f64], candidate: &[f64]) -> LagPeak {
+    let window = correlator.reference_window_mut();
+    let len = window.len();
+    window.copy_from_slice(&reference[..len]);
+    let segment = correlator.candidate_segment_mut();
+    let len = segment.len();
+    segment.copy_from_slice(&candidate[..len]);
     correlator.find_peak()
 }
 
-/// Start of the `window`-long stretch of `0..len` with the most `energy(n)`, on a grid of
-/// [`ENERGY_BLOCK_SAMPLES`]; 0 when the signal is no longer than the window.
-fn loudest_window(len: usize, window: usize, energy: impl Fn(usize) -> f64) -> usize {
+/// `x[m + 1] − x[m]` for every `m` but the last (pre-emphasis of a signal read from one
+/// sample early).
+fn first_difference(x: &[f64]) -> Vec<f64> {
+    x.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+/// The mono (channel) sum of `track` from `start` into `out`; `scratch` (as long as `out`)
+/// is overwritten.
+fn read_mono(track: &dyn Track, start: isize, out: &mut [f64], scratch: &mut [f64]) {
+    out.fill(0.0);
+    for ch in 0..track.num_channels() {
+        track.read(ch, start, scratch);
+        out.iter_mut().zip(&*scratch).for_each(|(v, s)| *v += s);
+    }
+}
+
+/// Energy per [`ENERGY_BLOCK_SAMPLES`] block (the last one may be short) of the signal over
+/// `0..len` that `read(start, out, scratch)` writes into `out` from `start`, read in
+/// [`STREAM_BLOCK_SAMPLES`] stretches.
+fn block_energies(len: usize, mut read: impl FnMut(isize, &mut [f64], &mut [f64])) -> Vec<f64> {
+    let mut energies = Vec::with_capacity(len.div_ceil(ENERGY_BLOCK_SAMPLES));
+    let block = STREAM_BLOCK_SAMPLES.min(len);
+    let (mut buffer, mut scratch) = (vec![0.0; block], vec![0.0; block]);
+    for start in (0..len).step_by(block.max(1)) {
+        let n = (len - start).min(block);
+        read(start as isize, &mut buffer[..n], &mut scratch[..n]);
+        energies.extend(
+            buffer[..n]
+                .chunks(ENERGY_BLOCK_SAMPLES)
+                .map(|b| b.iter().map(|v| v * v).sum::<f64>()),
+        );
+    }
+    energies
+}
+
+/// Start of the `window`-long stretch of `0..len` with the most energy, on a grid of
+/// [`ENERGY_BLOCK_SAMPLES`], from the energies of those blocks (`blocks()`, called only when
+/// needed); 0 when the signal is no longer than the window.
+fn loudest_window(len: usize, window: usize, blocks: impl FnOnce() -> Vec<f64>) -> usize {
     if len <= window {
         return 0;
     }
-    let blocks: Vec<f64> = (0..len.div_ceil(ENERGY_BLOCK_SAMPLES))
-        .map(|b| {
-            let end = ((b + 1) * ENERGY_BLOCK_SAMPLES).min(len);
-            (b * ENERGY_BLOCK_SAMPLES..end).map(&energy).sum()
-        })
-        .collect();
+    let blocks = blocks();
     let span = (window / ENERGY_BLOCK_SAMPLES).max(1);
     let last_start = (len - window) / ENERGY_BLOCK_SAMPLES;
     let mut sum: f64 = blocks[..span].iter().sum();

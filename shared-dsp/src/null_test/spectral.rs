@@ -17,6 +17,7 @@ use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
 
 use super::delivery::Delivery;
+use super::track::Track;
 
 /// Most segments analysed per channel: longer programmes are sampled evenly (about 40 s of
 /// audio at 48 kHz), which bounds the cost of a long song.
@@ -91,8 +92,8 @@ pub(crate) struct TransferModel {
 
 /// Windowed FFTs of the reference and the stems, segment by segment.
 struct SegmentTransformer<'a> {
-    /// Reference channels.
-    reference: &'a [&'a [f32]],
+    /// The reference.
+    reference: &'a dyn Track,
     /// The aligned delivery.
     delivery: &'a Delivery<'a>,
     /// Forward FFT of the segment length.
@@ -118,7 +119,7 @@ fn frame_energies(time: &[f64]) -> [f64; FRAMES_PER_SEGMENT] {
 }
 
 impl<'a> SegmentTransformer<'a> {
-    fn new(reference: &'a [&'a [f32]], delivery: &'a Delivery<'a>, len: usize) -> Self {
+    fn new(reference: &'a dyn Track, delivery: &'a Delivery<'a>, len: usize) -> Self {
         let fft = RealFftPlanner::<f64>::new().plan_fft_forward(len);
         Self {
             reference,
@@ -143,12 +144,7 @@ impl<'a> SegmentTransformer<'a> {
         out: &mut [Complex<f64>],
     ) {
         match stem {
-            None => {
-                let r = self.reference[ch];
-                for (m, v) in self.time.iter_mut().enumerate() {
-                    *v = r.get(start + m).map_or(0.0, |&s| s as f64);
-                }
-            }
+            None => self.reference.read(ch, start as isize, &mut self.time),
             Some(i) => self
                 .delivery
                 .copy_stem(i, ch, start as isize, &mut self.time),
@@ -166,7 +162,7 @@ impl<'a> SegmentTransformer<'a> {
 /// Estimates every stem's transfer function to the reference, per channel (see the module
 /// docs).
 pub(crate) fn fit_transfer(
-    reference: &[&[f32]],
+    reference: &dyn Track,
     delivery: &Delivery,
     segments: &Segments,
 ) -> TransferModel {
@@ -174,18 +170,18 @@ pub(crate) fn fit_transfer(
     let bins = segments.num_bins();
     let mut transformer = SegmentTransformer::new(reference, delivery, segments.len);
     let mut model = TransferModel {
-        transfer: Vec::with_capacity(reference.len()),
-        precision: Vec::with_capacity(reference.len()),
-        noise: Vec::with_capacity(reference.len()),
-        residual_power: Vec::with_capacity(reference.len()),
-        reference_power: Vec::with_capacity(reference.len()),
-        stem_power: Vec::with_capacity(reference.len()),
+        transfer: Vec::with_capacity(reference.num_channels()),
+        precision: Vec::with_capacity(reference.num_channels()),
+        noise: Vec::with_capacity(reference.num_channels()),
+        residual_power: Vec::with_capacity(reference.num_channels()),
+        reference_power: Vec::with_capacity(reference.num_channels()),
+        stem_power: Vec::with_capacity(reference.num_channels()),
     };
     let dof = (segments.starts.len() as f64 - k_stems as f64).max(1.0);
     let zero = Complex::new(0.0, 0.0);
     let mut spectra = vec![zero; bins * k_stems];
     let mut reference_spectrum = vec![zero; bins];
-    for ch in 0..reference.len() {
+    for ch in 0..reference.num_channels() {
         let mut a = vec![zero; bins * k_stems * k_stems];
         let mut b = vec![zero; bins * k_stems];
         let mut reference_power = vec![0.0f64; bins];
@@ -358,7 +354,7 @@ pub(crate) struct SegmentStats {
 /// Computes [`SegmentStats`] of `model` over the same segments (the fitted and residual
 /// spectra of each segment back in the time domain).
 pub(crate) fn segment_stats(
-    reference: &[&[f32]],
+    reference: &dyn Track,
     delivery: &Delivery,
     segments: &Segments,
     model: &TransferModel,
@@ -385,7 +381,7 @@ pub(crate) fn segment_stats(
         fitted_peak: vec![0.0; count],
     };
     let frame = len / (2 * FRAMES_PER_SEGMENT);
-    for ch in 0..reference.len() {
+    for ch in 0..reference.num_channels() {
         for (s, &start) in segments.starts.iter().enumerate() {
             transformer.transform(None, ch, start, &mut reference_spectrum);
             fitted.fill(zero);

@@ -5,28 +5,22 @@
 //! test); this module loads and checks the files, turns the analyzer's report into a
 //! serializable [`NullTestResult`] naming the stems by file, and renders the text [`report`].
 
-use crate::audio_file::{read_audio, Audio};
+mod inputs;
+
+pub use inputs::{check_compatible, Format, Input, InputInfo};
+
+use crate::progress::Progress;
 use serde::Serialize;
 use shared_dsp::db::MIN_DB;
 use shared_dsp::null_test::{
-    analyze, Cause, Diagnosis, NullReport, NullSettings, Processing, Verdict,
+    analyze_tracks, Cause, Diagnosis, NullReport, NullSettings, Processing, SliceTrack, Track,
+    Verdict,
 };
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Sample rates the analysis accepts, Hz (the offset search allocates one second either way).
-const SAMPLE_RATE_RANGE_HZ: std::ops::RangeInclusive<u32> = 8_000..=384_000;
 /// A stem whose length differs from the mix by more than this is noted in the report, s.
 const LENGTH_NOTE_S: f64 = 1.0;
-
-/// One decoded input file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Input {
-    /// The file as given on the command line.
-    pub file: String,
-    /// Its decoded audio.
-    pub audio: Audio,
-}
 
 /// Why the files cannot be compared: one message per problem, each naming the file and
 /// what is wrong with it (unreadable, sample rate or channel count different from the mix).
@@ -185,120 +179,82 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// Reads the mix and the stems and checks that they can be compared; every problem is
-/// reported, each naming its file.
-pub fn load(mix: &Path, stems: &[PathBuf]) -> Result<(Input, Vec<Input>), BadInput> {
-    let mut problems = Vec::new();
-    let mut read = |path: &Path| match read_audio(path) {
-        Ok(audio) => Some(Input {
-            file: path.display().to_string(),
-            audio,
-        }),
-        Err(error) => {
-            problems.push(format!("{error:#}"));
-            None
-        }
-    };
-    let mix = read(mix);
-    let stems: Vec<Option<Input>> = stems.iter().map(|p| read(p)).collect();
-    match mix {
-        Some(mix) if problems.is_empty() => {
-            let stems: Vec<Input> = stems.into_iter().flatten().collect();
-            check_compatible(&mix, &stems)?;
-            Ok((mix, stems))
-        }
-        Some(mix) => {
-            // Report the mismatches of the readable stems along with the unreadable files.
-            let stems: Vec<Input> = stems.into_iter().flatten().collect();
-            if let Err(BadInput(more)) = check_compatible(&mix, &stems) {
-                problems.extend(more);
-            }
-            Err(BadInput(problems))
-        }
-        None => Err(BadInput(problems)),
-    }
-}
-
-/// Checks the mix's sample rate and that every stem has the mix's sample rate and channel
-/// count.
-pub fn check_compatible(mix: &Input, stems: &[Input]) -> Result<(), BadInput> {
-    let mut problems = Vec::new();
-    let rate = mix.audio.sample_rate_hz;
-    let num_channels = mix.audio.channels.len();
-    if !SAMPLE_RATE_RANGE_HZ.contains(&rate) {
-        problems.push(format!(
-            "{}: sample rate {rate} Hz is outside {} Hz to {} Hz",
-            mix.file,
-            SAMPLE_RATE_RANGE_HZ.start(),
-            SAMPLE_RATE_RANGE_HZ.end()
-        ));
-    }
-    for stem in stems {
-        if stem.audio.sample_rate_hz != rate {
-            problems.push(format!(
-                "{}: sample rate {} Hz does not match the mix ({}: {rate} Hz)",
-                stem.file, stem.audio.sample_rate_hz, mix.file
-            ));
-        }
-        let stem_channels = stem.audio.channels.len();
-        if stem_channels != num_channels {
-            problems.push(format!(
-                "{}: {stem_channels} channel(s) does not match the mix ({}: {num_channels} \
-                 channel(s))",
-                stem.file, mix.file
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(BadInput(problems))
-    }
-}
-
-/// Reads the files and runs the null test with `settings`.
+/// Null-tests the stem files against the mix file with `settings`: the files are decoded to
+/// a temporary folder and the analysis reads them from there a stretch at a time, so memory
+/// does not grow with their length (the same analysis as [`null_test`] in memory).
 pub fn null_test_files(
     mix: &Path,
     stems: &[PathBuf],
     settings: &NullSettings,
+    progress: Progress,
 ) -> Result<NullTestResult, BadInput> {
-    let (mix, stems) = load(mix, stems)?;
-    null_test(&mix, &stems, settings)
+    let files = inputs::open_files(mix, stems, progress)?;
+    let stem_infos: Vec<InputInfo> = files.stems.iter().map(|(info, _)| info.clone()).collect();
+    let stem_tracks: Vec<&dyn Track> = files.stems.iter().map(|(_, t)| t as &dyn Track).collect();
+    let result = run(
+        (&files.mix.0, &files.mix.1),
+        (&stem_infos, &stem_tracks),
+        settings,
+    );
+    let errors: Vec<String> = std::iter::once(&files.mix.1)
+        .chain(files.stems.iter().map(|(_, t)| t))
+        .filter_map(|t| t.take_error())
+        .collect();
+    if errors.is_empty() {
+        Ok(result)
+    } else {
+        Err(BadInput(errors))
+    }
 }
 
-/// Null-tests decoded `stems` against the decoded `mix`.
+/// Null-tests decoded `stems` against the decoded `mix`, in memory.
 pub fn null_test(
     mix: &Input,
     stems: &[Input],
     settings: &NullSettings,
 ) -> Result<NullTestResult, BadInput> {
-    check_compatible(mix, stems)?;
+    let stem_formats: Vec<Format> = stems.iter().map(|s| s.info().format).collect();
+    check_compatible(&mix.info().format, &stem_formats)?;
     if stems.is_empty() {
         return Err(BadInput(
             vec!["no stems to compare with the mix".to_owned()],
         ));
     }
-    let reference = mix.audio.slices();
+    let mix_channels = mix.audio.slices();
     let stem_channels: Vec<Vec<&[f32]>> = stems.iter().map(|s| s.audio.slices()).collect();
-    let stem_refs: Vec<&[&[f32]]> = stem_channels.iter().map(Vec::as_slice).collect();
-    let rate_hz = f64::from(mix.audio.sample_rate_hz);
-    let report = analyze(&reference, &stem_refs, rate_hz, settings);
-    Ok(build_result(mix, stems, settings, &report))
+    let stem_slices: Vec<SliceTrack> = stem_channels.iter().map(|c| SliceTrack(c)).collect();
+    let stem_tracks: Vec<&dyn Track> = stem_slices.iter().map(|t| t as &dyn Track).collect();
+    let stem_infos: Vec<InputInfo> = stems.iter().map(Input::info).collect();
+    Ok(run(
+        (&mix.info(), &SliceTrack(&mix_channels)),
+        (&stem_infos, &stem_tracks),
+        settings,
+    ))
+}
+
+/// Runs the analysis on compatible inputs (at least one stem) and builds the result.
+fn run(
+    (mix, mix_track): (&InputInfo, &dyn Track),
+    (stems, stem_tracks): (&[InputInfo], &[&dyn Track]),
+    settings: &NullSettings,
+) -> NullTestResult {
+    let rate_hz = f64::from(mix.format.sample_rate_hz);
+    let report = analyze_tracks(mix_track, stem_tracks, rate_hz, settings);
+    build_result(mix, stems, settings, &report)
 }
 
 /// Turns the analyzer's report into the CLI's result.
 fn build_result(
-    mix: &Input,
-    stems: &[Input],
+    mix: &InputInfo,
+    stems: &[InputInfo],
     settings: &NullSettings,
     report: &NullReport,
 ) -> NullTestResult {
-    let rate_hz = f64::from(mix.audio.sample_rate_hz);
-    let silent = |audio: &Audio| audio.channels.iter().flatten().all(|&s| s == 0.0);
-    let mix_silent = silent(&mix.audio);
-    let delivery_silent = stems.iter().all(|s| silent(&s.audio));
+    let rate_hz = f64::from(mix.format.sample_rate_hz);
+    let mix_silent = mix.silent;
+    let delivery_silent = stems.iter().all(|s| s.silent);
     let names = stem_names(stems);
-    let mix_name = file_name(&mix.file);
+    let mix_name = file_name(&mix.format.file);
 
     let residual_peak_dbfs = level(report.residual_peak_dbfs);
     let residual_rms_dbfs = level(report.residual_rms_dbfs);
@@ -329,7 +285,7 @@ fn build_result(
             let mut f = finding(stem, d, &mix_name, rate_hz);
             // The analyzer's "missing" covers both; the file tells which.
             if let (Cause::Missing, Some(i)) = (d.cause, d.stem_index) {
-                if silent(&stems[i].audio) {
+                if stems[i].silent {
                     f.message = format!("{}: missing (the file is silent)", names[i]);
                     f.fix = format!(
                         "re-export {}: the file is silent (muted track or wrong source)",
@@ -365,13 +321,13 @@ fn build_result(
         });
     }
 
-    let mix_duration_s = mix.audio.duration_s();
+    let mix_duration_s = mix.duration_s();
     let stems = stems
         .iter()
         .zip(names)
         .enumerate()
         .map(|(i, (stem, name))| {
-            let duration_s = stem.audio.duration_s();
+            let duration_s = stem.duration_s();
             let length_diff_s = duration_s - mix_duration_s;
             let length_note = (length_diff_s.abs() > LENGTH_NOTE_S).then(|| {
                 if length_diff_s < 0.0 {
@@ -387,7 +343,7 @@ fn build_result(
                 }
             });
             StemInfo {
-                file: stem.file.clone(),
+                file: stem.format.file.clone(),
                 name,
                 duration_s,
                 length_diff_s,
@@ -398,9 +354,9 @@ fn build_result(
         .collect();
 
     NullTestResult {
-        mix: mix.file.clone(),
-        sample_rate_hz: mix.audio.sample_rate_hz,
-        num_channels: mix.audio.channels.len(),
+        mix: mix.format.file.clone(),
+        sample_rate_hz: mix.format.sample_rate_hz,
+        num_channels: mix.format.num_channels,
         mix_duration_s,
         verdict,
         pass_dbfs: settings.pass_dbfs,
@@ -629,14 +585,14 @@ fn file_name(file: &str) -> String {
 }
 
 /// The names the report uses: file names, or the paths as given where two share a name.
-fn stem_names(stems: &[Input]) -> Vec<String> {
-    let names: Vec<String> = stems.iter().map(|s| file_name(&s.file)).collect();
+fn stem_names(stems: &[InputInfo]) -> Vec<String> {
+    let names: Vec<String> = stems.iter().map(|s| file_name(&s.format.file)).collect();
     names
         .iter()
         .zip(stems)
         .map(|(name, stem)| {
             if names.iter().filter(|n| *n == name).count() > 1 {
-                stem.file.clone()
+                stem.format.file.clone()
             } else {
                 name.clone()
             }
@@ -723,6 +679,7 @@ pub fn report(r: &NullTestResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audio_file::Audio;
     use shared_dsp::signals::{pink_noise, sine};
 
     fn input(file: &str, rate: u32, channels: Vec<Vec<f32>>) -> Input {
@@ -742,7 +699,8 @@ mod tests {
             input("a.wav", 44_100, vec![vec![0.0; 10]; 2]),
             input("b.wav", 48_000, vec![vec![0.0; 10]]),
         ];
-        let BadInput(problems) = check_compatible(&mix, &stems).unwrap_err();
+        let formats: Vec<Format> = stems.iter().map(|s| s.info().format).collect();
+        let BadInput(problems) = check_compatible(&mix.info().format, &formats).unwrap_err();
         assert_eq!(problems.len(), 2);
         assert!(problems[0].contains("a.wav: sample rate 44100 Hz"));
         assert!(problems[0].contains("dir/mix.wav: 48000 Hz"));
