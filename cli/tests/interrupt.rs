@@ -3,7 +3,8 @@
 //! running binary at two moments: while it processes (its staging folder exists, still empty)
 //! and while it writes the deliverables (the staging folder holds files). `stemwise album` is
 //! interrupted between its songs' renders (its work folder, inside the staging folder, holds
-//! a finished CD master).
+//! a finished CD master). `stemwise null-test` is interrupted while it decodes its inputs to
+//! its temporary folder, which must be gone afterwards.
 
 use shared_dsp::signals::{pink_noise, sine};
 use std::path::{Path, PathBuf};
@@ -209,4 +210,34 @@ fn an_interrupted_album_leaves_no_file() {
     assert!(stderr.contains("interrupted"), "{stderr}");
     let left = entries(&out);
     assert!(left.is_empty(), "left in the output folder: {left:?}");
+}
+
+#[test]
+fn an_interrupted_null_test_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_session(dir.path());
+    let stems = dir.path().join("stems");
+    let temp = dir.path().join("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stemwise"))
+        .arg("null-test")
+        .arg("--mix")
+        .arg(stems.join("drums.wav"))
+        .arg(stems.join("drums.wav"))
+        .arg(stems.join("bass.wav"))
+        .env("TMPDIR", &temp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ctrl-C once the decoded samples are being written.
+    signal_when(&mut child, &temp, libc::SIGINT, |temp| {
+        entries(temp).iter().any(|p| p.is_file())
+    });
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(128 + libc::SIGINT), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let left = entries(&temp);
+    assert!(left.is_empty(), "left in the temporary folder: {left:?}");
 }
