@@ -1,7 +1,10 @@
 //! Null test: does a delivery (a set of stems, or one rendered file) sum back to the
 //! reference mix, and if not, why?
 //!
-//! [`analyze`] is the offline analysis; [`LiveNullTest`] is the streaming form for the
+//! [`analyze_tracks`] is the offline analysis, reading the reference and the stems through
+//! [`Track`] a stretch at a time (whole-programme figures block by block, the model over
+//! bounded windows and at most 480 segments per channel), so a caller may keep them on disk;
+//! [`analyze`] runs it on slices in memory. [`LiveNullTest`] is the streaming form for the
 //! Master Bus (preallocated, bounded offset search over a fixed window, then residual
 //! accumulation per block).
 //!
