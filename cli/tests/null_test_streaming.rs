@@ -9,16 +9,13 @@ mod common;
 #[path = "common/delivery.rs"]
 mod delivery;
 
-use common::run_with_peak_rss;
+use common::{assert_peak_bounded, run_with_peak_rss};
 use delivery::{gained_and_late, write_delivery, NUM_STEMS};
 use serde_json::Value;
 use std::process::Command;
 
 /// The bound the issue sets on `null-test`'s peak memory for 8 stereo stems, bytes.
 const MAX_PEAK_RSS_BYTES: u64 = 400 << 20;
-/// How much more a longer null test may peak at than a shorter one, bytes (the per-block
-/// energies of the loudest-window search, 8 bytes per 1024 samples, and allocator noise).
-const LENGTH_GROWTH_BYTES: u64 = 16 << 20;
 /// Runs `stemwise null-test --json` on a generated delivery of `seconds` in a child process:
 /// its report and peak memory.
 fn null_test_in_child(seconds: usize) -> (Value, u64) {
@@ -62,14 +59,7 @@ fn peak_memory_does_not_grow_with_the_length() {
     let (short, short_rss_bytes) = null_test_in_child(40);
     let (long, long_rss_bytes) = null_test_in_child(160);
     assert_eq!(long["mix_duration_s"], 160.0);
-    assert!(
-        long_rss_bytes <= MAX_PEAK_RSS_BYTES,
-        "{long_rss_bytes} bytes"
-    );
-    assert!(
-        long_rss_bytes <= short_rss_bytes + LENGTH_GROWTH_BYTES,
-        "{short_rss_bytes} → {long_rss_bytes} bytes"
-    );
+    assert_peak_bounded(short_rss_bytes, long_rss_bytes, MAX_PEAK_RSS_BYTES);
     // Both lengths name exactly the two faults, with their sizes.
     for report in [&short, &long] {
         assert_eq!(

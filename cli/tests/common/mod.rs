@@ -41,3 +41,18 @@ pub fn run_with_peak_rss(command: &mut Command) -> (i32, String, u64) {
     let peak_rss_bytes = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
     (libc::WEXITSTATUS(status), stdout, peak_rss_bytes)
 }
+
+/// How much more a longer run may peak at than a shorter one, bytes: buffers whose size
+/// grows with the length (the render's 100 ms loudness and reduction traces, the null test's
+/// per-block energies) and allocator noise.
+pub const LENGTH_GROWTH_BYTES: u64 = 16 << 20;
+
+/// Asserts that the longer run peaked within `max_bytes` and at most
+/// [`LENGTH_GROWTH_BYTES`] above the shorter run.
+pub fn assert_peak_bounded(short_rss_bytes: u64, long_rss_bytes: u64, max_bytes: u64) {
+    assert!(long_rss_bytes <= max_bytes, "{long_rss_bytes} bytes");
+    assert!(
+        long_rss_bytes <= short_rss_bytes + LENGTH_GROWTH_BYTES,
+        "{short_rss_bytes} → {long_rss_bytes} bytes"
+    );
+}
