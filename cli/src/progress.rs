@@ -29,4 +29,19 @@ impl Progress {
         bar.set_message(message.to_owned());
         bar
     }
+
+    /// A spinner labelled `message` with the elapsed time, for a step whose length is not
+    /// known in advance; ticks on its own until the caller finishes it.
+    pub fn spinner(&self, message: &str) -> ProgressBar {
+        if !self.visible {
+            return ProgressBar::hidden();
+        }
+        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{msg:<34} {spinner} {elapsed:>4}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        spinner.set_style(style);
+        spinner.set_message(message.to_owned());
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        spinner
+    }
 }

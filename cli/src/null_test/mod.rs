@@ -191,11 +191,13 @@ pub fn null_test_files(
     let files = inputs::open_files(mix, stems, progress)?;
     let stem_infos: Vec<InputInfo> = files.stems.iter().map(|(info, _)| info.clone()).collect();
     let stem_tracks: Vec<&dyn Track> = files.stems.iter().map(|(_, t)| t as &dyn Track).collect();
+    let spinner = progress.spinner("analysing");
     let result = run(
         (&files.mix.0, &files.mix.1),
         (&stem_infos, &stem_tracks),
         settings,
     );
+    spinner.finish_and_clear();
     let errors: Vec<String> = std::iter::once(&files.mix.1)
         .chain(files.stems.iter().map(|(_, t)| t))
         .filter_map(|t| t.take_error())
