@@ -7,6 +7,7 @@ use crate::progress::Progress;
 use crate::session::Session;
 use anyhow::{bail, Context, Result};
 use shared_dsp::resample::SampleRateConverter;
+use shared_dsp::sanitize::sanitize_block;
 use shared_dsp::strip::{StripChain, StripSettings};
 use std::sync::Mutex;
 
@@ -363,8 +364,11 @@ impl<S: StereoSource> StripStream<S> {
             let n = RENDER_BLOCK.min(self.total_frames - self.fed_frames);
             self.input.read(&mut self.block, n)?;
             let (left, right) = self.block.split_at_mut(1);
-            self.strip
-                .process_block(&mut [&mut left[0][..], &mut right[0][..]]);
+            let mut channels = [&mut left[0][..], &mut right[0][..]];
+            // As the Stem Strip plugin does before its strip (files with non-finite samples
+            // are refused when read).
+            sanitize_block(&mut channels);
+            self.strip.process_block(&mut channels);
             self.fed_frames += n;
             let skip = self.skip_frames.min(n);
             self.skip_frames -= skip;
