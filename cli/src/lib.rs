@@ -23,3 +23,4 @@ pub mod session;
 pub mod spill;
 pub mod staging;
 pub mod stems;
+pub mod wav_stream;

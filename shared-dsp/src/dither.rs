@@ -146,7 +146,26 @@ impl Dither {
         let q = self.step;
         // `q` is a power of two, so multiplying by its reciprocal is exactly the division.
         let steps_per_unit = 1.0 / q;
+        let quantise = |v: f64, rng: &mut Rng| {
+            let tpdf = 0.5 * q * (rng.next_bipolar() as f64 + rng.next_bipolar() as f64);
+            round_half_away((v + tpdf) * steps_per_unit)
+                .clamp(-steps_per_unit, steps_per_unit - 1.0)
+                * q
+        };
         let [h1, h2] = self.settings.shaping.feedback_taps();
+        if self.settings.shaping == NoiseShaping::None {
+            // Without shaping the quantiser input is the sample itself: `x − 0·e₁ − 0·e₂`
+            // differs from `x` only in the sign of a zero, which `x + tpdf` does not see
+            // (the TPDF value is never −0). So no sample waits for the previous one's error,
+            // and the error history (read only through zero taps) is not kept.
+            for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
+                for s in samples.iter_mut() {
+                    let x = if s.is_finite() { *s as f64 } else { 0.0 };
+                    *s = quantise(x, &mut state.rng) as f32;
+                }
+            }
+            return;
+        }
         for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
             for s in samples.iter_mut() {
                 let [e1, e2] = state.error_history;
@@ -154,11 +173,7 @@ impl Dither {
                 // otherwise turn every later sample into NaN (`0·NaN` is NaN even unshaped).
                 let x = if s.is_finite() { *s as f64 } else { 0.0 };
                 let v = x - h1 * e1 - h2 * e2;
-                let tpdf =
-                    0.5 * q * (state.rng.next_bipolar() as f64 + state.rng.next_bipolar() as f64);
-                let y = round_half_away((v + tpdf) * steps_per_unit)
-                    .clamp(-steps_per_unit, steps_per_unit - 1.0)
-                    * q;
+                let y = quantise(v, &mut state.rng);
                 state.error_history = [y - v, e1];
                 *s = y as f32;
             }
