@@ -214,20 +214,18 @@ pub fn deliver(
             )
         }
     };
-    // A pass: the converted signal trimmed and limited, measured, and with `quantise` (the
-    // delivered samples' gain) dithered into `output` and measured again.
-    let pass = |trim_db: f32, measure_peak: bool, quantise: Option<f32>| -> Result<Pass> {
+    // A pass: the converted signal trimmed and limited, measured, × `gain` dithered into
+    // `output` and measured again.
+    let pass = |trim_db: f32, measure_peak: bool, gain: f32| -> Result<Pass> {
         let mut peak = measure_peak.then(|| TruePeakReader::new(rate, 2));
         let mut limiter = SafetyLimiter::new(rate, ceiling_dbtp - SAFETY_MARGIN_DB);
         let mut loudness = IntegratedLoudness::new(rate, 2);
-        let mut quantiser = quantise
-            .map(|gain| Quantiser::new(num_frames, rate, format, gain, output))
-            .transpose()?;
-        let gain = 10f32.powf(trim_db / 20.0);
+        let mut quantiser = Quantiser::new(num_frames, rate, format, gain, output)?;
+        let trim = 10f32.powf(trim_db / 20.0);
         let mut trimmed = vec![Vec::new(); 2];
         let mut emit = |limited: &[&[f32]]| -> Result<()> {
             loudness.push(limited);
-            quantiser.as_mut().map_or(Ok(()), |q| q.push(limited))
+            quantiser.push(limited)
         };
         converted.stream(&mut |block| {
             if let Some(peak) = &mut peak {
@@ -235,7 +233,7 @@ pub fn deliver(
             }
             for (t, c) in trimmed.iter_mut().zip(block) {
                 t.clear();
-                t.extend(c.iter().map(|s| s * gain));
+                t.extend(c.iter().map(|s| s * trim));
             }
             limiter.push(&trimmed, &mut emit)
         })?;
@@ -244,45 +242,39 @@ pub fn deliver(
             limiter_db,
             lufs: loudness.finish(),
             converted_peak_dbtp: peak.map(TruePeakReader::finish),
-            delivered_peak_dbtp: quantiser.map(Quantiser::finish).transpose()?,
+            delivered_peak_dbtp: quantiser.finish()?,
         })
     };
-    // Without a loudness to match, the first pass delivers; else the last.
-    let first = pass(
-        trim_db,
-        converted_true_peak_dbtp.is_none(),
-        goal_lufs.is_none().then_some(1.0),
-    )?;
+    // Every pass delivers: the one a trim round ends with is the deliverable (a round that
+    // misses the loudness is overwritten by the next).
+    let first = pass(trim_db, converted_true_peak_dbtp.is_none(), 1.0)?;
     let converted_true_peak_dbtp = converted_true_peak_dbtp
         .or(first.converted_peak_dbtp)
         .unwrap_or(f32::NEG_INFINITY);
-    let (mut limiter_db, mut lufs) = (first.limiter_db, first.lufs);
+    let mut last = first;
     if let Some(goal) = goal_lufs {
         for _ in 1..MAX_TRIM_ROUNDS {
-            let error_lu = goal - lufs;
+            let error_lu = goal - last.lufs;
             if !error_lu.is_finite() || error_lu.abs() <= TRIM_TOLERANCE_LU {
                 break;
             }
             trim_db += error_lu;
-            let round = pass(trim_db, false, None)?;
-            (limiter_db, lufs) = (round.limiter_db, round.lufs);
+            last = pass(trim_db, false, 1.0)?;
         }
     }
-    let quantise = |gain: f32| -> Result<f32> {
-        let delivered = pass(trim_db, false, Some(gain))?.delivered_peak_dbtp;
-        Ok(delivered.expect("a quantising pass measures the delivered samples"))
-    };
-    let mut peak = match first.delivered_peak_dbtp {
-        Some(peak) => peak,
-        None => quantise(1.0)?,
-    };
+    let Pass {
+        limiter_db,
+        lufs,
+        delivered_peak_dbtp: mut peak,
+        ..
+    } = last;
     let mut correction_db = 0.0f32;
     for _ in 0..MAX_CORRECTIONS {
         if peak <= ceiling_dbtp {
             break;
         }
         correction_db += ceiling_dbtp - peak - SAFETY_MARGIN_DB;
-        peak = quantise(10f32.powf(correction_db / 20.0))?;
+        peak = pass(trim_db, false, 10f32.powf(correction_db / 20.0))?.delivered_peak_dbtp;
     }
     if converted.spill.is_some() {
         // Only frees the space early: the spill folder goes with the render anyway.
@@ -310,8 +302,8 @@ struct Pass {
     lufs: f32,
     /// True peak of the converted signal, dBTP, when asked for.
     converted_peak_dbtp: Option<f32>,
-    /// True peak of the delivered samples, dBTP, when the pass quantised.
-    delivered_peak_dbtp: Option<f32>,
+    /// True peak of the delivered samples, dBTP.
+    delivered_peak_dbtp: f32,
 }
 
 /// A converter from the master's rate to `rate`.
