@@ -146,12 +146,21 @@ pub trait RenderTap {
     /// The masters of every version, full first (two channels per version), session rate,
     /// float, as they leave the Master Bus.
     fn masters(&mut self, _masters: &[&[f32]]) {}
+    /// Whether [`RenderTap::masters`] keeps anything (else a render need not read the masters
+    /// back for it).
+    fn wants_masters(&self) -> bool {
+        true
+    }
 }
 
 /// A tap that keeps nothing.
 struct NoTap;
 
-impl RenderTap for NoTap {}
+impl RenderTap for NoTap {
+    fn wants_masters(&self) -> bool {
+        false
+    }
+}
 
 /// Frames per block of the strip stage (≈ 1 s at 48 kHz, a whole number of strip blocks).
 const STRIP_STAGE_FRAMES: usize = 48 * RENDER_BLOCK;
@@ -208,30 +217,33 @@ pub fn render_with_tap(
         dialogue,
         mut first_pass,
     } = strip_stage(session, options, stems, &bus_paths, &mut warnings, tap)?;
-    // The first pass (at the session's settings) ran alongside the strips.
+    let master_paths: Vec<PathBuf> = (0..session.versions.len())
+        .map(|v| spills.path(&format!("master-{v}")))
+        .collect();
+    let run_master_stage = |settings: &MasterSettings,
+                            label: &str,
+                            tap: Option<&mut dyn RenderTap>|
+     -> Result<MasterPass> {
+        master_stage(
+            session,
+            settings,
+            (rate, num_frames),
+            (&bus_paths, &master_paths),
+            (progress, options.num_threads, label),
+            tap,
+        )
+    };
+    // The first pass (at the session's settings) ran alongside the strips; every later one
+    // is a whole master stage, so the one the targeting settles on is the render's.
+    let mut latest: Option<MasterPass> = None;
     let full_trace = |settings: &MasterSettings, label: &str| -> Result<LoudnessTrace> {
         if let Some(trace) = first_pass.take() {
             return Ok(trace);
         }
-        let mut reader = SpillReader::open(&bus_paths[0], 2)?;
-        let mut tracer = LoudnessTracer::new(rate, 2, false);
-        let measure = |masters: &[&[f32]]| {
-            tracer.push(masters);
-            Ok(())
-        };
-        pipeline(options.num_threads, measure, |sink| {
-            stream_master(
-                settings,
-                rate,
-                num_frames,
-                0,
-                &mut |block, n| reader.read(block, n),
-                sink,
-                label,
-                progress,
-            )
-        })?;
-        Ok(tracer.finish())
+        let pass = run_master_stage(settings, label, None)?;
+        let trace = pass.traces[0].clone();
+        latest = Some(pass);
+        Ok(trace)
     };
     let (settings, passes) = if session.normalize {
         if !session.master.limiter_on {
@@ -250,18 +262,20 @@ pub fn render_with_tap(
     } else {
         (session.master, Vec::new())
     };
-    let master_paths: Vec<PathBuf> = (0..session.versions.len())
-        .map(|v| spills.path(&format!("master-{v}")))
-        .collect();
-    let (traces, reduction, version_sums) = master_stage(
-        session,
-        &settings,
-        rate,
-        num_frames,
-        (&bus_paths, &master_paths),
-        (progress, options.num_threads),
-        tap,
-    )?;
+    let MasterPass {
+        traces,
+        reduction,
+        version_sums,
+        ..
+    } = match latest.filter(|pass| pass.input_db == settings.input_db) {
+        Some(pass) => {
+            if tap.wants_masters() {
+                replay_masters(&master_paths, num_frames, tap)?;
+            }
+            pass
+        }
+        None => run_master_stage(&settings, "master + versions", Some(tap))?,
+    };
     let loudness = traces[0].clone();
     let achieved = target_loudness_lufs(&session.target, &loudness, dialogue.as_ref());
 
@@ -542,19 +556,29 @@ fn strip_stage(
     })
 }
 
-/// The master pass: the full mix's bus through the Master Bus with `settings` and every
-/// version's bus with its gains, the masters spilled (`paths.1`, one per version) and
-/// measured as they stream past. Returns the loudness traces of every master (full first),
-/// the master's gain reduction and the version sums.
+/// What a master stage measured.
+struct MasterPass {
+    /// Master input gain of the stage, dB.
+    input_db: f32,
+    /// Loudness of every master, full first.
+    traces: Vec<LoudnessTrace>,
+    /// Gain reduction of the master.
+    reduction: ReductionTrace,
+    /// The version sums.
+    version_sums: Vec<VersionSum>,
+}
+
+/// The master stage: the full mix's bus through the Master Bus with `settings` and every
+/// version's bus with its gains, the masters spilled (`paths.1`, one per version), measured
+/// as they stream past and handed to `tap` (when given).
 fn master_stage(
     session: &Session,
     settings: &MasterSettings,
-    rate: u32,
-    num_frames: usize,
+    (rate, num_frames): (u32, usize),
     (bus_paths, master_paths): (&[PathBuf], &[PathBuf]),
-    (progress, num_threads): (Progress, usize),
-    tap: &mut dyn RenderTap,
-) -> Result<(Vec<LoudnessTrace>, ReductionTrace, Vec<VersionSum>)> {
+    (progress, num_threads, label): (Progress, usize, &str),
+    mut tap: Option<&mut dyn RenderTap>,
+) -> Result<MasterPass> {
     let mut readers = bus_paths
         .iter()
         .map(|p| SpillReader::open(p, 2))
@@ -593,18 +617,47 @@ fn master_stage(
                 Ok(())
             },
             &mut |masters| {
-                tap.masters(masters);
+                if let Some(tap) = &mut tap {
+                    tap.masters(masters);
+                }
                 sink(masters)
             },
-            "master + versions",
+            label,
             progress,
         )
     })?;
     for writer in writers {
         writer.finish()?;
     }
-    let traces = tracers.into_iter().map(LoudnessTracer::finish).collect();
-    Ok((traces, reduction, sums.finish(session)))
+    Ok(MasterPass {
+        input_db: settings.input_db,
+        traces: tracers.into_iter().map(LoudnessTracer::finish).collect(),
+        reduction,
+        version_sums: sums.finish(session),
+    })
+}
+
+/// Hands the spilled masters (`master_paths`, one per version, `num_frames` each) to `tap`,
+/// hop by hop, as they left the Master Bus.
+fn replay_masters(
+    master_paths: &[PathBuf],
+    num_frames: usize,
+    tap: &mut dyn RenderTap,
+) -> Result<()> {
+    let mut readers = master_paths
+        .iter()
+        .map(|p| SpillReader::open(p, 2))
+        .collect::<Result<Vec<_>>>()?;
+    let mut block = vec![Vec::new(); 2 * master_paths.len()];
+    for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
+        let n = STRIP_STAGE_FRAMES.min(num_frames - start);
+        for (reader, pair) in readers.iter_mut().zip(block.chunks_exact_mut(2)) {
+            reader.read(pair, n)?;
+        }
+        let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+        tap.masters(&slices);
+    }
+    Ok(())
 }
 
 /// Every file a render of `session` writes.
