@@ -193,14 +193,25 @@ fn write_atomically(
     guard.commit()
 }
 
+/// `x.round()` (halves away from zero) without the libm call `f32::round` compiles to on
+/// baseline x86-64: the truncating conversion of `|x|` is exact below 2^31 and the fraction
+/// `|x| − t` is exact; beyond, the conversion saturates, which the callers' clamps absorb.
+/// The result takes the sign of `x`, as `round`'s does; a NaN gives a zero, which the
+/// callers' conversions make of a NaN too.
+#[inline]
+fn round_half_away(x: f32) -> f32 {
+    let magnitude = x.abs();
+    let t = magnitude as i32 as f32;
+    let up = f32::from(u8::from(magnitude - t >= 0.5));
+    (t + up).copysign(x)
+}
+
 /// Full scale of 16-bit PCM.
 const INT16_SCALE: f32 = 32_768.0;
 
 /// Converts a sample to 16-bit PCM with rounding and clipping to the integer range.
 pub fn to_int16(sample: f32) -> i16 {
-    (sample * INT16_SCALE)
-        .round()
-        .clamp(-INT16_SCALE, INT16_SCALE - 1.0) as i16
+    round_half_away(sample * INT16_SCALE).clamp(-INT16_SCALE, INT16_SCALE - 1.0) as i16
 }
 
 /// Full scale of 24-bit PCM.
@@ -208,15 +219,48 @@ const INT24_SCALE: f32 = 8_388_608.0;
 
 /// Converts a sample to 24-bit PCM with rounding and clipping to the integer range.
 pub fn to_int24(sample: f32) -> i32 {
-    (sample * INT24_SCALE)
-        .round()
-        .clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32
+    round_half_away(sample * INT24_SCALE).clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use shared_dsp::signals;
+
+    #[test]
+    fn fast_rounding_equals_f32_round() {
+        let mut rng = signals::Rng::new(5);
+        let specials = [
+            0.5,
+            -0.5,
+            1.5,
+            -2.5,
+            0.499_999_97,
+            -0.499_999_97,
+            0.0,
+            -0.0,
+            8_388_607.5,
+        ];
+        let scaled = (0..100_000)
+            .map(|i| rng.next_bipolar() * 2f32.powi(i % 26) + if i % 2 == 0 { 0.5 } else { 0.0 });
+        for x in specials.into_iter().chain(scaled) {
+            assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "{x}");
+        }
+        for x in [f32::NAN, 3e9, -3e9, f32::INFINITY, f32::NEG_INFINITY] {
+            assert_eq!(
+                to_int24(x),
+                (x * INT24_SCALE)
+                    .round()
+                    .clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32
+            );
+            assert_eq!(
+                to_int16(x),
+                (x * INT16_SCALE)
+                    .round()
+                    .clamp(-INT16_SCALE, INT16_SCALE - 1.0) as i16
+            );
+        }
+    }
 
     fn stereo_test_audio() -> Audio {
         Audio {

@@ -182,21 +182,17 @@ impl Dither {
 }
 
 /// `x.round()` (halves away from zero) without the libm call `f64::round` compiles to on
-/// baseline x86-64: the truncating conversion is exact below 2^63 and the fraction `x − t` is
-/// exact; beyond 2^63 the conversion saturates, which the quantiser's clamp absorbs (its range
-/// is far inside).
+/// baseline x86-64, and without branches (the dithered fractions are random, so a branch
+/// would be mispredicted half the time): the truncating conversion of `|x|` is exact below
+/// 2^63 and the fraction `|x| − t` is exact; beyond 2^63 the conversion saturates, which the
+/// quantiser's clamp absorbs (its range is far inside). The result takes the sign of `x`, as
+/// `round`'s does (zeros included).
 #[inline]
 fn round_half_away(x: f64) -> f64 {
-    // `copysign` keeps the sign of a zero result, as `round` does.
-    let t = (x as i64 as f64).copysign(x);
-    let fraction = x - t;
-    if fraction >= 0.5 {
-        t + 1.0
-    } else if fraction <= -0.5 {
-        t - 1.0
-    } else {
-        t
-    }
+    let magnitude = x.abs();
+    let t = magnitude as i64 as f64;
+    let up = f64::from(u8::from(magnitude - t >= 0.5));
+    (t + up).copysign(x)
 }
 
 #[cfg(test)]
