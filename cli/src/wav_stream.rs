@@ -193,6 +193,15 @@ fn interleave<const B: usize>(
 ) {
     let start = bytes.len();
     bytes.resize(start + n * channels.len() * B, 0);
+    if let [left, right] = channels {
+        // Stereo: one pass without index checks.
+        let frames = bytes[start..].chunks_exact_mut(2 * B);
+        for ((l, r), frame) in left.iter().zip(&right[..n]).zip(frames) {
+            frame[..B].copy_from_slice(&encode(*l));
+            frame[B..].copy_from_slice(&encode(*r));
+        }
+        return;
+    }
     let frames = bytes[start..].chunks_exact_mut(channels.len() * B);
     for (frame_index, frame) in frames.enumerate() {
         for (sample, channel) in frame.chunks_exact_mut(B).zip(channels) {
