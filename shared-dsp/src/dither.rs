@@ -158,10 +158,21 @@ impl Dither {
             // differs from `x` only in the sign of a zero, which `x + tpdf` does not see
             // (the TPDF value is never −0). So no sample waits for the previous one's error,
             // and the error history (read only through zero taps) is not kept.
+            let sample = |s: f32| if s.is_finite() { s as f64 } else { 0.0 };
+            let states = &mut self.channels[..];
+            if let ([left, right], [l_state, r_state, ..]) = (&mut *channels, &mut *states) {
+                if left.len() == right.len() {
+                    // Two channels side by side: their generators' chains overlap.
+                    for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                        *l = quantise(sample(*l), &mut l_state.rng) as f32;
+                        *r = quantise(sample(*r), &mut r_state.rng) as f32;
+                    }
+                    return;
+                }
+            }
             for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
                 for s in samples.iter_mut() {
-                    let x = if s.is_finite() { *s as f64 } else { 0.0 };
-                    *s = quantise(x, &mut state.rng) as f32;
+                    *s = quantise(sample(*s), &mut state.rng) as f32;
                 }
             }
             return;
