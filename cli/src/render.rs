@@ -417,42 +417,11 @@ struct StripStageTraces {
     first_pass: Option<LoudnessTrace>,
 }
 
-/// The first loudness-targeting pass, run alongside the strips: each block of the full
-/// mix through the Master Bus as set while the strips work on the next block.
-struct FirstPass {
-    /// The master.
-    master: MasterStream,
-    /// Its loudness.
-    tracer: LoudnessTracer,
-    /// The full mix's block not yet mastered.
-    pending: Option<Stereo>,
-}
-
-impl FirstPass {
-    /// Masters the pending block.
-    fn run(&mut self) -> Result<()> {
-        if let Some(block) = self.pending.take() {
-            let tracer = &mut self.tracer;
-            self.master.push(&[&block[0], &block[1]], &mut |out| {
-                tracer.push(out);
-                Ok(())
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// A job of the strip stage.
-enum StageJob<'a> {
-    /// The first targeting pass on the previous block.
-    FirstPass(&'a Mutex<FirstPass>),
-    /// One stem's strip on this block.
-    Strip(&'a Mutex<StripStream<StemInput>>),
-}
-
 /// The stems through their strips, block by block on up to `num_threads` threads, mixed
 /// into every version's bus (spilled to `bus_paths`, one per version) in session order, as
-/// [`mix`] sums them. With loudness targeting the first targeting pass runs alongside.
+/// [`mix`] sums them. The mixing, the spill writes and, with loudness targeting, the first
+/// targeting pass (the full mix through the Master Bus as set) run on a second thread while
+/// the strips work on the next block ([`pipeline`]).
 fn strip_stage(
     session: &Session,
     options: &RenderOptions,
@@ -473,19 +442,12 @@ fn strip_stage(
         .zip(&session.stems)
         .map(|(input, stem)| Mutex::new(StripStream::new(input, stem.strip, rate, num_frames)))
         .collect();
-    let first_pass = session.normalize.then(|| {
-        Mutex::new(FirstPass {
-            master: MasterStream::new(&session.master, rate, 0),
-            tracer: LoudnessTracer::new(rate, 2, false),
-            pending: None,
-        })
+    let mut first_pass = session.normalize.then(|| {
+        (
+            MasterStream::new(&session.master, rate, 0),
+            LoudnessTracer::new(rate, 2, false),
+        )
     });
-    // The first pass first: it is the longest job.
-    let jobs: Vec<StageJob> = first_pass
-        .iter()
-        .map(StageJob::FirstPass)
-        .chain(strips.iter().map(StageJob::Strip))
-        .collect();
     let mut buses = bus_paths
         .iter()
         .map(|p| SpillWriter::create(p, 2))
@@ -495,37 +457,41 @@ fn strip_stage(
         "stem strips",
     );
     let tick = || bar.inc(1);
-    for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
-        let n = STRIP_STAGE_FRAMES.min(num_frames - start);
-        let results = parallel_map(&jobs, options.num_threads, |job| match job {
-            StageJob::FirstPass(pass) => {
-                pass.lock().unwrap_or_else(|e| e.into_inner()).run()?;
-                Ok(None)
-            }
-            StageJob::Strip(strip) => {
-                let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
-                let mut out = vec![Vec::new(); 2];
-                strip.next(&mut out, n, &tick)?;
-                Ok::<_, anyhow::Error>(Some(out))
-            }
-        });
-        let mut processed = Vec::with_capacity(strips.len());
-        for result in results {
-            processed.extend(result?);
-        }
-        tap.processed_stems(&processed);
+    // Each block of processed stems (two channels per stem) into the buses and the meters.
+    let consume = |channels: &[&[f32]]| -> Result<()> {
+        let processed: Vec<[&[f32]; 2]> = channels.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
         for (v, (bus, version)) in buses.iter_mut().zip(&session.versions).enumerate() {
-            let mixed = mix(&processed, &version.stem_gains);
+            let mixed = mix_slices(&processed, &version.stem_gains);
             bus.write(&[&mixed[0], &mixed[1]])?;
-            if let (0, Some(pass)) = (v, &first_pass) {
-                pass.lock().unwrap_or_else(|e| e.into_inner()).pending = Some(mixed);
+            if let (0, Some((master, tracer))) = (v, &mut first_pass) {
+                master.push(&[&mixed[0], &mixed[1]], &mut |out| {
+                    tracer.push(out);
+                    Ok(())
+                })?;
             }
         }
         if let (Some(tracer), Some(gains)) = (&mut dialogue, &dialogue_gains) {
-            let mixed = mix(&processed, gains);
+            let mixed = mix_slices(&processed, gains);
             tracer.push(&[&mixed[0], &mixed[1]]);
         }
-    }
+        Ok(())
+    };
+    pipeline(options.num_threads, consume, |sink| {
+        for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
+            let n = STRIP_STAGE_FRAMES.min(num_frames - start);
+            let results = parallel_map(&strips, options.num_threads, |strip| {
+                let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
+                let mut out = vec![Vec::new(); 2];
+                strip.next(&mut out, n, &tick)?;
+                Ok::<_, anyhow::Error>(out)
+            });
+            let processed = results.into_iter().collect::<Result<Vec<Stereo>>>()?;
+            tap.processed_stems(&processed);
+            let channels: Vec<&[f32]> = processed.iter().flatten().map(Vec::as_slice).collect();
+            sink(&channels)?;
+        }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     for strip in strips {
         strip
@@ -538,15 +504,12 @@ fn strip_stage(
         bus.finish()?;
     }
     let first_pass = match first_pass {
-        Some(pass) => {
-            let mut pass = pass.into_inner().unwrap_or_else(|e| e.into_inner());
-            pass.run()?;
-            let tracer = &mut pass.tracer;
-            pass.master.finish(&mut |out| {
+        Some((master, mut tracer)) => {
+            master.finish(&mut |out| {
                 tracer.push(out);
                 Ok(())
             })?;
-            Some(pass.tracer.finish())
+            Some(tracer.finish())
         }
         None => None,
     };
@@ -678,6 +641,12 @@ pub fn planned_outputs(session: &Session, out_dir: &Path) -> Vec<PathBuf> {
 
 /// `Σ gains[i] · stems[i]`.
 pub fn mix(stems: &[Stereo], gains: &[f32]) -> Stereo {
+    let stems: Vec<[&[f32]; 2]> = stems.iter().map(|s| [&s[0][..], &s[1][..]]).collect();
+    mix_slices(&stems, gains)
+}
+
+/// [`mix`] of stems given as slices.
+fn mix_slices(stems: &[[&[f32]; 2]], gains: &[f32]) -> Stereo {
     let len = stems.first().map_or(0, |s| s[0].len());
     let mut out = vec![vec![0.0f32; len]; 2];
     for (stem, &gain) in stems.iter().zip(gains) {
@@ -685,7 +654,7 @@ pub fn mix(stems: &[Stereo], gains: &[f32]) -> Stereo {
             continue;
         }
         for (o, s) in out.iter_mut().zip(stem) {
-            for (o, &s) in o.iter_mut().zip(s) {
+            for (o, &s) in o.iter_mut().zip(s.iter()) {
                 *o += gain * s;
             }
         }
