@@ -7,14 +7,11 @@
 //! existing file is never overwritten unless the caller asks for it.
 
 use crate::audio_reader::AudioReader;
-use crate::interrupt;
-use crate::rf64_writer::{
-    needs_rf64, write_rf64_header, write_rf64_padding, write_riff_header, Rf64Spec,
-};
+use crate::wav_stream::{AtomicFile, WavStreamWriter};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 /// Decoded audio: one `Vec` per channel, all the same length.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,67 +158,17 @@ pub fn write_wav_streamed(
     overwrite: bool,
     next_block: &mut dyn FnMut(&mut [Vec<f32>]) -> Result<usize>,
 ) -> Result<()> {
-    if layout.num_channels == 0 {
-        bail!("{}: no channels", path.display());
+    let mut writer = WavStreamWriter::create(path, layout, container, overwrite)?;
+    let mut block = vec![Vec::new(); layout.num_channels];
+    loop {
+        let n = next_block(&mut block)?;
+        if n == 0 {
+            break;
+        }
+        let slices: Vec<&[f32]> = block.iter().map(|c| &c[..n]).collect();
+        writer.write(&slices)?;
     }
-    let data_bytes = layout.num_frames as u64
-        * layout.num_channels as u64
-        * u64::from(layout.format.bits_per_sample() / 8);
-    write_atomically(path, overwrite, |file| {
-        let context = || format!("{}: write failed", path.display());
-        let mut out = BufWriter::new(file);
-        let rf64 = container == WavContainer::Rf64 || needs_rf64(data_bytes);
-        let spec = Rf64Spec {
-            num_channels: layout.num_channels as u16,
-            sample_rate_hz: layout.sample_rate_hz,
-            bits_per_sample: layout.format.bits_per_sample(),
-            is_float: layout.format == WavFormat::Float32,
-        };
-        let num_frames = layout.num_frames as u64;
-        if rf64 {
-            write_rf64_header(&mut out, spec, num_frames).with_context(context)?;
-        } else {
-            write_riff_header(&mut out, spec, data_bytes).with_context(context)?;
-        }
-        let mut block = vec![Vec::new(); layout.num_channels];
-        let mut bytes = Vec::new();
-        let mut written = 0u64;
-        loop {
-            let n = next_block(&mut block)?;
-            if n == 0 {
-                break;
-            }
-            written += n as u64;
-            bytes.clear();
-            for frame in 0..n {
-                for channel in &block {
-                    let sample = channel[frame];
-                    match layout.format {
-                        WavFormat::Int16 => {
-                            bytes.extend_from_slice(&to_int16(sample).to_le_bytes())
-                        }
-                        WavFormat::Int24 => {
-                            bytes.extend_from_slice(&to_int24(sample).to_le_bytes()[..3])
-                        }
-                        WavFormat::Float32 => bytes.extend_from_slice(&sample.to_le_bytes()),
-                    }
-                }
-            }
-            out.write_all(&bytes).with_context(context)?;
-        }
-        if written != num_frames {
-            bail!(
-                "{}: {written} frames written, {num_frames} announced",
-                path.display()
-            );
-        }
-        if rf64 {
-            write_rf64_padding(&mut out, spec, num_frames).with_context(context)?;
-        } else if data_bytes & 1 == 1 {
-            out.write_all(&[0]).with_context(context)?;
-        }
-        out.flush().with_context(context)
-    })
+    writer.finish()
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename),
@@ -233,48 +180,30 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     })
 }
 
-/// Creates `path` atomically: `write` fills a temporary file in the same directory, renamed
-/// over `path` once `write` succeeded, removed if it failed or the process is interrupted.
-/// Refuses to replace an existing file unless `overwrite` is true.
+/// Creates `path` atomically ([`AtomicFile`]): `write` fills a temporary file in the same
+/// directory, renamed over `path` once `write` succeeded, removed if it failed or the process
+/// is interrupted. Refuses to replace an existing file unless `overwrite` is true.
 fn write_atomically(
     path: &Path,
     overwrite: bool,
     write: impl FnOnce(File) -> Result<()>,
 ) -> Result<()> {
-    if !overwrite && path.exists() {
-        bail!(
-            "{}: already exists (use --force to overwrite)",
-            path.display()
-        );
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let temp = temp_path(path);
-    let (registration, file) = interrupt::create_guarded(&temp, || {
-        File::create(&temp).with_context(|| format!("{}: cannot create", temp.display()))
-    })?;
-    let result = write(file).and_then(|()| {
-        interrupt::uninterrupted(|| std::fs::rename(&temp, path))
-            .with_context(|| format!("{}: cannot move finished file into place", path.display()))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    drop(registration);
-    result
+    let (guard, file) = AtomicFile::create(path, overwrite)?;
+    write(file)?;
+    guard.commit()
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_os_string());
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".partial-{}", std::process::id()));
-    path.with_file_name(temp_name)
+/// `x.round()` (halves away from zero) without the libm call `f32::round` compiles to on
+/// baseline x86-64: the truncating conversion of `|x|` is exact below 2^31 and the fraction
+/// `|x| − t` is exact; beyond, the conversion saturates, which the callers' clamps absorb.
+/// The result takes the sign of `x`, as `round`'s does; a NaN gives a zero, which the
+/// callers' conversions make of a NaN too.
+#[inline]
+fn round_half_away(x: f32) -> f32 {
+    let magnitude = x.abs();
+    let t = magnitude as i32 as f32;
+    let up = f32::from(u8::from(magnitude - t >= 0.5));
+    (t + up).copysign(x)
 }
 
 /// Full scale of 16-bit PCM.
@@ -282,9 +211,7 @@ const INT16_SCALE: f32 = 32_768.0;
 
 /// Converts a sample to 16-bit PCM with rounding and clipping to the integer range.
 pub fn to_int16(sample: f32) -> i16 {
-    (sample * INT16_SCALE)
-        .round()
-        .clamp(-INT16_SCALE, INT16_SCALE - 1.0) as i16
+    round_half_away(sample * INT16_SCALE).clamp(-INT16_SCALE, INT16_SCALE - 1.0) as i16
 }
 
 /// Full scale of 24-bit PCM.
@@ -292,15 +219,48 @@ const INT24_SCALE: f32 = 8_388_608.0;
 
 /// Converts a sample to 24-bit PCM with rounding and clipping to the integer range.
 pub fn to_int24(sample: f32) -> i32 {
-    (sample * INT24_SCALE)
-        .round()
-        .clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32
+    round_half_away(sample * INT24_SCALE).clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use shared_dsp::signals;
+
+    #[test]
+    fn fast_rounding_equals_f32_round() {
+        let mut rng = signals::Rng::new(5);
+        let specials = [
+            0.5,
+            -0.5,
+            1.5,
+            -2.5,
+            0.499_999_97,
+            -0.499_999_97,
+            0.0,
+            -0.0,
+            8_388_607.5,
+        ];
+        let scaled = (0..100_000)
+            .map(|i| rng.next_bipolar() * 2f32.powi(i % 26) + if i % 2 == 0 { 0.5 } else { 0.0 });
+        for x in specials.into_iter().chain(scaled) {
+            assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "{x}");
+        }
+        for x in [f32::NAN, 3e9, -3e9, f32::INFINITY, f32::NEG_INFINITY] {
+            assert_eq!(
+                to_int24(x),
+                (x * INT24_SCALE)
+                    .round()
+                    .clamp(-INT24_SCALE, INT24_SCALE - 1.0) as i32
+            );
+            assert_eq!(
+                to_int16(x),
+                (x * INT16_SCALE)
+                    .round()
+                    .clamp(-INT16_SCALE, INT16_SCALE - 1.0) as i16
+            );
+        }
+    }
 
     fn stereo_test_audio() -> Audio {
         Audio {

@@ -15,9 +15,10 @@
 //! from the loudness (the band above the lower Nyquist frequency, limited overs); the render
 //! finds it on the full master and applies the same trim to every version of that format.
 
-use crate::audio_file::{write_wav_streamed, WavContainer, WavFormat, WavLayout};
+use crate::audio_file::{WavContainer, WavFormat, WavLayout};
 use crate::block_meters::{IntegratedLoudness, Rechunker, TruePeakReader};
 use crate::spill::{SpillDir, SpillReader, SpillWriter};
+use crate::wav_stream::WavStreamWriter;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use shared_dsp::dither::{Dither, DitherSettings, NoiseShaping};
@@ -161,9 +162,10 @@ pub struct MasterSpill<'a> {
 
 /// Converts `master` to `format` with its true peak at or below `ceiling_dbtp` at the level
 /// `trim` asks for, streaming: the converted signal (kept in `spills` when a
-/// [`Trim::MatchLufs`] needs it again), the limited one (in `spills`), and the delivered
-/// samples (quantised to the format's grid) written to `output` as a WAV file (when given;
-/// otherwise only measured). `name` names this deliverable's spill files.
+/// [`Trim::MatchLufs`] needs it again) through the trim and the safety limiter, once per trim
+/// round, the pass that delivers straight on into the delivered samples (quantised to the
+/// format's grid), written to `output` as a WAV file (when given; otherwise only measured);
+/// a correction re-runs that pass. `name` names this deliverable's spill files.
 pub fn deliver(
     master: MasterSpill,
     format: Format,
@@ -212,17 +214,18 @@ pub fn deliver(
             )
         }
     };
-    let limited_spill = spills.path(&format!("{name}.limited"));
-    let limit = |trim_db: f32, measure_peak: bool| -> Result<(f32, f32, Option<f32>)> {
+    // A pass: the converted signal trimmed and limited, measured, × `gain` dithered into
+    // `output` and measured again.
+    let pass = |trim_db: f32, measure_peak: bool, gain: f32| -> Result<Pass> {
         let mut peak = measure_peak.then(|| TruePeakReader::new(rate, 2));
         let mut limiter = SafetyLimiter::new(rate, ceiling_dbtp - SAFETY_MARGIN_DB);
         let mut loudness = IntegratedLoudness::new(rate, 2);
-        let mut writer = SpillWriter::create(&limited_spill, 2)?;
-        let gain = 10f32.powf(trim_db / 20.0);
+        let mut quantiser = Quantiser::new(num_frames, rate, format, gain, output)?;
+        let trim = 10f32.powf(trim_db / 20.0);
         let mut trimmed = vec![Vec::new(); 2];
         let mut emit = |limited: &[&[f32]]| -> Result<()> {
             loudness.push(limited);
-            writer.write(limited)
+            quantiser.push(limited)
         };
         converted.stream(&mut |block| {
             if let Some(peak) = &mut peak {
@@ -230,43 +233,52 @@ pub fn deliver(
             }
             for (t, c) in trimmed.iter_mut().zip(block) {
                 t.clear();
-                t.extend(c.iter().map(|s| s * gain));
+                t.extend(c.iter().map(|s| s * trim));
             }
             limiter.push(&trimmed, &mut emit)
         })?;
         let limiter_db = limiter.finish(&mut emit)?;
-        writer.finish()?;
-        Ok((
+        Ok(Pass {
             limiter_db,
-            loudness.finish(),
-            peak.map(TruePeakReader::finish),
-        ))
+            lufs: loudness.finish(),
+            converted_peak_dbtp: peak.map(TruePeakReader::finish),
+            delivered_peak_dbtp: quantiser.finish()?,
+        })
     };
-    let (mut limiter_db, mut lufs, peak) = limit(trim_db, converted_true_peak_dbtp.is_none())?;
+    // Every pass delivers: the one a trim round ends with is the deliverable (a round that
+    // misses the loudness is overwritten by the next).
+    let first = pass(trim_db, converted_true_peak_dbtp.is_none(), 1.0)?;
     let converted_true_peak_dbtp = converted_true_peak_dbtp
-        .or(peak)
+        .or(first.converted_peak_dbtp)
         .unwrap_or(f32::NEG_INFINITY);
+    let mut last = first;
     if let Some(goal) = goal_lufs {
         for _ in 1..MAX_TRIM_ROUNDS {
-            let error_lu = goal - lufs;
+            let error_lu = goal - last.lufs;
             if !error_lu.is_finite() || error_lu.abs() <= TRIM_TOLERANCE_LU {
                 break;
             }
             trim_db += error_lu;
-            (limiter_db, lufs, _) = limit(trim_db, false)?;
+            last = pass(trim_db, false, 1.0)?;
         }
     }
-    let quantise = |gain: f32| -> Result<f32> {
-        quantise_limited(&limited_spill, num_frames, rate, format, gain, output)
-    };
+    let Pass {
+        limiter_db,
+        lufs,
+        delivered_peak_dbtp: mut peak,
+        ..
+    } = last;
     let mut correction_db = 0.0f32;
-    let mut peak = quantise(1.0)?;
     for _ in 0..MAX_CORRECTIONS {
         if peak <= ceiling_dbtp {
             break;
         }
         correction_db += ceiling_dbtp - peak - SAFETY_MARGIN_DB;
-        peak = quantise(10f32.powf(correction_db / 20.0))?;
+        peak = pass(trim_db, false, 10f32.powf(correction_db / 20.0))?.delivered_peak_dbtp;
+    }
+    if converted.spill.is_some() {
+        // Only frees the space early: the spill folder goes with the render anyway.
+        let _ = std::fs::remove_file(&converted_spill);
     }
     // The dither alone moves the loudness by far less than 0.01 LU; a correction by its gain.
     let integrated_lufs = lufs + correction_db;
@@ -280,6 +292,18 @@ pub fn deliver(
         true_peak_dbtp: peak,
         integrated_lufs,
     })
+}
+
+/// What one pass of the safety limiter measured.
+struct Pass {
+    /// Deepest reduction of the safety limiter, dB.
+    limiter_db: f32,
+    /// Integrated loudness of the limited signal, LUFS.
+    lufs: f32,
+    /// True peak of the converted signal, dBTP, when asked for.
+    converted_peak_dbtp: Option<f32>,
+    /// True peak of the delivered samples, dBTP.
+    delivered_peak_dbtp: f32,
 }
 
 /// A converter from the master's rate to `rate`.
@@ -350,57 +374,74 @@ impl Converted<'_> {
     }
 }
 
-/// Streams the limited spill × `gain`, dithered to the word length of the integer formats,
-/// into `output` (when given); returns the true peak of the delivered samples (BS.1770-4
-/// meter), dBTP.
-fn quantise_limited(
-    limited: &Path,
-    num_frames: usize,
-    rate: u32,
-    format: Format,
+/// The last stage of a deliverable: the limited signal × a gain, dithered to the word length
+/// of the integer formats, written to the output file (when given) and measured.
+struct Quantiser {
+    /// Gain applied before the dither, linear.
     gain: f32,
-    output: Option<&Path>,
-) -> Result<f32> {
-    let mut reader = SpillReader::open(limited, 2)?;
-    let mut dither = format
-        .dither()
-        .map(|settings| Dither::new(0.0, 0, 2, settings));
-    let mut peak = TruePeakReader::new(rate, 2);
-    let mut pos = 0;
-    let mut next_block = |block: &mut [Vec<f32>]| -> Result<usize> {
-        let n = STREAM_BLOCK_FRAMES.min(num_frames - pos);
-        if n == 0 {
-            return Ok(0);
+    /// The format's dither; `None` for float.
+    dither: Option<Dither>,
+    /// True peak of the delivered samples.
+    peak: TruePeakReader,
+    /// The output file, when written.
+    writer: Option<WavStreamWriter>,
+    /// The block being quantised, reused.
+    block: Vec<Vec<f32>>,
+}
+
+impl Quantiser {
+    /// A quantiser of `num_frames` frames at `rate` into `output` (if given) in `format`.
+    fn new(
+        num_frames: usize,
+        rate: u32,
+        format: Format,
+        gain: f32,
+        output: Option<&Path>,
+    ) -> Result<Self> {
+        let layout = WavLayout {
+            sample_rate_hz: rate,
+            num_channels: 2,
+            num_frames,
+            format: format.wav_format(),
+        };
+        let writer = output
+            .map(|path| WavStreamWriter::create(path, layout, WavContainer::Auto, true))
+            .transpose()?;
+        Ok(Self {
+            gain,
+            dither: format
+                .dither()
+                .map(|settings| Dither::new(0.0, 0, 2, settings)),
+            peak: TruePeakReader::new(rate, 2),
+            writer,
+            block: vec![Vec::new(); 2],
+        })
+    }
+
+    /// Quantises, writes and measures the next limited frames.
+    fn push(&mut self, limited: &[&[f32]]) -> Result<()> {
+        let gain = self.gain;
+        for (b, channel) in self.block.iter_mut().zip(limited) {
+            b.clear();
+            b.extend(channel.iter().map(|s| s * gain));
         }
-        reader.read(block, n)?;
-        pos += n;
-        for channel in block.iter_mut() {
-            channel.iter_mut().for_each(|s| *s *= gain);
-        }
-        if let Some(dither) = &mut dither {
-            let mut slices: Vec<&mut [f32]> = block.iter_mut().map(Vec::as_mut_slice).collect();
+        let mut slices: Vec<&mut [f32]> = self.block.iter_mut().map(Vec::as_mut_slice).collect();
+        if let Some(dither) = &mut self.dither {
             dither.process_block(&mut slices);
         }
-        let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
-        peak.push(&slices);
-        Ok(n)
-    };
-    match output {
-        Some(path) => {
-            let layout = WavLayout {
-                sample_rate_hz: rate,
-                num_channels: 2,
-                num_frames,
-                format: format.wav_format(),
-            };
-            write_wav_streamed(path, layout, WavContainer::Auto, true, &mut next_block)?;
-        }
-        None => {
-            let mut block = vec![Vec::new(); 2];
-            while next_block(&mut block)? > 0 {}
-        }
+        let slices: Vec<&[f32]> = self.block.iter().map(Vec::as_slice).collect();
+        self.peak.push(&slices);
+        self.writer.as_mut().map_or(Ok(()), |w| w.write(&slices))
     }
-    Ok(peak.finish())
+
+    /// Finishes the file; returns the true peak of the delivered samples (BS.1770-4 meter),
+    /// dBTP.
+    fn finish(self) -> Result<f32> {
+        if let Some(writer) = self.writer {
+            writer.finish()?;
+        }
+        Ok(self.peak.finish())
+    }
 }
 
 /// The safety limiter: a true-peak limiter at a ceiling (default lookahead and release) run

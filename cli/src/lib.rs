@@ -24,3 +24,4 @@ pub mod spill;
 pub mod spilled_track;
 pub mod staging;
 pub mod stems;
+pub mod wav_stream;

@@ -146,12 +146,21 @@ pub trait RenderTap {
     /// The masters of every version, full first (two channels per version), session rate,
     /// float, as they leave the Master Bus.
     fn masters(&mut self, _masters: &[&[f32]]) {}
+    /// Whether [`RenderTap::masters`] keeps anything (else a render need not read the masters
+    /// back for it).
+    fn wants_masters(&self) -> bool {
+        true
+    }
 }
 
 /// A tap that keeps nothing.
 struct NoTap;
 
-impl RenderTap for NoTap {}
+impl RenderTap for NoTap {
+    fn wants_masters(&self) -> bool {
+        false
+    }
+}
 
 /// Frames per block of the strip stage (≈ 1 s at 48 kHz, a whole number of strip blocks).
 const STRIP_STAGE_FRAMES: usize = 48 * RENDER_BLOCK;
@@ -208,30 +217,33 @@ pub fn render_with_tap(
         dialogue,
         mut first_pass,
     } = strip_stage(session, options, stems, &bus_paths, &mut warnings, tap)?;
-    // The first pass (at the session's settings) ran alongside the strips.
+    let master_paths: Vec<PathBuf> = (0..session.versions.len())
+        .map(|v| spills.path(&format!("master-{v}")))
+        .collect();
+    let run_master_stage = |settings: &MasterSettings,
+                            label: &str,
+                            tap: Option<&mut dyn RenderTap>|
+     -> Result<MasterPass> {
+        master_stage(
+            session,
+            settings,
+            (rate, num_frames),
+            (&bus_paths, &master_paths),
+            (progress, options.num_threads, label),
+            tap,
+        )
+    };
+    // The first pass (at the session's settings) ran alongside the strips; every later one
+    // is a whole master stage, so the one the targeting settles on is the render's.
+    let mut latest: Option<MasterPass> = None;
     let full_trace = |settings: &MasterSettings, label: &str| -> Result<LoudnessTrace> {
         if let Some(trace) = first_pass.take() {
             return Ok(trace);
         }
-        let mut reader = SpillReader::open(&bus_paths[0], 2)?;
-        let mut tracer = LoudnessTracer::new(rate, 2, false);
-        let measure = |masters: &[&[f32]]| {
-            tracer.push(masters);
-            Ok(())
-        };
-        pipeline(options.num_threads, measure, |sink| {
-            stream_master(
-                settings,
-                rate,
-                num_frames,
-                0,
-                &mut |block, n| reader.read(block, n),
-                sink,
-                label,
-                progress,
-            )
-        })?;
-        Ok(tracer.finish())
+        let pass = run_master_stage(settings, label, None)?;
+        let trace = pass.traces[0].clone();
+        latest = Some(pass);
+        Ok(trace)
     };
     let (settings, passes) = if session.normalize {
         if !session.master.limiter_on {
@@ -250,18 +262,20 @@ pub fn render_with_tap(
     } else {
         (session.master, Vec::new())
     };
-    let master_paths: Vec<PathBuf> = (0..session.versions.len())
-        .map(|v| spills.path(&format!("master-{v}")))
-        .collect();
-    let (traces, reduction, version_sums) = master_stage(
-        session,
-        &settings,
-        rate,
-        num_frames,
-        (&bus_paths, &master_paths),
-        (progress, options.num_threads),
-        tap,
-    )?;
+    let MasterPass {
+        traces,
+        reduction,
+        version_sums,
+        ..
+    } = match latest.filter(|pass| pass.input_db == settings.input_db) {
+        Some(pass) => {
+            if tap.wants_masters() {
+                replay_masters(&master_paths, num_frames, tap)?;
+            }
+            pass
+        }
+        None => run_master_stage(&settings, "master + versions", Some(tap))?,
+    };
     let loudness = traces[0].clone();
     let achieved = target_loudness_lufs(&session.target, &loudness, dialogue.as_ref());
 
@@ -403,42 +417,11 @@ struct StripStageTraces {
     first_pass: Option<LoudnessTrace>,
 }
 
-/// The first loudness-targeting pass, run alongside the strips: each block of the full
-/// mix through the Master Bus as set while the strips work on the next block.
-struct FirstPass {
-    /// The master.
-    master: MasterStream,
-    /// Its loudness.
-    tracer: LoudnessTracer,
-    /// The full mix's block not yet mastered.
-    pending: Option<Stereo>,
-}
-
-impl FirstPass {
-    /// Masters the pending block.
-    fn run(&mut self) -> Result<()> {
-        if let Some(block) = self.pending.take() {
-            let tracer = &mut self.tracer;
-            self.master.push(&[&block[0], &block[1]], &mut |out| {
-                tracer.push(out);
-                Ok(())
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// A job of the strip stage.
-enum StageJob<'a> {
-    /// The first targeting pass on the previous block.
-    FirstPass(&'a Mutex<FirstPass>),
-    /// One stem's strip on this block.
-    Strip(&'a Mutex<StripStream<StemInput>>),
-}
-
 /// The stems through their strips, block by block on up to `num_threads` threads, mixed
 /// into every version's bus (spilled to `bus_paths`, one per version) in session order, as
-/// [`mix`] sums them. With loudness targeting the first targeting pass runs alongside.
+/// [`mix`] sums them. The mixing, the spill writes and, with loudness targeting, the first
+/// targeting pass (the full mix through the Master Bus as set) run on a second thread while
+/// the strips work on the next block ([`pipeline`]).
 fn strip_stage(
     session: &Session,
     options: &RenderOptions,
@@ -459,19 +442,12 @@ fn strip_stage(
         .zip(&session.stems)
         .map(|(input, stem)| Mutex::new(StripStream::new(input, stem.strip, rate, num_frames)))
         .collect();
-    let first_pass = session.normalize.then(|| {
-        Mutex::new(FirstPass {
-            master: MasterStream::new(&session.master, rate, 0),
-            tracer: LoudnessTracer::new(rate, 2, false),
-            pending: None,
-        })
+    let mut first_pass = session.normalize.then(|| {
+        (
+            MasterStream::new(&session.master, rate, 0),
+            LoudnessTracer::new(rate, 2, false),
+        )
     });
-    // The first pass first: it is the longest job.
-    let jobs: Vec<StageJob> = first_pass
-        .iter()
-        .map(StageJob::FirstPass)
-        .chain(strips.iter().map(StageJob::Strip))
-        .collect();
     let mut buses = bus_paths
         .iter()
         .map(|p| SpillWriter::create(p, 2))
@@ -481,37 +457,41 @@ fn strip_stage(
         "stem strips",
     );
     let tick = || bar.inc(1);
-    for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
-        let n = STRIP_STAGE_FRAMES.min(num_frames - start);
-        let results = parallel_map(&jobs, options.num_threads, |job| match job {
-            StageJob::FirstPass(pass) => {
-                pass.lock().unwrap_or_else(|e| e.into_inner()).run()?;
-                Ok(None)
-            }
-            StageJob::Strip(strip) => {
-                let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
-                let mut out = vec![Vec::new(); 2];
-                strip.next(&mut out, n, &tick)?;
-                Ok::<_, anyhow::Error>(Some(out))
-            }
-        });
-        let mut processed = Vec::with_capacity(strips.len());
-        for result in results {
-            processed.extend(result?);
-        }
-        tap.processed_stems(&processed);
+    // Each block of processed stems (two channels per stem) into the buses and the meters.
+    let consume = |channels: &[&[f32]]| -> Result<()> {
+        let processed: Vec<[&[f32]; 2]> = channels.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
         for (v, (bus, version)) in buses.iter_mut().zip(&session.versions).enumerate() {
-            let mixed = mix(&processed, &version.stem_gains);
+            let mixed = mix_slices(&processed, &version.stem_gains);
             bus.write(&[&mixed[0], &mixed[1]])?;
-            if let (0, Some(pass)) = (v, &first_pass) {
-                pass.lock().unwrap_or_else(|e| e.into_inner()).pending = Some(mixed);
+            if let (0, Some((master, tracer))) = (v, &mut first_pass) {
+                master.push(&[&mixed[0], &mixed[1]], &mut |out| {
+                    tracer.push(out);
+                    Ok(())
+                })?;
             }
         }
         if let (Some(tracer), Some(gains)) = (&mut dialogue, &dialogue_gains) {
-            let mixed = mix(&processed, gains);
+            let mixed = mix_slices(&processed, gains);
             tracer.push(&[&mixed[0], &mixed[1]]);
         }
-    }
+        Ok(())
+    };
+    pipeline(options.num_threads, consume, |sink| {
+        for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
+            let n = STRIP_STAGE_FRAMES.min(num_frames - start);
+            let results = parallel_map(&strips, options.num_threads, |strip| {
+                let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
+                let mut out = vec![Vec::new(); 2];
+                strip.next(&mut out, n, &tick)?;
+                Ok::<_, anyhow::Error>(out)
+            });
+            let processed = results.into_iter().collect::<Result<Vec<Stereo>>>()?;
+            tap.processed_stems(&processed);
+            let channels: Vec<&[f32]> = processed.iter().flatten().map(Vec::as_slice).collect();
+            sink(&channels)?;
+        }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     for strip in strips {
         strip
@@ -524,15 +504,12 @@ fn strip_stage(
         bus.finish()?;
     }
     let first_pass = match first_pass {
-        Some(pass) => {
-            let mut pass = pass.into_inner().unwrap_or_else(|e| e.into_inner());
-            pass.run()?;
-            let tracer = &mut pass.tracer;
-            pass.master.finish(&mut |out| {
+        Some((master, mut tracer)) => {
+            master.finish(&mut |out| {
                 tracer.push(out);
                 Ok(())
             })?;
-            Some(pass.tracer.finish())
+            Some(tracer.finish())
         }
         None => None,
     };
@@ -542,19 +519,29 @@ fn strip_stage(
     })
 }
 
-/// The master pass: the full mix's bus through the Master Bus with `settings` and every
-/// version's bus with its gains, the masters spilled (`paths.1`, one per version) and
-/// measured as they stream past. Returns the loudness traces of every master (full first),
-/// the master's gain reduction and the version sums.
+/// What a master stage measured.
+struct MasterPass {
+    /// Master input gain of the stage, dB.
+    input_db: f32,
+    /// Loudness of every master, full first.
+    traces: Vec<LoudnessTrace>,
+    /// Gain reduction of the master.
+    reduction: ReductionTrace,
+    /// The version sums.
+    version_sums: Vec<VersionSum>,
+}
+
+/// The master stage: the full mix's bus through the Master Bus with `settings` and every
+/// version's bus with its gains, the masters spilled (`paths.1`, one per version), measured
+/// as they stream past and handed to `tap` (when given).
 fn master_stage(
     session: &Session,
     settings: &MasterSettings,
-    rate: u32,
-    num_frames: usize,
+    (rate, num_frames): (u32, usize),
     (bus_paths, master_paths): (&[PathBuf], &[PathBuf]),
-    (progress, num_threads): (Progress, usize),
-    tap: &mut dyn RenderTap,
-) -> Result<(Vec<LoudnessTrace>, ReductionTrace, Vec<VersionSum>)> {
+    (progress, num_threads, label): (Progress, usize, &str),
+    mut tap: Option<&mut dyn RenderTap>,
+) -> Result<MasterPass> {
     let mut readers = bus_paths
         .iter()
         .map(|p| SpillReader::open(p, 2))
@@ -593,18 +580,47 @@ fn master_stage(
                 Ok(())
             },
             &mut |masters| {
-                tap.masters(masters);
+                if let Some(tap) = &mut tap {
+                    tap.masters(masters);
+                }
                 sink(masters)
             },
-            "master + versions",
+            label,
             progress,
         )
     })?;
     for writer in writers {
         writer.finish()?;
     }
-    let traces = tracers.into_iter().map(LoudnessTracer::finish).collect();
-    Ok((traces, reduction, sums.finish(session)))
+    Ok(MasterPass {
+        input_db: settings.input_db,
+        traces: tracers.into_iter().map(LoudnessTracer::finish).collect(),
+        reduction,
+        version_sums: sums.finish(session),
+    })
+}
+
+/// Hands the spilled masters (`master_paths`, one per version, `num_frames` each) to `tap`,
+/// hop by hop, as they left the Master Bus.
+fn replay_masters(
+    master_paths: &[PathBuf],
+    num_frames: usize,
+    tap: &mut dyn RenderTap,
+) -> Result<()> {
+    let mut readers = master_paths
+        .iter()
+        .map(|p| SpillReader::open(p, 2))
+        .collect::<Result<Vec<_>>>()?;
+    let mut block = vec![Vec::new(); 2 * master_paths.len()];
+    for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
+        let n = STRIP_STAGE_FRAMES.min(num_frames - start);
+        for (reader, pair) in readers.iter_mut().zip(block.chunks_exact_mut(2)) {
+            reader.read(pair, n)?;
+        }
+        let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+        tap.masters(&slices);
+    }
+    Ok(())
 }
 
 /// Every file a render of `session` writes.
@@ -625,6 +641,12 @@ pub fn planned_outputs(session: &Session, out_dir: &Path) -> Vec<PathBuf> {
 
 /// `Σ gains[i] · stems[i]`.
 pub fn mix(stems: &[Stereo], gains: &[f32]) -> Stereo {
+    let stems: Vec<[&[f32]; 2]> = stems.iter().map(|s| [&s[0][..], &s[1][..]]).collect();
+    mix_slices(&stems, gains)
+}
+
+/// [`mix`] of stems given as slices.
+fn mix_slices(stems: &[[&[f32]; 2]], gains: &[f32]) -> Stereo {
     let len = stems.first().map_or(0, |s| s[0].len());
     let mut out = vec![vec![0.0f32; len]; 2];
     for (stem, &gain) in stems.iter().zip(gains) {
@@ -632,7 +654,7 @@ pub fn mix(stems: &[Stereo], gains: &[f32]) -> Stereo {
             continue;
         }
         for (o, s) in out.iter_mut().zip(stem) {
-            for (o, &s) in o.iter_mut().zip(s) {
+            for (o, &s) in o.iter_mut().zip(s.iter()) {
                 *o += gain * s;
             }
         }

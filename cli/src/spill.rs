@@ -83,10 +83,24 @@ impl SpillWriter {
     /// Appends the frames of `channels` (one slice per channel, equal lengths).
     pub fn write(&mut self, channels: &[&[f32]]) -> Result<()> {
         let len = channels.first().map_or(0, |c| c.len());
+        let channels = &channels[..self.num_channels];
         self.bytes.clear();
-        for frame in 0..len {
-            for channel in &channels[..self.num_channels] {
-                self.bytes.extend_from_slice(&channel[frame].to_le_bytes());
+        self.bytes.resize(len * self.num_channels * SAMPLE_BYTES, 0);
+        if let [left, right] = channels {
+            // Stereo, every spill of a render: one pass without index checks.
+            let frames = self.bytes.chunks_exact_mut(2 * SAMPLE_BYTES);
+            for ((l, r), frame) in left.iter().zip(&right[..len]).zip(frames) {
+                frame[..4].copy_from_slice(&l.to_le_bytes());
+                frame[4..].copy_from_slice(&r.to_le_bytes());
+            }
+        } else {
+            let frames = self
+                .bytes
+                .chunks_exact_mut(SAMPLE_BYTES * self.num_channels);
+            for (frame_index, frame) in frames.enumerate() {
+                for (sample, channel) in frame.chunks_exact_mut(SAMPLE_BYTES).zip(channels) {
+                    sample.copy_from_slice(&channel[frame_index].to_le_bytes());
+                }
             }
         }
         self.out
@@ -134,16 +148,25 @@ impl SpillReader {
         self.input
             .read_exact(&mut self.bytes)
             .with_context(|| format!("{}: read failed", self.path.display()))?;
-        for (c, channel) in block[..self.num_channels].iter_mut().enumerate() {
+        let block = &mut block[..self.num_channels];
+        for channel in block.iter_mut() {
             channel.clear();
-            channel.extend(
-                self.bytes
-                    .chunks_exact(SAMPLE_BYTES * self.num_channels)
-                    .map(|frame| {
-                        let at = c * SAMPLE_BYTES;
-                        f32::from_le_bytes([frame[at], frame[at + 1], frame[at + 2], frame[at + 3]])
-                    }),
-            );
+            channel.resize(num_frames, 0.0);
+        }
+        let sample = |bytes: &[u8]| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        if let [left, right] = block {
+            // Stereo, every spill of a render: one pass without index checks.
+            let frames = self.bytes.chunks_exact(2 * SAMPLE_BYTES);
+            for ((l, r), frame) in left.iter_mut().zip(right.iter_mut()).zip(frames) {
+                (*l, *r) = (sample(&frame[..4]), sample(&frame[4..]));
+            }
+            return Ok(());
+        }
+        let frames = self.bytes.chunks_exact(SAMPLE_BYTES * self.num_channels);
+        for (frame_index, frame) in frames.enumerate() {
+            for (bytes, channel) in frame.chunks_exact(SAMPLE_BYTES).zip(block.iter_mut()) {
+                channel[frame_index] = sample(bytes);
+            }
         }
         Ok(())
     }

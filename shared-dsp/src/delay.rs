@@ -3,11 +3,18 @@
 //! Used for dry paths (bypass, parallel mix, delta) so they line up with a processed path
 //! that has latency. A delay of 0 samples is an exact passthrough.
 
+/// Ring room beyond the longest delay, samples: `process_block` copies runs of at least this
+/// many samples (a ring only one longer than the delay would copy sample by sample).
+const RUN_SAMPLES: usize = 256;
+
 /// Fixed-capacity multichannel delay.
 #[derive(Debug, Clone)]
 pub struct DelayLine {
-    /// One ring buffer per channel, each `max_delay_samples + 1` long (allocated in `new`).
+    /// One ring buffer per channel, each `max_delay_samples + RUN_SAMPLES` long (allocated in
+    /// `new`).
     rings: Vec<Vec<f32>>,
+    /// Longest delay (set by `new`).
+    max_delay_samples: usize,
     /// Next write position in every ring.
     write_pos: usize,
     /// Current delay in samples (set by `set_delay_samples`).
@@ -18,7 +25,8 @@ impl DelayLine {
     /// Allocates room for delays up to `max_delay_samples` on `num_channels` channels.
     pub fn new(num_channels: usize, max_delay_samples: usize) -> Self {
         Self {
-            rings: vec![vec![0.0; max_delay_samples + 1]; num_channels],
+            rings: vec![vec![0.0; max_delay_samples + RUN_SAMPLES]; num_channels],
+            max_delay_samples,
             write_pos: 0,
             delay_samples: 0,
         }
@@ -26,8 +34,7 @@ impl DelayLine {
 
     /// Sets the delay, clamped to the capacity given to `new`. Clears the state.
     pub fn set_delay_samples(&mut self, delay_samples: usize) {
-        let cap = self.rings.first().map_or(1, Vec::len) - 1;
-        self.delay_samples = delay_samples.min(cap);
+        self.delay_samples = delay_samples.min(self.max_delay_samples);
         self.reset();
     }
 

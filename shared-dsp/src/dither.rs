@@ -146,7 +146,37 @@ impl Dither {
         let q = self.step;
         // `q` is a power of two, so multiplying by its reciprocal is exactly the division.
         let steps_per_unit = 1.0 / q;
+        let quantise = |v: f64, rng: &mut Rng| {
+            let tpdf = 0.5 * q * (rng.next_bipolar() as f64 + rng.next_bipolar() as f64);
+            round_half_away((v + tpdf) * steps_per_unit)
+                .clamp(-steps_per_unit, steps_per_unit - 1.0)
+                * q
+        };
         let [h1, h2] = self.settings.shaping.feedback_taps();
+        if self.settings.shaping == NoiseShaping::None {
+            // Without shaping the quantiser input is the sample itself: `x − 0·e₁ − 0·e₂`
+            // differs from `x` only in the sign of a zero, which `x + tpdf` does not see
+            // (the TPDF value is never −0). So no sample waits for the previous one's error,
+            // and the error history (read only through zero taps) is not kept.
+            let sample = |s: f32| if s.is_finite() { s as f64 } else { 0.0 };
+            let states = &mut self.channels[..];
+            if let ([left, right], [l_state, r_state, ..]) = (&mut *channels, &mut *states) {
+                if left.len() == right.len() {
+                    // Two channels side by side: their generators' chains overlap.
+                    for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                        *l = quantise(sample(*l), &mut l_state.rng) as f32;
+                        *r = quantise(sample(*r), &mut r_state.rng) as f32;
+                    }
+                    return;
+                }
+            }
+            for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
+                for s in samples.iter_mut() {
+                    *s = quantise(sample(*s), &mut state.rng) as f32;
+                }
+            }
+            return;
+        }
         for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
             for s in samples.iter_mut() {
                 let [e1, e2] = state.error_history;
@@ -154,11 +184,7 @@ impl Dither {
                 // otherwise turn every later sample into NaN (`0·NaN` is NaN even unshaped).
                 let x = if s.is_finite() { *s as f64 } else { 0.0 };
                 let v = x - h1 * e1 - h2 * e2;
-                let tpdf =
-                    0.5 * q * (state.rng.next_bipolar() as f64 + state.rng.next_bipolar() as f64);
-                let y = round_half_away((v + tpdf) * steps_per_unit)
-                    .clamp(-steps_per_unit, steps_per_unit - 1.0)
-                    * q;
+                let y = quantise(v, &mut state.rng);
                 state.error_history = [y - v, e1];
                 *s = y as f32;
             }
@@ -167,21 +193,17 @@ impl Dither {
 }
 
 /// `x.round()` (halves away from zero) without the libm call `f64::round` compiles to on
-/// baseline x86-64: the truncating conversion is exact below 2^63 and the fraction `x − t` is
-/// exact; beyond 2^63 the conversion saturates, which the quantiser's clamp absorbs (its range
-/// is far inside).
+/// baseline x86-64, and without branches (the dithered fractions are random, so a branch
+/// would be mispredicted half the time): the truncating conversion of `|x|` is exact below
+/// 2^63 and the fraction `|x| − t` is exact; beyond 2^63 the conversion saturates, which the
+/// quantiser's clamp absorbs (its range is far inside). The result takes the sign of `x`, as
+/// `round`'s does (zeros included).
 #[inline]
 fn round_half_away(x: f64) -> f64 {
-    // `copysign` keeps the sign of a zero result, as `round` does.
-    let t = (x as i64 as f64).copysign(x);
-    let fraction = x - t;
-    if fraction >= 0.5 {
-        t + 1.0
-    } else if fraction <= -0.5 {
-        t - 1.0
-    } else {
-        t
-    }
+    let magnitude = x.abs();
+    let t = magnitude as i64 as f64;
+    let up = f64::from(u8::from(magnitude - t >= 0.5));
+    (t + up).copysign(x)
 }
 
 #[cfg(test)]

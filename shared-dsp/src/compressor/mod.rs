@@ -59,6 +59,8 @@ pub const SIDECHAIN_FLUSH_INTERVAL_FRAMES: u32 = 64;
 const FLUSH_MEAN_SQUARE: f64 = (MIN_GAIN as f64) * (MIN_GAIN as f64);
 /// `1 / (20·log10 2)`: octaves of amplitude per dB.
 const LOG2_PER_DB: f32 = 1.0 / DB_PER_LOG2;
+/// Frames per chunk of [`Compressor::run_settled`] (its scratch lives on the stack).
+const SETTLED_CHUNK_FRAMES: usize = 64;
 
 /// Accepted threshold, dBFS.
 pub const THRESHOLD_DB_RANGE: RangeInclusive<f32> = -80.0..=0.0;
@@ -393,11 +395,14 @@ impl Compressor {
 
     /// Settled, linked, clean block: makeup and mix are constants (`MIX_ONE`: the mix is 1,
     /// so the output is `dry · gain`, bit-identical to the mixing formula), one detector, no
-    /// per-sample finiteness test.
+    /// per-sample finiteness test. Runs in chunks of [`SETTLED_CHUNK_FRAMES`], stage by stage:
+    /// only the detector and the ballistics carry state from frame to frame, so the gain
+    /// computer, the gain and its application run in loops the compiler vectorises (the same
+    /// arithmetic per frame as frame by frame).
     #[inline(always)]
     fn run_settled<const N: usize, const RMS: bool, const MIX_ONE: bool>(
         &mut self,
-        channels: [&mut [f32]; N],
+        mut channels: [&mut [f32]; N],
     ) -> f64 {
         let num_frames = channels.first().map_or(0, |c| c.len());
         let co = self.coefficients;
@@ -406,22 +411,34 @@ impl Compressor {
         let (db_per_log2, level_floor) = detector_scale(RMS);
         let mut state = self.state;
         let mut block_max_db = 0.0f64;
-        for i in 0..num_frames {
-            let dry: [f32; N] = std::array::from_fn(|c| channels[c][i]);
-            let level = self.detector_levels::<N>(&co, &mut state, RMS, dry);
-            let loudest = level.iter().fold(level_floor, |m, &l| max(m, l));
-            let level_db = db_per_log2 * log2_approx(loudest);
-            let target_db = co.gain_computer.reduction_db(level_db);
-            let reduction_db = co.ballistics.step(state.reduction_db[0], target_db);
-            state.reduction_db[0] = reduction_db;
-            block_max_db = max(block_max_db, reduction_db);
-            let gain = exp2_approx((makeup_db - reduction_db as f32) * LOG2_PER_DB);
-            for c in 0..N {
-                channels[c][i] = if MIX_ONE {
-                    dry[c] * gain
-                } else {
-                    mix(dry[c], gain, mix_t)
-                };
+        // Per frame of the chunk: the loudest level, then the target reduction, dB.
+        let mut target_db = [0.0f32; SETTLED_CHUNK_FRAMES];
+        // Per frame of the chunk: the gain's exponent, then the gain.
+        let mut gain = [0.0f32; SETTLED_CHUNK_FRAMES];
+        for start in (0..num_frames).step_by(SETTLED_CHUNK_FRAMES) {
+            let len = SETTLED_CHUNK_FRAMES.min(num_frames - start);
+            let (target_db, gain) = (&mut target_db[..len], &mut gain[..len]);
+            for (i, loudest) in target_db.iter_mut().enumerate() {
+                let dry: [f32; N] = std::array::from_fn(|c| channels[c][start + i]);
+                let level = self.detector_levels::<N>(&co, &mut state, RMS, dry);
+                *loudest = level.iter().fold(level_floor, |m, &l| max(m, l));
+            }
+            for t in target_db.iter_mut() {
+                *t = co.gain_computer.reduction_db(db_per_log2 * log2_approx(*t));
+            }
+            for (g, &t) in gain.iter_mut().zip(target_db.iter()) {
+                let reduction_db = co.ballistics.step(state.reduction_db[0], t);
+                state.reduction_db[0] = reduction_db;
+                block_max_db = max(block_max_db, reduction_db);
+                *g = (makeup_db - reduction_db as f32) * LOG2_PER_DB;
+            }
+            for g in gain.iter_mut() {
+                *g = exp2_approx(*g);
+            }
+            for channel in &mut channels {
+                for (s, &g) in channel[start..start + len].iter_mut().zip(gain.iter()) {
+                    *s = if MIX_ONE { *s * g } else { mix(*s, g, mix_t) };
+                }
             }
         }
         self.state = state;
