@@ -3,13 +3,14 @@
 //! loudness targeting.
 
 use crate::block_meters::Rechunker;
+use crate::parallel::pipeline;
 use crate::progress::Progress;
 use crate::stems::{Stereo, RENDER_BLOCK};
 use anyhow::Result;
 use serde::Serialize;
 use shared_dsp::dialogue_gate::dialogue_gated_lufs;
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};
-use shared_dsp::master::{MasterChain, MasterSettings, VersionFollowers};
+use shared_dsp::master::{GainCapture, LeadGains, MasterChain, MasterSettings, VersionFollower};
 use shared_dsp::targets::DeliveryTarget;
 
 /// Momentary values before this many 100 ms hops cover less than the 400 ms gating block.
@@ -234,10 +235,62 @@ pub fn stream_master(
     bar_label: &str,
     progress: Progress,
 ) -> Result<ReductionTrace> {
-    let mut master = MasterStream::new(settings, sample_rate_hz, num_followers);
+    let master = MasterStream::new(settings, sample_rate_hz, num_followers);
+    drive(
+        master,
+        sample_rate_hz,
+        num_frames,
+        read,
+        write,
+        bar_label,
+        progress,
+    )
+}
+
+/// [`stream_master`] on two threads, pipelined hop by hop ([`pipeline`]): the reads and the
+/// full mix's chain on this one, the followers and `write` on the other.
+#[allow(clippy::too_many_arguments)]
+pub fn stream_master_split(
+    settings: &MasterSettings,
+    sample_rate_hz: u32,
+    num_frames: usize,
+    num_followers: usize,
+    read: &mut ReadBlock,
+    mut write: impl FnMut(&[&[f32]]) -> Result<()> + Send,
+    bar_label: &str,
+    progress: Progress,
+) -> Result<ReductionTrace> {
+    let (master, mut followers) = MasterStream::split(settings, sample_rate_hz, num_followers);
+    pipeline(
+        2,
+        move |packed| followers.push_packed(packed, &mut write),
+        |sink| {
+            drive(
+                master,
+                sample_rate_hz,
+                num_frames,
+                read,
+                sink,
+                bar_label,
+                progress,
+            )
+        },
+    )
+}
+
+/// Streams the `num_frames` frames of `read` through `master` hop by hop into `write`.
+fn drive(
+    mut master: MasterStream,
+    sample_rate_hz: u32,
+    num_frames: usize,
+    read: &mut ReadBlock,
+    write: &mut WriteBlock,
+    bar_label: &str,
+    progress: Progress,
+) -> Result<ReductionTrace> {
     let hop = hop_frames(sample_rate_hz);
     let bar = progress.bar(num_frames.div_ceil(hop) as u64, bar_label);
-    let mut block: Vec<Vec<f32>> = vec![Vec::new(); 2 * (1 + num_followers)];
+    let mut block: Vec<Vec<f32>> = vec![Vec::new(); master.buses.len()];
     for start in (0..num_frames).step_by(hop) {
         let n = hop.min(num_frames - start);
         read(&mut block, n)?;
@@ -251,19 +304,25 @@ pub fn stream_master(
 }
 
 /// A full mix and its versions streaming through a Master Bus
-/// ([`MasterChain::process_block_with_followers`]): the inputs padded with the chain's latency
-/// in silence, processed hop by hop on the 100 ms grid from the first frame (in
-/// [`RENDER_BLOCK`]s within each hop), the first latency frames dropped so the masters line
-/// up with the mixes.
+/// ([`MasterChain::process_block_capturing`] and [`VersionFollower`]s): the inputs padded
+/// with the chain's latency in silence, processed hop by hop on the 100 ms grid from the first
+/// frame (in [`RENDER_BLOCK`]s within each hop), the first latency frames dropped so the
+/// masters line up with the mixes. The followers run inline ([`MasterStream::new`]) or on
+/// another thread ([`MasterStream::split`]).
 pub struct MasterStream {
     /// The chain; set by `new`.
     chain: MasterChain,
-    /// The followers' state; set by `new`.
-    followers: VersionFollowers,
-    /// Leading output frames (the latency) still to drop.
-    skip_frames: usize,
+    /// The lead's gain read-back; set by `new`.
+    capture: GainCapture,
+    /// The lead's gains over the current hop.
+    gains: LeadGains,
+    /// The followers, when they run inline; else every hop goes to `write` packed for a
+    /// [`FollowerStream`].
+    followers: Option<FollowerStream>,
     /// Frames per hop; set by `new`.
     hop_frames: usize,
+    /// Latency of the chain, frames.
+    latency_frames: usize,
     /// The hop being collected: the full mix's two channels, then each follower's.
     buses: Vec<Vec<f32>>,
     /// Gain reduction per hop so far.
@@ -271,22 +330,45 @@ pub struct MasterStream {
 }
 
 impl MasterStream {
-    /// A Master Bus with `settings` and `num_followers` versions.
+    /// A Master Bus with `settings` and `num_followers` versions, inline.
     pub fn new(settings: &MasterSettings, sample_rate_hz: u32, num_followers: usize) -> Self {
+        let (mut stream, followers) = Self::split(settings, sample_rate_hz, num_followers);
+        stream.followers = Some(followers);
+        stream
+    }
+
+    /// A Master Bus with `settings` for the full mix only, whose `write` receives every hop
+    /// packed (the hop's inputs after the full mix's master, then the captured gains), and
+    /// the [`FollowerStream`] that takes them and writes the masters.
+    pub fn split(
+        settings: &MasterSettings,
+        sample_rate_hz: u32,
+        num_followers: usize,
+    ) -> (Self, FollowerStream) {
         let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
         chain.set_settings(*settings);
         chain.reset();
         let hop = hop_frames(sample_rate_hz);
-        Self {
-            followers: chain.followers(num_followers),
-            skip_frames: chain.latency_samples(),
-            chain,
-            hop_frames: hop,
-            buses: (0..2 * (1 + num_followers))
-                .map(|_| Vec::with_capacity(hop))
+        let num_channels = 2 * (1 + num_followers);
+        let followers = FollowerStream {
+            followers: (0..num_followers)
+                .map(|_| chain.version_follower())
                 .collect(),
+            skip_frames: chain.latency_samples(),
+            buses: vec![Vec::with_capacity(hop); num_channels],
+            gains: LeadGains::new(2, hop),
+        };
+        let stream = Self {
+            capture: chain.gain_capture(),
+            gains: LeadGains::new(2, hop),
+            followers: None,
+            hop_frames: hop,
+            latency_frames: chain.latency_samples(),
+            chain,
+            buses: (0..num_channels).map(|_| Vec::with_capacity(hop)).collect(),
             reduction: ReductionTrace::default(),
-        }
+        };
+        (stream, followers)
     }
 
     /// The next input frames (the full mix's two channels, then each follower's); `write`
@@ -310,7 +392,7 @@ impl MasterStream {
     /// After the last input frame: runs the latency's silence through and returns the gain
     /// reduction on the hop grid.
     pub fn finish(mut self, write: &mut WriteBlock) -> Result<ReductionTrace> {
-        let mut silence_frames = self.chain.latency_samples();
+        let mut silence_frames = self.latency_frames;
         while silence_frames > 0 {
             let take = (self.hop_frames - self.buses[0].len()).min(silence_frames);
             for bus in &mut self.buses {
@@ -327,39 +409,112 @@ impl MasterStream {
         Ok(self.reduction)
     }
 
-    /// Processes the collected hop and hands its masters (past the latency) to `write`.
+    /// Processes the collected hop and hands on its masters (inline) or the packed hop.
     fn run_hop(&mut self, write: &mut WriteBlock) -> Result<()> {
         let len = self.buses[0].len();
         let (mut hop_comp_db, mut hop_lim_db) = (0.0f32, 0.0f32);
+        self.gains.clear();
         for s in (0..len).step_by(RENDER_BLOCK) {
             let e = (s + RENDER_BLOCK).min(len);
-            let mut pairs = self.buses.chunks_exact_mut(2).map(|pair| {
-                let (l, r) = pair.split_at_mut(1);
-                [&mut l[0][s..e], &mut r[0][s..e]]
-            });
-            let mut lead_block = pairs.next().expect("the full mix");
-            let mut blocks: Vec<[&mut [f32]; 2]> = pairs.collect();
-            let mut refs: Vec<&mut [&mut [f32]]> = blocks.iter_mut().map(|b| &mut b[..]).collect();
-            self.chain.process_block_with_followers(
-                &mut lead_block,
-                &mut self.followers,
-                &mut refs,
-            );
+            let (l, r) = self.buses.split_at_mut(1);
+            let mut lead = [&mut l[0][s..e], &mut r[0][s..e]];
+            self.chain
+                .process_block_capturing(&mut lead, &mut self.capture, &mut self.gains);
             let r = self.chain.reduction();
             hop_comp_db = hop_comp_db.max(r.compressor_db);
             hop_lim_db = hop_lim_db.max(r.limiter_db);
         }
         self.reduction.compressor_db.push(hop_comp_db);
         self.reduction.limiter_db.push(hop_lim_db);
-        let skip = self.skip_frames.min(len);
-        self.skip_frames -= skip;
-        if skip < len {
-            let out: Vec<&[f32]> = self.buses.iter().map(|b| &b[skip..]).collect();
-            write(&out)?;
+        match &mut self.followers {
+            Some(followers) => followers.run_hop(&mut self.buses, &self.gains, write)?,
+            None => {
+                let packed: Vec<&[f32]> = self
+                    .buses
+                    .iter()
+                    .map(Vec::as_slice)
+                    .chain(self.gains.channels())
+                    .collect();
+                write(&packed)?;
+            }
         }
         self.buses.iter_mut().for_each(Vec::clear);
         Ok(())
     }
+}
+
+/// The followers of a [`MasterStream`]: each version with the full mix's captured gains, the
+/// first latency frames of every master dropped.
+pub struct FollowerStream {
+    /// One per follower.
+    followers: Vec<VersionFollower>,
+    /// Leading output frames (the latency) still to drop.
+    skip_frames: usize,
+    /// A packed hop's signals: the full mix's master, then each follower's input.
+    buses: Vec<Vec<f32>>,
+    /// A packed hop's gains.
+    gains: LeadGains,
+}
+
+impl FollowerStream {
+    /// The next packed hop of a split [`MasterStream`]; `write` receives its masters.
+    pub fn push_packed(&mut self, packed: &[&[f32]], write: &mut WriteBlock) -> Result<()> {
+        let (signals, gains) = packed.split_at(self.buses.len());
+        for (bus, channel) in self.buses.iter_mut().zip(signals) {
+            bus.clear();
+            bus.extend_from_slice(channel);
+        }
+        self.gains.copy_from_channels(gains);
+        let Self {
+            followers,
+            skip_frames,
+            buses,
+            gains,
+        } = self;
+        run_followers(followers, skip_frames, buses, gains, write)
+    }
+
+    /// `buses` (the full mix's master, then each follower's input) with `gains` through the
+    /// followers, the masters past the latency to `write`.
+    fn run_hop(
+        &mut self,
+        buses: &mut [Vec<f32>],
+        gains: &LeadGains,
+        write: &mut WriteBlock,
+    ) -> Result<()> {
+        run_followers(
+            &mut self.followers,
+            &mut self.skip_frames,
+            buses,
+            gains,
+            write,
+        )
+    }
+}
+
+/// The work of [`FollowerStream::run_hop`] on its parts.
+fn run_followers(
+    followers: &mut [VersionFollower],
+    skip_frames: &mut usize,
+    buses: &mut [Vec<f32>],
+    gains: &LeadGains,
+    write: &mut WriteBlock,
+) -> Result<()> {
+    let len = buses[0].len();
+    for (follower, pair) in followers.iter_mut().zip(buses[2..].chunks_exact_mut(2)) {
+        let (l, r) = pair.split_at_mut(1);
+        for s in (0..len).step_by(RENDER_BLOCK) {
+            let e = (s + RENDER_BLOCK).min(len);
+            follower.process_block(&mut [&mut l[0][s..e], &mut r[0][s..e]], gains, s);
+        }
+    }
+    let skip = (*skip_frames).min(len);
+    *skip_frames -= skip;
+    if skip < len {
+        let out: Vec<&[f32]> = buses.iter().map(|b| &b[skip..]).collect();
+        write(&out)?;
+    }
+    Ok(())
 }
 
 /// The loudness a target measures: programme loudness, or dialogue-gated loudness when the

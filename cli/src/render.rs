@@ -5,8 +5,8 @@
 use crate::audio_file::write_file;
 use crate::deliver::{deliver, DeliveryCheck, Format, MasterSpill, Trim};
 use crate::mastering::{
-    stream_master, target_loudness, target_loudness_lufs, LoudnessTrace, LoudnessTracer,
-    MasterStream, ReductionTrace, TargetPass,
+    stream_master, stream_master_split, target_loudness, target_loudness_lufs, LoudnessTrace,
+    LoudnessTracer, MasterStream, ReductionTrace, TargetPass,
 };
 use crate::parallel::{parallel_map, pipeline};
 use crate::progress::Progress;
@@ -540,7 +540,7 @@ fn master_stage(
     (rate, num_frames): (u32, usize),
     (bus_paths, master_paths): (&[PathBuf], &[PathBuf]),
     (progress, num_threads, label): (Progress, usize, &str),
-    mut tap: Option<&mut dyn RenderTap>,
+    tap: Option<&mut dyn RenderTap>,
 ) -> Result<MasterPass> {
     let mut readers = bus_paths
         .iter()
@@ -567,28 +567,44 @@ fn master_stage(
         }
         Ok(())
     };
-    let reduction = pipeline(num_threads, consume, |sink| {
-        stream_master(
+    let mut read = |block: &mut [Vec<f32>], n: usize| -> Result<()> {
+        for (reader, pair) in readers.iter_mut().zip(block.chunks_exact_mut(2)) {
+            reader.read(pair, n)?;
+        }
+        Ok(())
+    };
+    let num_followers = bus_paths.len() - 1;
+    let reduction = match tap {
+        // The followers, meters, sums and spill writes on a second thread, pipelined with
+        // the full mix's chain.
+        None if num_threads > 1 && num_followers > 0 => stream_master_split(
             settings,
             rate,
             num_frames,
-            bus_paths.len() - 1,
-            &mut |block, n| {
-                for (reader, pair) in readers.iter_mut().zip(block.chunks_exact_mut(2)) {
-                    reader.read(pair, n)?;
-                }
-                Ok(())
-            },
-            &mut |masters| {
-                if let Some(tap) = &mut tap {
-                    tap.masters(masters);
-                }
-                sink(masters)
-            },
+            num_followers,
+            &mut read,
+            consume,
             label,
             progress,
-        )
-    })?;
+        )?,
+        mut tap => pipeline(num_threads, consume, |sink| {
+            stream_master(
+                settings,
+                rate,
+                num_frames,
+                num_followers,
+                &mut read,
+                &mut |masters| {
+                    if let Some(tap) = &mut tap {
+                        tap.masters(masters);
+                    }
+                    sink(masters)
+                },
+                label,
+                progress,
+            )
+        })?,
+    };
     for writer in writers {
         writer.finish()?;
     }

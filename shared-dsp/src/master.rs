@@ -67,7 +67,7 @@ use crate::limiter::{
 };
 
 mod versions;
-pub use versions::VersionFollowers;
+pub use versions::{GainCapture, LeadGains, VersionFollower, VersionFollowers};
 
 /// Index of each EQ band in [`EqSettings::bands`] (the eighth band is unused and flat).
 pub mod band_index {

@@ -28,8 +28,10 @@ use crate::gain::{GainSettings, GainStage};
 /// dominated by rounding); the previous gain is held.
 const MIN_RATIO_INPUT: f32 = 1e-20;
 
-/// The linear stages of the master for one follower, with their own state.
-struct Follower {
+/// The linear stages of the master for one follower signal, with their own state, applying
+/// the lead's captured dynamic gains ([`LeadGains`]). Create with
+/// [`MasterChain::version_follower`] under the same conditions as [`MasterChain::followers`].
+pub struct VersionFollower {
     /// Input gain (same settings as the chain's).
     input: GainStage,
     /// EQ (same settings as the chain's).
@@ -38,6 +40,126 @@ struct Follower {
     limiter_delay: DelayLine,
     /// Output gain (same settings as the chain's).
     output: GainStage,
+    /// The chain's largest block: the follower runs in chunks of it, as the lead does.
+    max_block: usize,
+}
+
+impl VersionFollower {
+    /// Processes `signal` (the lead's channel count, all channels equally long) with the
+    /// gains `gains` captured for the lead's frames `offset..offset + len`, chunked as
+    /// [`MasterChain::process_block_capturing`] chunked the lead's block. Never allocates.
+    ///
+    /// # Panics
+    /// If `gains` holds fewer than `offset + len` frames.
+    pub fn process_block(&mut self, signal: &mut [&mut [f32]], gains: &LeadGains, offset: usize) {
+        let n = signal.len().min(MAX_PATH_CHANNELS);
+        let num_frames = signal.first().map_or(0, |c| c.len());
+        assert!(offset + num_frames <= gains.len, "gains for every frame");
+        let mut start = 0;
+        while start < num_frames {
+            let end = (start + self.max_block).min(num_frames);
+            let mut chunk = sub_block(signal, n, start, end);
+            self.process_chunk(&mut chunk[..n], gains, offset + start);
+            start = end;
+        }
+    }
+
+    /// One chunk of at most `max_block` frames, with the gains from frame `offset` on.
+    fn process_chunk(&mut self, chunk: &mut [&mut [f32]], gains: &LeadGains, offset: usize) {
+        self.input.process_block(chunk);
+        self.eq.process_block(chunk);
+        apply_gains(chunk, &gains.glue, offset);
+        self.limiter_delay.process_block(chunk);
+        apply_gains(chunk, &gains.limiter, offset);
+        self.output.process_block(chunk);
+    }
+}
+
+/// The lead's side of the gain read-back: scratch and held gains.
+pub struct GainCapture {
+    /// Scratch: the lead before the current stage, per channel (`max_block` long).
+    before: Vec<Vec<f32>>,
+    /// Delays the lead's limiter input by the limiter's latency.
+    lead_delay: DelayLine,
+    /// Last defined glue gain per channel (held where the lead is silent).
+    last_glue_gain: [f32; MAX_PATH_CHANNELS],
+    /// Last defined limiter gain per channel (held where the lead is silent).
+    last_limiter_gain: [f32; MAX_PATH_CHANNELS],
+}
+
+/// The lead's glue and limiter gains per channel and frame, appended block by block by
+/// [`MasterChain::process_block_capturing`] up to a fixed capacity.
+pub struct LeadGains {
+    /// Glue gain per channel and frame (capacity long).
+    glue: Vec<Vec<f32>>,
+    /// Limiter gain per channel and frame (capacity long).
+    limiter: Vec<Vec<f32>>,
+    /// Frames captured.
+    len: usize,
+}
+
+impl LeadGains {
+    /// Room for `capacity_frames` frames of `num_channels` channels.
+    pub fn new(num_channels: usize, capacity_frames: usize) -> Self {
+        Self {
+            glue: vec![vec![1.0; capacity_frames]; num_channels],
+            limiter: vec![vec![1.0; capacity_frames]; num_channels],
+            len: 0,
+        }
+    }
+
+    /// Frames captured since the last [`LeadGains::clear`].
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no frames are captured.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets the captured frames (keeps the room).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The captured frames as channels: the glue gains per channel, then the limiter's.
+    pub fn channels(&self) -> impl Iterator<Item = &[f32]> {
+        self.glue
+            .iter()
+            .chain(&self.limiter)
+            .map(|g| &g[..self.len])
+    }
+
+    /// Replaces the captured frames with `channels` (laid out as [`LeadGains::channels`]
+    /// gives them, equally long). Never allocates.
+    ///
+    /// # Panics
+    /// If the layout differs or the frames exceed the capacity.
+    pub fn copy_from_channels(&mut self, channels: &[&[f32]]) {
+        assert_eq!(
+            channels.len(),
+            2 * self.glue.len(),
+            "glue and limiter gains"
+        );
+        self.len = 0;
+        let n = channels.first().map_or(0, |c| c.len());
+        self.append(n);
+        for (g, c) in self.glue.iter_mut().chain(&mut self.limiter).zip(channels) {
+            g[..n].copy_from_slice(c);
+        }
+    }
+
+    /// The next `n` frames' slots per channel, marked captured.
+    fn append(&mut self, n: usize) -> usize {
+        let offset = self.len;
+        assert!(
+            offset + n <= self.glue.first().map_or(0, Vec::len),
+            "gains beyond the capacity"
+        );
+        self.len += n;
+        offset
+    }
 }
 
 /// Follower state and the scratch of the gain read-back, for one [`MasterChain`].
@@ -47,17 +169,11 @@ struct Follower {
 /// [`MasterChain::process_block_with_followers`]. Changing the chain's settings needs new followers.
 pub struct VersionFollowers {
     /// One per follower signal.
-    followers: Vec<Follower>,
-    /// Scratch: the lead before the current stage, per channel (`max_block` long).
-    before: Vec<Vec<f32>>,
-    /// Delays the lead's limiter input by the limiter's latency.
-    lead_delay: DelayLine,
-    /// Scratch: the gain of the current stage per channel and frame (`max_block` long).
-    gains: Vec<Vec<f32>>,
-    /// Last defined glue gain per channel (held where the lead is silent).
-    last_glue_gain: [f32; MAX_PATH_CHANNELS],
-    /// Last defined limiter gain per channel (held where the lead is silent).
-    last_limiter_gain: [f32; MAX_PATH_CHANNELS],
+    followers: Vec<VersionFollower>,
+    /// The lead's read-back state.
+    capture: GainCapture,
+    /// Scratch: the gains of the current chunk (`max_block` long).
+    gains: LeadGains,
 }
 
 impl VersionFollowers {
@@ -71,7 +187,18 @@ impl MasterChain {
     /// Allocates follower state for `num_followers` signals at the chain's current settings
     /// and in its reset state (call right after `set_settings` + `reset`).
     pub fn followers(&self, num_followers: usize) -> VersionFollowers {
-        let n = self.num_channels;
+        VersionFollowers {
+            followers: (0..num_followers)
+                .map(|_| self.version_follower())
+                .collect(),
+            capture: self.gain_capture(),
+            gains: LeadGains::new(self.num_channels, self.max_block),
+        }
+    }
+
+    /// One follower at the chain's current settings and in its reset state (call right after
+    /// `set_settings` + `reset`), for gains captured with [`MasterChain::process_block_capturing`].
+    pub fn version_follower(&self) -> VersionFollower {
         let rate = self.sample_rate_hz as f32;
         let gain = |gain_db| {
             let mut stage = GainStage::new(
@@ -84,33 +211,35 @@ impl MasterChain {
             stage.reset();
             stage
         };
-        let latency = self.limiter.latency_samples();
-        let delay = || {
-            let mut d = DelayLine::new(n, latency);
-            d.set_delay_samples(latency);
-            d
-        };
-        let followers = (0..num_followers)
-            .map(|_| {
-                let mut eq = Eq::new(self.sample_rate_hz, self.max_block, n);
-                eq.set_settings(self.settings.eq);
-                eq.reset();
-                Follower {
-                    input: gain(self.settings.input_db),
-                    eq,
-                    limiter_delay: delay(),
-                    output: gain(self.settings.output_db),
-                }
-            })
-            .collect();
-        VersionFollowers {
-            followers,
-            before: vec![vec![0.0; self.max_block]; n],
-            lead_delay: delay(),
-            gains: vec![vec![1.0; self.max_block]; n],
+        let mut eq = Eq::new(self.sample_rate_hz, self.max_block, self.num_channels);
+        eq.set_settings(self.settings.eq);
+        eq.reset();
+        VersionFollower {
+            input: gain(self.settings.input_db),
+            eq,
+            limiter_delay: self.limiter_delay(),
+            output: gain(self.settings.output_db),
+            max_block: self.max_block,
+        }
+    }
+
+    /// The lead's read-back state in its reset state (call right after `set_settings` +
+    /// `reset`), for [`MasterChain::process_block_capturing`].
+    pub fn gain_capture(&self) -> GainCapture {
+        GainCapture {
+            before: vec![vec![0.0; self.max_block]; self.num_channels],
+            lead_delay: self.limiter_delay(),
             last_glue_gain: [1.0; MAX_PATH_CHANNELS],
             last_limiter_gain: [1.0; MAX_PATH_CHANNELS],
         }
+    }
+
+    /// A delay line of the limiter's latency.
+    fn limiter_delay(&self) -> DelayLine {
+        let latency = self.limiter.latency_samples();
+        let mut d = DelayLine::new(self.num_channels, latency);
+        d.set_delay_samples(latency);
+        d
     }
 
     /// Processes `lead` exactly as [`MasterChain::process_block`] does (bit for bit) and every
@@ -145,74 +274,87 @@ impl MasterChain {
         while start < num_frames {
             let end = (start + self.max_block).min(num_frames);
             let mut chunk = sub_block(lead, num_channels, start, end);
-            self.process_chunk_with_followers(
+            state.gains.clear();
+            self.capture_chunk(
                 &mut chunk[..num_channels],
-                state,
-                followers,
-                start,
-                end,
+                &mut state.capture,
+                &mut state.gains,
             );
+            for (f, signal) in state.followers.iter_mut().zip(followers.iter_mut()) {
+                let mut chunk = sub_block(signal, num_channels, start, end);
+                f.process_chunk(&mut chunk[..num_channels], &state.gains, 0);
+            }
+            start = end;
+        }
+    }
+
+    /// Processes `lead` exactly as [`MasterChain::process_block`] does (bit for bit) and
+    /// appends its glue and limiter gains per frame to `gains`, for [`VersionFollower`]s
+    /// (on another thread, say). Never allocates.
+    ///
+    /// # Panics
+    /// If `gains` has no room for the block.
+    pub fn process_block_capturing(
+        &mut self,
+        lead: &mut [&mut [f32]],
+        capture: &mut GainCapture,
+        gains: &mut LeadGains,
+    ) {
+        let num_channels = self.num_channels.min(lead.len());
+        let num_frames = lead.first().map_or(0, |c| c.len());
+        self.block_gr_db = 0.0;
+        let mut start = 0;
+        while start < num_frames {
+            let end = (start + self.max_block).min(num_frames);
+            let mut chunk = sub_block(lead, num_channels, start, end);
+            self.capture_chunk(&mut chunk[..num_channels], capture, gains);
             start = end;
         }
     }
 
     /// One chunk of at most `max_block` frames: the stages of `process_chunk` in the same
-    /// order, with the gains of the glue and limiter stages read back and handed on.
-    fn process_chunk_with_followers(
+    /// order, with the gains of the glue and limiter stages read back and appended to `gains`.
+    fn capture_chunk(
         &mut self,
         lead: &mut [&mut [f32]],
-        state: &mut VersionFollowers,
-        followers: &mut [&mut [&mut [f32]]],
-        start: usize,
-        end: usize,
+        capture: &mut GainCapture,
+        gains: &mut LeadGains,
     ) {
         let n = lead.len();
+        let len = lead.first().map_or(0, |c| c.len());
+        let offset = gains.append(len);
         self.input.process_block(lead);
         self.eq.process_block(lead);
-        for (f, signal) in state.followers.iter_mut().zip(followers.iter_mut()) {
-            let mut chunk = sub_block(signal, n, start, end);
-            f.input.process_block(&mut chunk[..n]);
-            f.eq.process_block(&mut chunk[..n]);
-        }
 
-        copy_into(&mut state.before, lead);
+        copy_into(&mut capture.before, lead);
         self.process_glue(lead);
         read_gains(
-            &state.before,
+            &capture.before,
             lead,
-            &mut state.gains,
-            &mut state.last_glue_gain,
+            &mut gains.glue,
+            offset,
+            &mut capture.last_glue_gain,
         );
-        for signal in followers.iter_mut() {
-            let mut chunk = sub_block(signal, n, start, end);
-            apply_gains(&mut chunk[..n], &state.gains);
-        }
 
-        copy_into(&mut state.before, lead);
+        copy_into(&mut capture.before, lead);
         self.limiter_switch.capture_dry(lead);
         self.limiter.process_block(lead);
         self.limiter_switch.mix(lead);
         {
-            let len = end - start;
             let mut delayed: [&mut [f32]; MAX_PATH_CHANNELS] = [&mut [], &mut []];
-            for (slot, b) in delayed.iter_mut().zip(state.before.iter_mut()) {
+            for (slot, b) in delayed.iter_mut().zip(capture.before.iter_mut()) {
                 *slot = &mut b[..len];
             }
-            state.lead_delay.process_block(&mut delayed[..n]);
+            capture.lead_delay.process_block(&mut delayed[..n]);
         }
         read_gains(
-            &state.before,
+            &capture.before,
             lead,
-            &mut state.gains,
-            &mut state.last_limiter_gain,
+            &mut gains.limiter,
+            offset,
+            &mut capture.last_limiter_gain,
         );
         self.output.process_block(lead);
-        for (f, signal) in state.followers.iter_mut().zip(followers.iter_mut()) {
-            let mut chunk = sub_block(signal, n, start, end);
-            f.limiter_delay.process_block(&mut chunk[..n]);
-            apply_gains(&mut chunk[..n], &state.gains);
-            f.output.process_block(&mut chunk[..n]);
-        }
     }
 }
 
@@ -237,16 +379,17 @@ fn copy_into(dst: &mut [Vec<f32>], src: &[&mut [f32]]) {
     }
 }
 
-/// `gains = after / before` per channel and frame, holding the last defined gain where
-/// `before` is (near) zero or the ratio is not finite.
+/// `gains[offset..] = after / before` per channel and frame, holding the last defined gain
+/// where `before` is (near) zero or the ratio is not finite.
 fn read_gains(
     before: &[Vec<f32>],
     after: &[&mut [f32]],
     gains: &mut [Vec<f32>],
+    offset: usize,
     last: &mut [f32; MAX_PATH_CHANNELS],
 ) {
     for (((b, a), g), last) in before.iter().zip(after).zip(gains).zip(last.iter_mut()) {
-        for ((g, &x), &y) in g.iter_mut().zip(b.iter()).zip(a.iter()) {
+        for ((g, &x), &y) in g[offset..].iter_mut().zip(b.iter()).zip(a.iter()) {
             if x.abs() >= MIN_RATIO_INPUT {
                 let ratio = y / x;
                 if ratio.is_finite() {
@@ -258,10 +401,10 @@ fn read_gains(
     }
 }
 
-/// Multiplies each channel by its gains.
-fn apply_gains(channels: &mut [&mut [f32]], gains: &[Vec<f32>]) {
+/// Multiplies each channel by its gains from frame `offset` on.
+fn apply_gains(channels: &mut [&mut [f32]], gains: &[Vec<f32>], offset: usize) {
     for (samples, g) in channels.iter_mut().zip(gains) {
-        for (s, &g) in samples.iter_mut().zip(g.iter()) {
+        for (s, &g) in samples.iter_mut().zip(g[offset..].iter()) {
             *s *= g;
         }
     }
