@@ -420,8 +420,8 @@ struct StripStageTraces {
 /// The stems through their strips, block by block on up to `num_threads` threads, mixed
 /// into every version's bus (spilled to `bus_paths`, one per version) in session order, as
 /// [`mix`] sums them. The mixing, the spill writes and, with loudness targeting, the first
-/// targeting pass (the full mix through the Master Bus as set) run on a second thread while
-/// the strips work on the next block ([`pipeline`]).
+/// targeting pass (the full mix through the Master Bus as set) of each block are one more
+/// job in the queue of the next block's strips ([`parallel_map`]).
 fn strip_stage(
     session: &Session,
     options: &RenderOptions,
@@ -476,22 +476,40 @@ fn strip_stage(
         }
         Ok(())
     };
-    pipeline(options.num_threads, consume, |sink| {
-        for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
-            let n = STRIP_STAGE_FRAMES.min(num_frames - start);
-            let results = parallel_map(&strips, options.num_threads, |strip| {
+    // Block k's consumption is one more job (the first, the longest) beside block k + 1's
+    // strips, so the threads share it without a third thread.
+    let consume = Mutex::new(consume);
+    let consume_block = |stems: &[Stereo]| -> Result<()> {
+        let channels: Vec<&[f32]> = stems.iter().flatten().map(Vec::as_slice).collect();
+        (consume.lock().unwrap_or_else(|e| e.into_inner()))(&channels)
+    };
+    let mut pending: Option<Vec<Stereo>> = None;
+    for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
+        let n = STRIP_STAGE_FRAMES.min(num_frames - start);
+        let jobs: Vec<Option<&Mutex<StripStream<StemInput>>>> = pending
+            .iter()
+            .map(|_| None)
+            .chain(strips.iter().map(Some))
+            .collect();
+        let results = parallel_map(&jobs, options.num_threads, |job| match job {
+            None => consume_block(pending.as_deref().unwrap_or_default()).map(|()| None),
+            Some(strip) => {
                 let mut strip = strip.lock().unwrap_or_else(|e| e.into_inner());
                 let mut out = vec![Vec::new(); 2];
                 strip.next(&mut out, n, &tick)?;
-                Ok::<_, anyhow::Error>(out)
-            });
-            let processed = results.into_iter().collect::<Result<Vec<Stereo>>>()?;
-            tap.processed_stems(&processed);
-            let channels: Vec<&[f32]> = processed.iter().flatten().map(Vec::as_slice).collect();
-            sink(&channels)?;
-        }
-        Ok(())
-    })?;
+                Ok(Some(out))
+            }
+        });
+        let processed: Vec<Stereo> = results
+            .into_iter()
+            .filter_map(Result::transpose)
+            .collect::<Result<_>>()?;
+        tap.processed_stems(&processed);
+        pending = Some(processed);
+    }
+    if let Some(stems) = &pending {
+        consume_block(stems)?;
+    }
     bar.finish_and_clear();
     for strip in strips {
         strip
