@@ -3,15 +3,17 @@
 //! loudness targeting.
 
 use crate::block_meters::Rechunker;
-use crate::parallel::pipeline;
 use crate::progress::Progress;
 use crate::stems::{Stereo, RENDER_BLOCK};
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared_dsp::dialogue_gate::dialogue_gated_lufs;
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};
 use shared_dsp::master::{GainCapture, LeadGains, MasterChain, MasterSettings, VersionFollower};
 use shared_dsp::targets::DeliveryTarget;
+use std::collections::VecDeque;
+use std::sync::mpsc::{Sender, TryRecvError, TrySendError};
+use std::sync::{Mutex, TryLockError};
 
 /// Momentary values before this many 100 ms hops cover less than the 400 ms gating block.
 const PARTIAL_HOPS: usize = 3;
@@ -247,8 +249,16 @@ pub fn stream_master(
     )
 }
 
-/// [`stream_master`] on two threads, pipelined hop by hop ([`pipeline`]): the reads and the
-/// full mix's chain on this one, the followers and `write` on the other.
+/// Hops in flight from the front half of a [`stream_master_split`] to its back half.
+const SPLIT_DEPTH: usize = 8;
+
+/// [`stream_master`] on two threads, pipelined hop by hop: the chain is cut in two halves
+/// ([`MasterChain::process_block_front`]: input, EQ, glue; [`MasterChain::process_block_back`]:
+/// limiter, output), and so is every follower. This thread reads and runs the front halves,
+/// the other runs the back halves, and `consume` takes each finished hop's masters on
+/// whichever thread would otherwise wait (the balance follows the session); `near` then gets
+/// them on this thread. Both receive what [`stream_master`]'s `write` does, bit for bit, in the
+/// same order.
 #[allow(clippy::too_many_arguments)]
 pub fn stream_master_split(
     settings: &MasterSettings,
@@ -256,26 +266,302 @@ pub fn stream_master_split(
     num_frames: usize,
     num_followers: usize,
     read: &mut ReadBlock,
-    mut write: impl FnMut(&[&[f32]]) -> Result<()> + Send,
+    near: &mut WriteBlock,
+    consume: impl FnMut(&[&[f32]]) -> Result<()> + Send,
     bar_label: &str,
     progress: Progress,
 ) -> Result<ReductionTrace> {
-    let (master, mut followers) = MasterStream::split(settings, sample_rate_hz, num_followers);
-    pipeline(
-        2,
-        move |packed| followers.push_packed(packed, &mut write),
-        |sink| {
-            drive(
-                master,
-                sample_rate_hz,
-                num_frames,
-                read,
-                sink,
-                bar_label,
-                progress,
-            )
-        },
-    )
+    let mut front = SplitHalf::new(settings, sample_rate_hz, num_followers);
+    let mut back = SplitHalf::new(settings, sample_rate_hz, num_followers);
+    let hop = hop_frames(sample_rate_hz);
+    let num_channels = 2 * (1 + num_followers);
+    // The inputs padded with the latency's silence, hop by hop as `MasterStream` cuts them.
+    let padded_frames = num_frames + front.chain.latency_samples();
+    let mut skip_frames = front.chain.latency_samples();
+    let bar = progress.bar(num_frames.div_ceil(hop) as u64, bar_label);
+    let handoff = Handoff {
+        done: Mutex::new(VecDeque::new()),
+        consumer: Mutex::new(Consumer {
+            consume,
+            error: None,
+        }),
+    };
+    let (to_back, from_front) = std::sync::mpsc::sync_channel::<SplitHop>(SPLIT_DEPTH);
+    let (to_front, from_back) = std::sync::mpsc::channel::<SplitHop>();
+    let (limiter_db, fronted) = std::thread::scope(|scope| {
+        let back_to_front = to_front.clone();
+        let handoff = &handoff;
+        let back_thread = scope.spawn(move || {
+            loop {
+                // Consumes finished hops while the front has none for it.
+                let next = loop {
+                    match from_front.try_recv() {
+                        Ok(hop) => break Some(hop),
+                        Err(TryRecvError::Disconnected) => break None,
+                        Err(TryRecvError::Empty) if handoff.consume_one(&back_to_front) => {}
+                        Err(TryRecvError::Empty) => break from_front.recv().ok(),
+                    }
+                };
+                let Some(mut hop) = next else { break };
+                back.run_back(&mut hop.buses);
+                hop.skip_frames = skip_frames.min(hop.len());
+                skip_frames -= hop.skip_frames;
+                if handoff.push(hop) > SPLIT_DEPTH {
+                    handoff.consume_one(&back_to_front);
+                }
+            }
+            handoff.consume_all(&back_to_front);
+            back.limiter_db
+        });
+        let mut spare: Vec<SplitHop> = Vec::new();
+        let mut hand_on = |hop: SplitHop, spare: &mut Vec<SplitHop>| -> Result<()> {
+            if let Some(masters) = hop.masters() {
+                near(&masters)?;
+            }
+            spare.push(hop);
+            Ok(())
+        };
+        let fronted = (|| -> Result<()> {
+            let stopped = || anyhow!("the master's second thread stopped");
+            for start in (0..padded_frames).step_by(hop) {
+                let n = hop.min(padded_frames - start);
+                let mut next = spare.pop().unwrap_or_else(|| SplitHop {
+                    buses: vec![Vec::with_capacity(hop); num_channels],
+                    skip_frames: 0,
+                });
+                let real = n.min(num_frames.saturating_sub(start));
+                if real > 0 {
+                    read(&mut next.buses, real)?;
+                    bar.inc(1);
+                } else {
+                    next.buses.iter_mut().for_each(Vec::clear);
+                }
+                for bus in &mut next.buses {
+                    bus.resize(n, 0.0);
+                }
+                front.run_front(&mut next.buses);
+                // Consumes finished hops while the back half has no room for this one.
+                loop {
+                    match to_back.try_send(next) {
+                        Ok(()) => break,
+                        Err(TrySendError::Full(hop)) if handoff.consume_one(&to_front) => {
+                            next = hop;
+                        }
+                        Err(TrySendError::Full(hop)) => {
+                            to_back.send(hop).map_err(|_| stopped())?;
+                            break;
+                        }
+                        Err(TrySendError::Disconnected(_)) => return Err(stopped()),
+                    }
+                }
+                while let Ok(done) = from_back.try_recv() {
+                    hand_on(done, &mut spare)?;
+                }
+            }
+            Ok(())
+        })();
+        // Ends the other thread's loop (early if this one failed).
+        drop(to_back);
+        let limiter_db = back_thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        handoff.consume_all(&to_front);
+        drop(to_front);
+        let fronted = fronted.and_then(|()| {
+            from_back
+                .iter()
+                .try_for_each(|done| hand_on(done, &mut spare))
+        });
+        (limiter_db, fronted)
+    });
+    let consumer = handoff
+        .consumer
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(error) = consumer.error {
+        return Err(error);
+    }
+    fronted?;
+    bar.finish_and_clear();
+    Ok(ReductionTrace {
+        compressor_db: front.compressor_db,
+        limiter_db,
+    })
+}
+
+/// The hops the back half of a [`stream_master_split`] finished, and the consumer that
+/// takes them one at a time, in order, on whichever thread calls [`Handoff::consume_one`]
+/// or [`Handoff::consume_all`].
+struct Handoff<C> {
+    /// Finished hops, oldest first.
+    done: Mutex<VecDeque<SplitHop>>,
+    /// The consumer; held while it consumes.
+    consumer: Mutex<Consumer<C>>,
+}
+
+/// The consumer of a [`Handoff`].
+struct Consumer<C> {
+    /// Takes the masters of each hop.
+    consume: C,
+    /// Its first error (it is not called again after one).
+    error: Option<anyhow::Error>,
+}
+
+impl<C: FnMut(&[&[f32]]) -> Result<()>> Handoff<C> {
+    /// Queues a finished hop; returns the number queued.
+    fn push(&self, hop: SplitHop) -> usize {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        done.push_back(hop);
+        done.len()
+    }
+
+    /// Consumes the oldest queued hop and hands it on to `to_front`, unless another thread is
+    /// consuming; returns whether it did.
+    fn consume_one(&self, to_front: &Sender<SplitHop>) -> bool {
+        match self.consumer.try_lock() {
+            Ok(mut consumer) => self.consume_next(&mut consumer, to_front),
+            Err(TryLockError::Poisoned(e)) => self.consume_next(&mut e.into_inner(), to_front),
+            Err(TryLockError::WouldBlock) => false,
+        }
+    }
+
+    /// Consumes every queued hop (after any other thread's consuming).
+    fn consume_all(&self, to_front: &Sender<SplitHop>) {
+        let mut consumer = self.consumer.lock().unwrap_or_else(|e| e.into_inner());
+        while self.consume_next(&mut consumer, to_front) {}
+    }
+
+    /// Consumes the oldest queued hop, if any, with the `consumer` this thread holds.
+    fn consume_next(&self, consumer: &mut Consumer<C>, to_front: &Sender<SplitHop>) -> bool {
+        let next = self
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front();
+        let Some(hop) = next else { return false };
+        if let (None, Some(masters)) = (&consumer.error, hop.masters()) {
+            if let Err(error) = (consumer.consume)(&masters) {
+                consumer.error = Some(error);
+            }
+        }
+        // A front that has stopped needs no buffers back.
+        let _ = to_front.send(hop);
+        true
+    }
+}
+
+/// A hop between the halves of a [`stream_master_split`].
+struct SplitHop {
+    /// The full mix's two channels, then each follower's.
+    buses: Vec<Vec<f32>>,
+    /// Leading frames that are latency, not master (set by the back half).
+    skip_frames: usize,
+}
+
+impl SplitHop {
+    /// Frames in the hop.
+    fn len(&self) -> usize {
+        self.buses.first().map_or(0, Vec::len)
+    }
+
+    /// The masters of the hop past the latency, if any.
+    fn masters(&self) -> Option<Vec<&[f32]>> {
+        (self.skip_frames < self.len())
+            .then(|| self.buses.iter().map(|b| &b[self.skip_frames..]).collect())
+    }
+}
+
+/// One half of a [`stream_master_split`]: a whole chain and followers, of which it runs
+/// only its half's stages.
+struct SplitHalf {
+    /// The chain; set by `new`.
+    chain: MasterChain,
+    /// The lead's gain read-back; set by `new`.
+    capture: GainCapture,
+    /// This half's gains over the current hop.
+    gains: LeadGains,
+    /// One per follower.
+    followers: Vec<VersionFollower>,
+    /// Glue compressor reduction per hop so far, dB (front half).
+    compressor_db: Vec<f32>,
+    /// Limiter reduction per hop so far, dB (back half).
+    limiter_db: Vec<f32>,
+}
+
+impl SplitHalf {
+    fn new(settings: &MasterSettings, sample_rate_hz: u32, num_followers: usize) -> Self {
+        let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
+        chain.set_settings(*settings);
+        chain.reset();
+        Self {
+            capture: chain.gain_capture(),
+            gains: LeadGains::new(2, hop_frames(sample_rate_hz)),
+            followers: (0..num_followers)
+                .map(|_| chain.version_follower())
+                .collect(),
+            chain,
+            compressor_db: Vec::new(),
+            limiter_db: Vec::new(),
+        }
+    }
+
+    /// The front half of a hop (the full mix's two channels, then each follower's), in the
+    /// [`RENDER_BLOCK`]s [`MasterStream`] processes it in.
+    fn run_front(&mut self, buses: &mut [Vec<f32>]) {
+        let len = buses[0].len();
+        self.gains.clear();
+        let mut hop_db = 0.0f32;
+        let (lead, followers) = buses.split_at_mut(2);
+        for (s, e) in render_blocks(len) {
+            let (l, r) = lead.split_at_mut(1);
+            self.chain.process_block_front(
+                &mut [&mut l[0][s..e], &mut r[0][s..e]],
+                &mut self.capture,
+                &mut self.gains,
+            );
+            hop_db = hop_db.max(self.chain.reduction().compressor_db);
+        }
+        self.compressor_db.push(hop_db);
+        for (follower, pair) in self.followers.iter_mut().zip(followers.chunks_exact_mut(2)) {
+            let (l, r) = pair.split_at_mut(1);
+            for (s, e) in render_blocks(len) {
+                let signal = &mut [&mut l[0][s..e], &mut r[0][s..e]];
+                follower.process_block_front(signal, &self.gains, s);
+            }
+        }
+    }
+
+    /// The back half of a hop (see [`SplitHalf::run_front`]).
+    fn run_back(&mut self, buses: &mut [Vec<f32>]) {
+        let len = buses[0].len();
+        self.gains.clear();
+        let mut hop_db = 0.0f32;
+        let (lead, followers) = buses.split_at_mut(2);
+        for (s, e) in render_blocks(len) {
+            let (l, r) = lead.split_at_mut(1);
+            self.chain.process_block_back(
+                &mut [&mut l[0][s..e], &mut r[0][s..e]],
+                &mut self.capture,
+                &mut self.gains,
+            );
+            hop_db = hop_db.max(self.chain.reduction().limiter_db);
+        }
+        self.limiter_db.push(hop_db);
+        for (follower, pair) in self.followers.iter_mut().zip(followers.chunks_exact_mut(2)) {
+            let (l, r) = pair.split_at_mut(1);
+            for (s, e) in render_blocks(len) {
+                let signal = &mut [&mut l[0][s..e], &mut r[0][s..e]];
+                follower.process_block_back(signal, &self.gains, s);
+            }
+        }
+    }
+}
+
+/// `(start, end)` of each [`RENDER_BLOCK`] of `len` frames.
+fn render_blocks(len: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..len)
+        .step_by(RENDER_BLOCK)
+        .map(move |s| (s, (s + RENDER_BLOCK).min(len)))
 }
 
 /// Streams the `num_frames` frames of `read` through `master` hop by hop into `write`.
@@ -307,8 +593,7 @@ fn drive(
 /// ([`MasterChain::process_block_capturing`] and [`VersionFollower`]s): the inputs padded
 /// with the chain's latency in silence, processed hop by hop on the 100 ms grid from the first
 /// frame (in [`RENDER_BLOCK`]s within each hop), the first latency frames dropped so the
-/// masters line up with the mixes. The followers run inline ([`MasterStream::new`]) or on
-/// another thread ([`MasterStream::split`]).
+/// masters line up with the mixes. On one thread ([`stream_master_split`] runs it on two).
 pub struct MasterStream {
     /// The chain; set by `new`.
     chain: MasterChain,
@@ -316,9 +601,10 @@ pub struct MasterStream {
     capture: GainCapture,
     /// The lead's gains over the current hop.
     gains: LeadGains,
-    /// The followers, when they run inline; else every hop goes to `write` packed for a
-    /// [`FollowerStream`].
-    followers: Option<FollowerStream>,
+    /// One per follower.
+    followers: Vec<VersionFollower>,
+    /// Leading output frames (the latency) still to drop.
+    skip_frames: usize,
     /// Frames per hop; set by `new`.
     hop_frames: usize,
     /// Latency of the chain, frames.
@@ -330,45 +616,26 @@ pub struct MasterStream {
 }
 
 impl MasterStream {
-    /// A Master Bus with `settings` and `num_followers` versions, inline.
+    /// A Master Bus with `settings` and `num_followers` versions.
     pub fn new(settings: &MasterSettings, sample_rate_hz: u32, num_followers: usize) -> Self {
-        let (mut stream, followers) = Self::split(settings, sample_rate_hz, num_followers);
-        stream.followers = Some(followers);
-        stream
-    }
-
-    /// A Master Bus with `settings` for the full mix only, whose `write` receives every hop
-    /// packed (the hop's inputs after the full mix's master, then the captured gains), and
-    /// the [`FollowerStream`] that takes them and writes the masters.
-    pub fn split(
-        settings: &MasterSettings,
-        sample_rate_hz: u32,
-        num_followers: usize,
-    ) -> (Self, FollowerStream) {
         let mut chain = MasterChain::new(f64::from(sample_rate_hz), RENDER_BLOCK, 2);
         chain.set_settings(*settings);
         chain.reset();
         let hop = hop_frames(sample_rate_hz);
         let num_channels = 2 * (1 + num_followers);
-        let followers = FollowerStream {
+        Self {
+            capture: chain.gain_capture(),
+            gains: LeadGains::new(2, hop),
             followers: (0..num_followers)
                 .map(|_| chain.version_follower())
                 .collect(),
             skip_frames: chain.latency_samples(),
-            buses: vec![Vec::with_capacity(hop); num_channels],
-            gains: LeadGains::new(2, hop),
-        };
-        let stream = Self {
-            capture: chain.gain_capture(),
-            gains: LeadGains::new(2, hop),
-            followers: None,
             hop_frames: hop,
             latency_frames: chain.latency_samples(),
             chain,
             buses: (0..num_channels).map(|_| Vec::with_capacity(hop)).collect(),
             reduction: ReductionTrace::default(),
-        };
-        (stream, followers)
+        }
     }
 
     /// The next input frames (the full mix's two channels, then each follower's); `write`
@@ -409,112 +676,41 @@ impl MasterStream {
         Ok(self.reduction)
     }
 
-    /// Processes the collected hop and hands on its masters (inline) or the packed hop.
+    /// Processes the collected hop and hands on its masters past the latency.
     fn run_hop(&mut self, write: &mut WriteBlock) -> Result<()> {
         let len = self.buses[0].len();
         let (mut hop_comp_db, mut hop_lim_db) = (0.0f32, 0.0f32);
         self.gains.clear();
-        for s in (0..len).step_by(RENDER_BLOCK) {
-            let e = (s + RENDER_BLOCK).min(len);
-            let (l, r) = self.buses.split_at_mut(1);
-            let mut lead = [&mut l[0][s..e], &mut r[0][s..e]];
-            self.chain
-                .process_block_capturing(&mut lead, &mut self.capture, &mut self.gains);
+        let (lead, followers) = self.buses.split_at_mut(2);
+        for (s, e) in render_blocks(len) {
+            let (l, r) = lead.split_at_mut(1);
+            self.chain.process_block_capturing(
+                &mut [&mut l[0][s..e], &mut r[0][s..e]],
+                &mut self.capture,
+                &mut self.gains,
+            );
             let r = self.chain.reduction();
             hop_comp_db = hop_comp_db.max(r.compressor_db);
             hop_lim_db = hop_lim_db.max(r.limiter_db);
         }
         self.reduction.compressor_db.push(hop_comp_db);
         self.reduction.limiter_db.push(hop_lim_db);
-        match &mut self.followers {
-            Some(followers) => followers.run_hop(&mut self.buses, &self.gains, write)?,
-            None => {
-                let packed: Vec<&[f32]> = self
-                    .buses
-                    .iter()
-                    .map(Vec::as_slice)
-                    .chain(self.gains.channels())
-                    .collect();
-                write(&packed)?;
+        for (follower, pair) in self.followers.iter_mut().zip(followers.chunks_exact_mut(2)) {
+            let (l, r) = pair.split_at_mut(1);
+            for (s, e) in render_blocks(len) {
+                let signal = &mut [&mut l[0][s..e], &mut r[0][s..e]];
+                follower.process_block(signal, &self.gains, s);
             }
+        }
+        let skip = self.skip_frames.min(len);
+        self.skip_frames -= skip;
+        if skip < len {
+            let out: Vec<&[f32]> = self.buses.iter().map(|b| &b[skip..]).collect();
+            write(&out)?;
         }
         self.buses.iter_mut().for_each(Vec::clear);
         Ok(())
     }
-}
-
-/// The followers of a [`MasterStream`]: each version with the full mix's captured gains, the
-/// first latency frames of every master dropped.
-pub struct FollowerStream {
-    /// One per follower.
-    followers: Vec<VersionFollower>,
-    /// Leading output frames (the latency) still to drop.
-    skip_frames: usize,
-    /// A packed hop's signals: the full mix's master, then each follower's input.
-    buses: Vec<Vec<f32>>,
-    /// A packed hop's gains.
-    gains: LeadGains,
-}
-
-impl FollowerStream {
-    /// The next packed hop of a split [`MasterStream`]; `write` receives its masters.
-    pub fn push_packed(&mut self, packed: &[&[f32]], write: &mut WriteBlock) -> Result<()> {
-        let (signals, gains) = packed.split_at(self.buses.len());
-        for (bus, channel) in self.buses.iter_mut().zip(signals) {
-            bus.clear();
-            bus.extend_from_slice(channel);
-        }
-        self.gains.copy_from_channels(gains);
-        let Self {
-            followers,
-            skip_frames,
-            buses,
-            gains,
-        } = self;
-        run_followers(followers, skip_frames, buses, gains, write)
-    }
-
-    /// `buses` (the full mix's master, then each follower's input) with `gains` through the
-    /// followers, the masters past the latency to `write`.
-    fn run_hop(
-        &mut self,
-        buses: &mut [Vec<f32>],
-        gains: &LeadGains,
-        write: &mut WriteBlock,
-    ) -> Result<()> {
-        run_followers(
-            &mut self.followers,
-            &mut self.skip_frames,
-            buses,
-            gains,
-            write,
-        )
-    }
-}
-
-/// The work of [`FollowerStream::run_hop`] on its parts.
-fn run_followers(
-    followers: &mut [VersionFollower],
-    skip_frames: &mut usize,
-    buses: &mut [Vec<f32>],
-    gains: &LeadGains,
-    write: &mut WriteBlock,
-) -> Result<()> {
-    let len = buses[0].len();
-    for (follower, pair) in followers.iter_mut().zip(buses[2..].chunks_exact_mut(2)) {
-        let (l, r) = pair.split_at_mut(1);
-        for s in (0..len).step_by(RENDER_BLOCK) {
-            let e = (s + RENDER_BLOCK).min(len);
-            follower.process_block(&mut [&mut l[0][s..e], &mut r[0][s..e]], gains, s);
-        }
-    }
-    let skip = (*skip_frames).min(len);
-    *skip_frames -= skip;
-    if skip < len {
-        let out: Vec<&[f32]> = buses.iter().map(|b| &b[skip..]).collect();
-        write(&out)?;
-    }
-    Ok(())
 }
 
 /// The loudness a target measures: programme loudness, or dialogue-gated loudness when the

@@ -8,7 +8,7 @@ use crate::mastering::{
     stream_master, stream_master_split, target_loudness, target_loudness_lufs, LoudnessTrace,
     LoudnessTracer, MasterStream, ReductionTrace, TargetPass,
 };
-use crate::parallel::{parallel_map, pipeline};
+use crate::parallel::parallel_map;
 use crate::progress::Progress;
 use crate::session::Session;
 use crate::spill::{SpillDir, SpillReader, SpillWriter};
@@ -241,7 +241,7 @@ pub fn render_with_tap(
             return Ok(trace);
         }
         let pass = run_master_stage(settings, label, None)?;
-        let trace = pass.traces[0].clone();
+        let trace = pass.loudness.clone();
         latest = Some(pass);
         Ok(trace)
     };
@@ -263,7 +263,7 @@ pub fn render_with_tap(
         (session.master, Vec::new())
     };
     let MasterPass {
-        traces,
+        loudness,
         reduction,
         version_sums,
         ..
@@ -276,7 +276,6 @@ pub fn render_with_tap(
         }
         None => run_master_stage(&settings, "master + versions", Some(tap))?,
     };
-    let loudness = traces[0].clone();
     let achieved = target_loudness_lufs(&session.target, &loudness, dialogue.as_ref());
 
     let ceiling_dbtp = if settings.limiter_on {
@@ -320,45 +319,74 @@ pub fn render_with_tap(
             check,
         })
     };
-    // One queue for every deliverable, the full master's first: a version's deliverable
-    // waits only for its own format's trim, so the threads stay busy across the formats.
+    // One queue for every deliverable and the meters of the masters (true peak and loudness
+    // of the one master pass the targeting settled on, for the report): the full master's
+    // deliverables first, the longest first, then the meters while they run, then the
+    // other versions' deliverables, the longest first; a version's deliverable waits only for
+    // its own format's trim, so the threads stay busy across the formats.
     let trims: Vec<TrimSlot> = session
         .formats
         .iter()
         .map(|_| TrimSlot::new((!full_first).then_some(Some(0.0))))
         .collect();
-    let full_jobs = session.formats.len() * usize::from(full_first);
-    let jobs: Vec<(usize, usize)> = (0..full_jobs)
-        .map(|f| (0, f))
-        .chain(
-            session
-                .delivered_versions
-                .iter()
-                .filter(|&&v| !(full_first && v == 0))
-                .flat_map(|&v| (0..session.formats.len()).map(move |f| (v, f))),
-        )
+    type Jobs = Vec<(usize, usize)>;
+    let (mut full_jobs, mut other_jobs): (Jobs, Jobs) = session
+        .delivered_versions
+        .iter()
+        .flat_map(|&v| (0..session.formats.len()).map(move |f| (v, f)))
+        .partition(|&(v, _)| full_first && v == 0);
+    // Resampled formats cost most, then the higher rates.
+    let cost = |&(_, f): &(usize, usize)| {
+        let format_rate = session.formats[f].sample_rate_hz(rate);
+        std::cmp::Reverse((format_rate != rate, format_rate))
+    };
+    full_jobs.sort_by_key(cost);
+    other_jobs.sort_by_key(cost);
+    let deliver_jobs =
+        |jobs: Vec<(usize, usize)>| jobs.into_iter().map(|(v, f)| FinalJob::Deliver(v, f));
+    let jobs: Vec<FinalJob> = deliver_jobs(full_jobs)
+        .chain((0..session.versions.len()).map(FinalJob::Meter))
+        .chain(deliver_jobs(other_jobs))
         .collect();
-    let delivered = parallel_map(&jobs, options.num_threads, |&(v, f)| {
+    let done = parallel_map(&jobs, options.num_threads, |job| -> Result<FinalDone> {
+        let (v, f) = match *job {
+            FinalJob::Meter(v) => {
+                let trace = measure_master(&master_paths[v], num_frames, rate)?;
+                return Ok(FinalDone::Trace(v, trace));
+            }
+            FinalJob::Deliver(v, f) => (v, f),
+        };
         let format = session.formats[f];
         if full_first && v == 0 {
             let master_lufs = loudness.readings.integrated_lufs;
             let result = deliver_one(0, format, Trim::MatchLufs(master_lufs));
             trims[f].set(result.as_ref().ok().map(|s| s.check.trim_db));
-            return result.map(|summary| (v, summary));
+            return result.map(|summary| FinalDone::Deliverable(v, f, summary));
         }
         let Some(trim_db) = trims[f].wait() else {
             bail!("{}: the full master's deliverable failed", format.id());
         };
         let summary = deliver_one(v, format, Trim::Fixed(trim_db))?;
-        Ok((v, summary))
+        Ok(FinalDone::Deliverable(v, f, summary))
     });
     bar.finish_and_clear();
-    let mut delivered_by_version: Vec<Vec<DeliverableSummary>> =
+    let mut traces: Vec<Option<LoudnessTrace>> = vec![None; session.versions.len()];
+    let mut delivered_by_version: Vec<Vec<(usize, DeliverableSummary)>> =
         vec![Vec::new(); session.versions.len()];
-    for result in delivered {
-        let (v, summary) = result?;
-        delivered_by_version[v].push(summary);
+    for result in done {
+        match result? {
+            FinalDone::Trace(v, trace) => traces[v] = Some(trace),
+            FinalDone::Deliverable(v, f, summary) => delivered_by_version[v].push((f, summary)),
+        }
     }
+    let mut traces: Vec<LoudnessTrace> = traces
+        .into_iter()
+        .map(|t| t.expect("every master metered"))
+        .collect();
+    let delivered_by_version = delivered_by_version.into_iter().map(|mut delivered| {
+        delivered.sort_by_key(|&(f, _)| f);
+        delivered.into_iter().map(|(_, summary)| summary).collect()
+    });
     let versions: Vec<VersionSummary> = session
         .versions
         .iter()
@@ -403,9 +431,39 @@ pub fn render_with_tap(
     }
     Ok(RenderOutcome {
         report,
-        loudness,
+        loudness: traces.swap_remove(0),
         reduction,
     })
+}
+
+/// A job of the last stage of a render.
+enum FinalJob {
+    /// The true peak and loudness of version `.0`'s master.
+    Meter(usize),
+    /// Version `.0`'s deliverable in format `.1` (an index into the session's formats).
+    Deliver(usize, usize),
+}
+
+/// What a [`FinalJob`] produced.
+enum FinalDone {
+    /// Version `.0`'s master measured.
+    Trace(usize, LoudnessTrace),
+    /// Version `.0`'s deliverable in format `.1`.
+    Deliverable(usize, usize, DeliverableSummary),
+}
+
+/// The loudness trace (true peak included) of the spilled master at `path` (`num_frames`
+/// stereo frames at `rate`).
+fn measure_master(path: &Path, num_frames: usize, rate: u32) -> Result<LoudnessTrace> {
+    let mut reader = SpillReader::open(path, 2)?;
+    let mut tracer = LoudnessTracer::new(rate, 2, true);
+    let mut block = vec![Vec::new(); 2];
+    for start in (0..num_frames).step_by(STRIP_STAGE_FRAMES) {
+        let n = STRIP_STAGE_FRAMES.min(num_frames - start);
+        reader.read(&mut block, n)?;
+        tracer.push(&[&block[0], &block[1]]);
+    }
+    Ok(tracer.finish())
 }
 
 /// What the strip stage measured besides the buses.
@@ -541,8 +599,8 @@ fn strip_stage(
 struct MasterPass {
     /// Master input gain of the stage, dB.
     input_db: f32,
-    /// Loudness of every master, full first.
-    traces: Vec<LoudnessTrace>,
+    /// Loudness of the full master (no true peak).
+    loudness: LoudnessTrace,
     /// Gain reduction of the master.
     reduction: ReductionTrace,
     /// The version sums.
@@ -550,8 +608,9 @@ struct MasterPass {
 }
 
 /// The master stage: the full mix's bus through the Master Bus with `settings` and every
-/// version's bus with its gains, the masters spilled (`paths.1`, one per version), measured
-/// as they stream past and handed to `tap` (when given).
+/// version's bus with its gains, the masters spilled (`paths.1`, one per version) and handed
+/// to `tap` (when given) as they stream past, the full master's loudness measured (the true
+/// peaks and the versions are measured once the targeting has settled, from the spills).
 fn master_stage(
     session: &Session,
     settings: &MasterSettings,
@@ -568,20 +627,22 @@ fn master_stage(
         .iter()
         .map(|p| SpillWriter::create(p, 2))
         .collect::<Result<Vec<_>>>()?;
-    let mut tracers: Vec<LoudnessTracer> = (0..bus_paths.len())
-        .map(|_| LoudnessTracer::new(rate, 2, true))
-        .collect();
+    let mut tracer = LoudnessTracer::new(rate, 2, false);
     let mut sums = VersionSums::new(session);
-    // The meters, sums and spill writes on a second thread while the chain runs on.
-    let consume = |masters: &[&[f32]]| -> Result<()> {
+    let mut tap = tap;
+    // The tap on this thread; the sums, the full master's loudness and the spill writes on
+    // either (see `stream_master_split`).
+    let mut near = |masters: &[&[f32]]| -> Result<()> {
+        if let Some(tap) = &mut tap {
+            tap.masters(masters);
+        }
+        Ok(())
+    };
+    let mut consume = |masters: &[&[f32]]| -> Result<()> {
         sums.push(masters);
-        for ((writer, tracer), pair) in writers
-            .iter_mut()
-            .zip(&mut tracers)
-            .zip(masters.chunks_exact(2))
-        {
+        tracer.push(&masters[..2]);
+        for (writer, pair) in writers.iter_mut().zip(masters.chunks_exact(2)) {
             writer.write(pair)?;
-            tracer.push(pair);
         }
         Ok(())
     };
@@ -592,43 +653,39 @@ fn master_stage(
         Ok(())
     };
     let num_followers = bus_paths.len() - 1;
-    let reduction = match tap {
-        // The followers, meters, sums and spill writes on a second thread, pipelined with
-        // the full mix's chain.
-        None if num_threads > 1 && num_followers > 0 => stream_master_split(
+    let reduction = if num_threads > 1 {
+        stream_master_split(
             settings,
             rate,
             num_frames,
             num_followers,
             &mut read,
-            consume,
+            &mut near,
+            &mut consume,
             label,
             progress,
-        )?,
-        mut tap => pipeline(num_threads, consume, |sink| {
-            stream_master(
-                settings,
-                rate,
-                num_frames,
-                num_followers,
-                &mut read,
-                &mut |masters| {
-                    if let Some(tap) = &mut tap {
-                        tap.masters(masters);
-                    }
-                    sink(masters)
-                },
-                label,
-                progress,
-            )
-        })?,
+        )?
+    } else {
+        stream_master(
+            settings,
+            rate,
+            num_frames,
+            num_followers,
+            &mut read,
+            &mut |masters| {
+                near(masters)?;
+                consume(masters)
+            },
+            label,
+            progress,
+        )?
     };
     for writer in writers {
         writer.finish()?;
     }
     Ok(MasterPass {
         input_db: settings.input_db,
-        traces: tracers.into_iter().map(LoudnessTracer::finish).collect(),
+        loudness: tracer.finish(),
         reduction,
         version_sums: sums.finish(session),
     })

@@ -5,7 +5,7 @@
 
 use assert_no_alloc::{assert_no_alloc, AllocDisabler};
 use shared_dsp::eq::settings::PhaseMode;
-use shared_dsp::master::{band_index, MasterChain, MasterSettings};
+use shared_dsp::master::{band_index, LeadGains, MasterChain, MasterSettings};
 use shared_dsp::signals::{pink_noise, sine, transient_train};
 
 #[global_allocator]
@@ -120,6 +120,62 @@ fn lead_is_bit_exact_and_versions_sum_to_the_master() {
                 "sum error {sum_error} at peak {peak}"
             );
             assert!(same_error <= 1e-6 * peak, "self error {same_error}");
+        }
+    }
+}
+
+/// The lead and a follower through the front halves on one chain and the back halves on
+/// another (as a two-thread pipeline runs them) come out bit for bit as through
+/// `process_block_capturing` and `VersionFollower::process_block` on one chain.
+#[test]
+fn front_and_back_halves_are_bit_exact() {
+    for settings in [busy(PhaseMode::Minimum), busy(PhaseMode::Linear)] {
+        let [a, b] = stems();
+        let full: [Vec<f32>; 2] =
+            std::array::from_fn(|c| a[c].iter().zip(&b[c]).map(|(x, y)| x + y).collect());
+        let run = |split: bool| -> [[Vec<f32>; 2]; 2] {
+            let (mut front, mut back) = (chain(settings), chain(settings));
+            let (mut front_capture, mut back_capture) = (front.gain_capture(), back.gain_capture());
+            let (mut front_gains, mut back_gains) =
+                (LeadGains::new(2, 4800), LeadGains::new(2, 4800));
+            let (mut front_follower, mut back_follower) =
+                (front.version_follower(), back.version_follower());
+            let (mut lead, mut follower) = (full.clone(), a.clone());
+            for hop in (0..LEN).step_by(4800) {
+                front_gains.clear();
+                back_gains.clear();
+                for start in (hop..(hop + 4800).min(LEN)).step_by(1024) {
+                    let end = (start + 1024).min(hop + 4800).min(LEN);
+                    let offset = start - hop;
+                    let [l, r] = &mut lead;
+                    let [fl, fr] = &mut follower;
+                    let lead = &mut [&mut l[start..end], &mut r[start..end]];
+                    let follower = &mut [&mut fl[start..end], &mut fr[start..end]];
+                    assert_no_alloc(|| {
+                        if split {
+                            front.process_block_front(lead, &mut front_capture, &mut front_gains);
+                            back.process_block_back(lead, &mut back_capture, &mut back_gains);
+                            front_follower.process_block_front(follower, &front_gains, offset);
+                            back_follower.process_block_back(follower, &back_gains, offset);
+                        } else {
+                            front.process_block_capturing(
+                                lead,
+                                &mut front_capture,
+                                &mut front_gains,
+                            );
+                            front_follower.process_block(follower, &front_gains, offset);
+                        }
+                    });
+                }
+            }
+            [lead, follower]
+        };
+        let (whole, split) = (run(false), run(true));
+        for (w, s) in whole.iter().flatten().zip(split.iter().flatten()) {
+            assert!(
+                w.iter().zip(s).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "the halves differ from the whole chain"
+            );
         }
     }
 }

@@ -52,6 +52,49 @@ impl VersionFollower {
     /// # Panics
     /// If `gains` holds fewer than `offset + len` frames.
     pub fn process_block(&mut self, signal: &mut [&mut [f32]], gains: &LeadGains, offset: usize) {
+        self.for_each_chunk(signal, gains, offset, Self::process_chunk);
+    }
+
+    /// The first half of [`VersionFollower::process_block`]: input gain, EQ and the glue
+    /// gains (the stages [`MasterChain::process_block_front`] runs on the lead). With
+    /// [`VersionFollower::process_block_back`] on another follower made alike, on the same
+    /// blocks in the same order, bit for bit `process_block`. Never allocates.
+    ///
+    /// # Panics
+    /// If `gains` holds fewer than `offset + len` frames.
+    pub fn process_block_front(
+        &mut self,
+        signal: &mut [&mut [f32]],
+        gains: &LeadGains,
+        offset: usize,
+    ) {
+        self.for_each_chunk(signal, gains, offset, Self::front_chunk);
+    }
+
+    /// The second half of [`VersionFollower::process_block`] (see
+    /// [`VersionFollower::process_block_front`]): the limiter's delay and gains and the
+    /// output gain. Never allocates.
+    ///
+    /// # Panics
+    /// If `gains` holds fewer than `offset + len` frames.
+    pub fn process_block_back(
+        &mut self,
+        signal: &mut [&mut [f32]],
+        gains: &LeadGains,
+        offset: usize,
+    ) {
+        self.for_each_chunk(signal, gains, offset, Self::back_chunk);
+    }
+
+    /// Runs `f` on each chunk of at most `max_block` frames of `signal`, with the offset of
+    /// its gains.
+    fn for_each_chunk(
+        &mut self,
+        signal: &mut [&mut [f32]],
+        gains: &LeadGains,
+        offset: usize,
+        f: fn(&mut Self, &mut [&mut [f32]], &LeadGains, usize),
+    ) {
         let n = signal.len().min(MAX_PATH_CHANNELS);
         let num_frames = signal.first().map_or(0, |c| c.len());
         assert!(offset + num_frames <= gains.len, "gains for every frame");
@@ -59,16 +102,26 @@ impl VersionFollower {
         while start < num_frames {
             let end = (start + self.max_block).min(num_frames);
             let mut chunk = sub_block(signal, n, start, end);
-            self.process_chunk(&mut chunk[..n], gains, offset + start);
+            f(self, &mut chunk[..n], gains, offset + start);
             start = end;
         }
     }
 
     /// One chunk of at most `max_block` frames, with the gains from frame `offset` on.
     fn process_chunk(&mut self, chunk: &mut [&mut [f32]], gains: &LeadGains, offset: usize) {
+        self.front_chunk(chunk, gains, offset);
+        self.back_chunk(chunk, gains, offset);
+    }
+
+    /// The stages up to the glue gains of one chunk.
+    fn front_chunk(&mut self, chunk: &mut [&mut [f32]], gains: &LeadGains, offset: usize) {
         self.input.process_block(chunk);
         self.eq.process_block(chunk);
         apply_gains(chunk, &gains.glue, offset);
+    }
+
+    /// The stages from the limiter's delay on of one chunk.
+    fn back_chunk(&mut self, chunk: &mut [&mut [f32]], gains: &LeadGains, offset: usize) {
         self.limiter_delay.process_block(chunk);
         apply_gains(chunk, &gains.limiter, offset);
         self.output.process_block(chunk);
@@ -121,33 +174,6 @@ impl LeadGains {
     /// Forgets the captured frames (keeps the room).
     pub fn clear(&mut self) {
         self.len = 0;
-    }
-
-    /// The captured frames as channels: the glue gains per channel, then the limiter's.
-    pub fn channels(&self) -> impl Iterator<Item = &[f32]> {
-        self.glue
-            .iter()
-            .chain(&self.limiter)
-            .map(|g| &g[..self.len])
-    }
-
-    /// Replaces the captured frames with `channels` (laid out as [`LeadGains::channels`]
-    /// gives them, equally long). Never allocates.
-    ///
-    /// # Panics
-    /// If the layout differs or the frames exceed the capacity.
-    pub fn copy_from_channels(&mut self, channels: &[&[f32]]) {
-        assert_eq!(
-            channels.len(),
-            2 * self.glue.len(),
-            "glue and limiter gains"
-        );
-        self.len = 0;
-        let n = channels.first().map_or(0, |c| c.len());
-        self.append(n);
-        for (g, c) in self.glue.iter_mut().chain(&mut self.limiter).zip(channels) {
-            g[..n].copy_from_slice(c);
-        }
     }
 
     /// The next `n` frames' slots per channel, marked captured.
@@ -300,14 +326,67 @@ impl MasterChain {
         capture: &mut GainCapture,
         gains: &mut LeadGains,
     ) {
+        self.block_gr_db = 0.0;
+        self.for_each_lead_chunk(lead, |chain, chunk| {
+            chain.capture_chunk(chunk, capture, gains)
+        });
+    }
+
+    /// The first half of [`MasterChain::process_block_capturing`]: input gain, EQ and glue
+    /// (compressor and makeup), the glue's gains appended to `gains` (their limiter gains are
+    /// left as they are). For a pipeline over two threads: this chain runs only front halves
+    /// and another one (same settings, reset alike, its own [`GainCapture`] and
+    /// [`LeadGains`]) only [`MasterChain::process_block_back`] halves, on the same blocks in
+    /// the same order; together they process the lead bit for bit as `process_block` does
+    /// (the stages of the two halves share no state). Never allocates.
+    ///
+    /// # Panics
+    /// If `gains` has no room for the block.
+    pub fn process_block_front(
+        &mut self,
+        lead: &mut [&mut [f32]],
+        capture: &mut GainCapture,
+        gains: &mut LeadGains,
+    ) {
+        self.block_gr_db = 0.0;
+        self.for_each_lead_chunk(lead, |chain, chunk| {
+            chain.capture_front_chunk(chunk, capture, gains);
+        });
+    }
+
+    /// The second half of [`MasterChain::process_block_capturing`] (see
+    /// [`MasterChain::process_block_front`]): limiter (with its bypass crossfade) and output
+    /// gain, the limiter's gains appended to `gains` (their glue gains are left as they are).
+    /// Never allocates.
+    ///
+    /// # Panics
+    /// If `gains` has no room for the block.
+    pub fn process_block_back(
+        &mut self,
+        lead: &mut [&mut [f32]],
+        capture: &mut GainCapture,
+        gains: &mut LeadGains,
+    ) {
+        self.for_each_lead_chunk(lead, |chain, chunk| {
+            let len = chunk.first().map_or(0, |c| c.len());
+            let offset = gains.append(len);
+            chain.capture_back_chunk(chunk, capture, gains, offset);
+        });
+    }
+
+    /// Runs `f` on each chunk of at most `max_block` frames of the lead's channels.
+    fn for_each_lead_chunk(
+        &mut self,
+        lead: &mut [&mut [f32]],
+        mut f: impl FnMut(&mut Self, &mut [&mut [f32]]),
+    ) {
         let num_channels = self.num_channels.min(lead.len());
         let num_frames = lead.first().map_or(0, |c| c.len());
-        self.block_gr_db = 0.0;
         let mut start = 0;
         while start < num_frames {
             let end = (start + self.max_block).min(num_frames);
             let mut chunk = sub_block(lead, num_channels, start, end);
-            self.capture_chunk(&mut chunk[..num_channels], capture, gains);
+            f(self, &mut chunk[..num_channels]);
             start = end;
         }
     }
@@ -320,7 +399,18 @@ impl MasterChain {
         capture: &mut GainCapture,
         gains: &mut LeadGains,
     ) {
-        let n = lead.len();
+        let offset = self.capture_front_chunk(lead, capture, gains);
+        self.capture_back_chunk(lead, capture, gains, offset);
+    }
+
+    /// The stages up to the glue of one chunk, its glue gains appended to `gains`; returns
+    /// the chunk's offset in `gains`.
+    fn capture_front_chunk(
+        &mut self,
+        lead: &mut [&mut [f32]],
+        capture: &mut GainCapture,
+        gains: &mut LeadGains,
+    ) -> usize {
         let len = lead.first().map_or(0, |c| c.len());
         let offset = gains.append(len);
         self.input.process_block(lead);
@@ -335,7 +425,20 @@ impl MasterChain {
             offset,
             &mut capture.last_glue_gain,
         );
+        offset
+    }
 
+    /// The stages from the limiter on of one chunk, its limiter gains written to `gains` from
+    /// frame `offset` on.
+    fn capture_back_chunk(
+        &mut self,
+        lead: &mut [&mut [f32]],
+        capture: &mut GainCapture,
+        gains: &mut LeadGains,
+        offset: usize,
+    ) {
+        let n = lead.len();
+        let len = lead.first().map_or(0, |c| c.len());
         copy_into(&mut capture.before, lead);
         self.limiter_switch.capture_dry(lead);
         self.limiter.process_block(lead);
