@@ -83,16 +83,28 @@ pub fn run(args: &[String]) -> Result<()> {
         session.display()
     );
 
-    let ffmpeg = loudnorm_two_pass(&dir.join("mix.wav"), &dir.join("mix-loudnorm.wav"))?;
+    let normalised = dir.join("mix-loudnorm.wav");
+    if normalised.exists() {
+        std::fs::remove_file(&normalised)
+            .with_context(|| format!("{}: cannot remove", normalised.display()))?;
+    }
+    let ffmpeg = loudnorm_two_pass(&dir.join("mix.wav"), &normalised)?;
     let mut renders = Vec::new();
     for threads in [1, 2] {
+        // A fresh folder, as a render normally gets: replacing last run's files would add
+        // the file system's flush-on-replace to the render's time.
+        let out = dir.join(format!("render-{threads}"));
+        if out.exists() {
+            std::fs::remove_dir_all(&out)
+                .with_context(|| format!("{}: cannot remove", out.display()))?;
+        }
         let (usage, _) = measure(
             Command::new(&stemwise)
                 .arg("render")
                 .arg(&session)
                 .arg("--out")
-                .arg(dir.join(format!("render-{threads}")))
-                .args(["--force", "--quiet", "--threads", &threads.to_string()])
+                .arg(&out)
+                .args(["--quiet", "--threads", &threads.to_string()])
                 .stdout(Stdio::null()),
         )?;
         renders.push(usage);
