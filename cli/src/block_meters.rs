@@ -26,19 +26,32 @@ impl Rechunker {
     }
 
     /// Appends `input` (one slice per channel, equal lengths) and calls `block` with every
-    /// block it completes.
+    /// block it completes. Whole blocks of `input` past the one that completes the pending
+    /// frames are handed over in place, without a copy.
     pub fn push(&mut self, input: &[&[f32]], mut block: impl FnMut(&[&[f32]])) {
         let len = input.first().map_or(0, |c| c.len());
+        let input = &input[..self.pending.len().min(input.len())];
         let mut pos = 0;
-        while pos < len {
-            let take = (self.block_frames - self.pending[0].len()).min(len - pos);
+        if !self.pending[0].is_empty() {
+            pos = (self.block_frames - self.pending[0].len()).min(len);
             for (p, c) in self.pending.iter_mut().zip(input) {
-                p.extend_from_slice(&c[pos..pos + take]);
+                p.extend_from_slice(&c[..pos]);
             }
-            pos += take;
-            if self.pending[0].len() == self.block_frames {
-                self.emit(&mut block);
+            if self.pending[0].len() < self.block_frames {
+                return;
             }
+            self.emit(&mut block);
+        }
+        let mut slices = Vec::new();
+        while len - pos >= self.block_frames {
+            let end = pos + self.block_frames;
+            slices.clear();
+            slices.extend(input.iter().map(|c| &c[pos..end]));
+            block(&slices);
+            pos = end;
+        }
+        for (p, c) in self.pending.iter_mut().zip(input) {
+            p.extend_from_slice(&c[pos..len]);
         }
     }
 
@@ -151,6 +164,26 @@ mod tests {
             push(&block);
             pos = end;
             i += 1;
+        }
+    }
+
+    #[test]
+    fn rechunked_blocks_are_the_signal_cut_into_fixed_blocks() {
+        let len = 20_000;
+        let signal = vec![white_noise(3, 0.5, len), white_noise(4, 0.5, len)];
+        for block_frames in [1, 7, 1000, 4096, 5000] {
+            let mut blocks: Vec<Vec<Vec<f32>>> = Vec::new();
+            let mut collect = |b: &[&[f32]]| blocks.push(b.iter().map(|c| c.to_vec()).collect());
+            let mut rechunker = Rechunker::new(block_frames, 2);
+            in_odd_blocks(&signal, |b| rechunker.push(b, &mut collect));
+            rechunker.finish(&mut collect);
+            let expected: Vec<Vec<Vec<f32>>> = (0..len.div_ceil(block_frames))
+                .map(|i| {
+                    let range = i * block_frames..((i + 1) * block_frames).min(len);
+                    signal.iter().map(|c| c[range.clone()].to_vec()).collect()
+                })
+                .collect();
+            assert!(blocks == expected, "{block_frames}-frame blocks");
         }
     }
 
