@@ -3,8 +3,8 @@
 //! floating-point sums run in the same order and the readings are bit-identical.
 
 use shared_dsp::db::gain_to_db;
-use shared_dsp::loudness::LoudnessMeter;
-use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector, CHUNK_FRAMES};
+use shared_dsp::loudness::{LoudnessMeter, SLICES_PER_SUBBLOCK};
+use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector};
 
 /// Collects planar frames into blocks of a fixed length.
 pub struct Rechunker {
@@ -69,16 +69,13 @@ impl Rechunker {
     }
 }
 
-/// Frames per true-peak block (a multiple of the detector's pass length).
-const TRUE_PEAK_BLOCK_FRAMES: usize = 16 * CHUNK_FRAMES;
-
 /// The true peak of a streamed signal as the BS.1770-4 meter reads it (4× below 96 kHz),
-/// equal to [`shared_dsp::true_peak::measure_true_peak_db`] on the whole signal.
+/// equal to [`shared_dsp::true_peak::measure_true_peak_db`] on the whole signal: the detector
+/// computes every interpolated value from the same window with the same operations whatever
+/// the block lengths, so the blocks go to it as they come (no re-cutting, no copy).
 pub struct TruePeakReader {
     /// The detector; set by `new`.
     detector: TruePeakDetector,
-    /// Blocks of a multiple of the detector's pass length.
-    chunks: Rechunker,
     /// Channels measured; set by `new`.
     num_channels: usize,
     /// Largest interpolated magnitude so far, linear.
@@ -91,7 +88,6 @@ impl TruePeakReader {
         let rate = f64::from(sample_rate_hz);
         Self {
             detector: TruePeakDetector::new(rate, num_channels, bs1770_oversampling(rate)),
-            chunks: Rechunker::new(TRUE_PEAK_BLOCK_FRAMES, num_channels),
             num_channels,
             peak: 0.0,
         }
@@ -99,51 +95,113 @@ impl TruePeakReader {
 
     /// Reads the next frames (one slice per channel).
     pub fn push(&mut self, input: &[&[f32]]) {
-        let (detector, peak) = (&mut self.detector, &mut self.peak);
-        self.chunks.push(input, |block| {
-            *peak = peak.max(detector.process_block(block))
-        });
+        let input = &input[..self.num_channels.min(input.len())];
+        self.peak = self.peak.max(self.detector.process_block(input));
     }
 
     /// The true peak of everything pushed, dBTP.
     pub fn finish(mut self) -> f32 {
-        let (detector, peak) = (&mut self.detector, &mut self.peak);
-        self.chunks
-            .finish(|block| *peak = peak.max(detector.process_block(block)));
         let peak = self.peak.max(self.detector.flush(self.num_channels));
         gain_to_db(peak)
     }
 }
 
 /// The integrated loudness of a streamed signal, equal to a loudness-only
-/// [`LoudnessMeter`] given the whole signal in one block (the meter is fed whole 100 ms
-/// sub-blocks, so its energy sums split where they split on the whole signal).
+/// [`LoudnessMeter`] given the whole signal in one block: the meter gets the blocks cut at
+/// its 5 ms slice boundaries ([`SLICES_PER_SUBBLOCK`]), so every slice's energy is summed in
+/// one run as on the whole signal. Whole slices go to it straight from the input; a slice
+/// split between two blocks is collected first (the only frames copied).
 pub struct IntegratedLoudness {
     /// The meter; set by `new`.
     meter: LoudnessMeter,
-    /// Whole sub-blocks.
-    subblocks: Rechunker,
+    /// Frames per 100 ms sub-block; set by `new`.
+    subblock_frames: usize,
+    /// Position of the next frame in its sub-block (the frames in `pending` counted).
+    position: usize,
+    /// The first frames of a slice split between blocks, per channel.
+    pending: Vec<Vec<f32>>,
 }
 
 impl IntegratedLoudness {
     /// A meter for `num_channels` channels at `sample_rate_hz`.
     pub fn new(sample_rate_hz: u32, num_channels: usize) -> Self {
         let meter = LoudnessMeter::loudness_only(f64::from(sample_rate_hz), 1, num_channels);
-        let subblocks = Rechunker::new(meter.settings().subblock_samples, num_channels);
-        Self { meter, subblocks }
+        let subblock_frames = meter.settings().subblock_samples;
+        Self {
+            meter,
+            subblock_frames,
+            position: 0,
+            pending: vec![Vec::new(); num_channels],
+        }
+    }
+
+    /// Frame `i` of the sub-block grid where slice `i` starts (`i` up to 20, the next
+    /// sub-block's start).
+    fn slice_start(&self, i: usize) -> usize {
+        i * self.subblock_frames / SLICES_PER_SUBBLOCK
+    }
+
+    /// The slice holding frame `frame` (below the sub-block length) of a sub-block.
+    fn slice_index(&self, frame: usize) -> usize {
+        let mut i = frame * SLICES_PER_SUBBLOCK / self.subblock_frames;
+        while self.slice_start(i + 1) <= frame {
+            i += 1;
+        }
+        i
+    }
+
+    /// The last slice boundary at or before `offset` frames from the current sub-block's
+    /// start (any number of sub-blocks on).
+    fn slice_boundary_at_or_before(&self, offset: usize) -> usize {
+        let n = self.subblock_frames;
+        offset / n * n + self.slice_start(self.slice_index(offset % n))
     }
 
     /// Reads the next frames (one slice per channel).
     pub fn push(&mut self, input: &[&[f32]]) {
-        let meter = &mut self.meter;
-        self.subblocks
-            .push(input, |block| meter.process_block(block));
+        let len = input.first().map_or(0, |c| c.len());
+        let input = &input[..self.pending.len().min(input.len())];
+        let mut pos = 0;
+        while pos < len {
+            if self.pending[0].is_empty() {
+                // Whole slices straight from the input.
+                let end = self.slice_boundary_at_or_before(self.position + len - pos);
+                if end > self.position {
+                    let take = end - self.position;
+                    let block: Vec<&[f32]> = input.iter().map(|c| &c[pos..pos + take]).collect();
+                    self.meter.process_block(&block);
+                    pos += take;
+                    self.position = end % self.subblock_frames;
+                    continue;
+                }
+            }
+            // The rest of the current slice, or as much of it as there is.
+            let slice_end = self.slice_start(self.slice_index(self.position) + 1);
+            let take = (slice_end - self.position).min(len - pos);
+            for (p, c) in self.pending.iter_mut().zip(input) {
+                p.extend_from_slice(&c[pos..pos + take]);
+            }
+            pos += take;
+            self.position += take;
+            if self.position == slice_end {
+                self.process_pending();
+            }
+            self.position %= self.subblock_frames;
+        }
+    }
+
+    /// Hands the collected frames to the meter.
+    fn process_pending(&mut self) {
+        let block: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
+        self.meter.process_block(&block);
+        self.pending.iter_mut().for_each(Vec::clear);
     }
 
     /// The integrated loudness of everything pushed, LUFS (−∞ for silence).
     pub fn finish(mut self) -> f32 {
-        let meter = &mut self.meter;
-        self.subblocks.finish(|block| meter.process_block(block));
+        if !self.pending[0].is_empty() {
+            self.process_pending();
+        }
         self.meter.readings().integrated_lufs
     }
 }
