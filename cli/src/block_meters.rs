@@ -3,8 +3,8 @@
 //! floating-point sums run in the same order and the readings are bit-identical.
 
 use shared_dsp::db::gain_to_db;
-use shared_dsp::loudness::LoudnessMeter;
-use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector, CHUNK_FRAMES};
+use shared_dsp::loudness::{LoudnessMeter, SLICES_PER_SUBBLOCK};
+use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector};
 
 /// Collects planar frames into blocks of a fixed length.
 pub struct Rechunker {
@@ -26,19 +26,32 @@ impl Rechunker {
     }
 
     /// Appends `input` (one slice per channel, equal lengths) and calls `block` with every
-    /// block it completes.
+    /// block it completes. Whole blocks of `input` past the one that completes the pending
+    /// frames are handed over in place, without a copy.
     pub fn push(&mut self, input: &[&[f32]], mut block: impl FnMut(&[&[f32]])) {
         let len = input.first().map_or(0, |c| c.len());
+        let input = &input[..self.pending.len().min(input.len())];
         let mut pos = 0;
-        while pos < len {
-            let take = (self.block_frames - self.pending[0].len()).min(len - pos);
+        if !self.pending[0].is_empty() {
+            pos = (self.block_frames - self.pending[0].len()).min(len);
             for (p, c) in self.pending.iter_mut().zip(input) {
-                p.extend_from_slice(&c[pos..pos + take]);
+                p.extend_from_slice(&c[..pos]);
             }
-            pos += take;
-            if self.pending[0].len() == self.block_frames {
-                self.emit(&mut block);
+            if self.pending[0].len() < self.block_frames {
+                return;
             }
+            self.emit(&mut block);
+        }
+        let mut slices = Vec::new();
+        while len - pos >= self.block_frames {
+            let end = pos + self.block_frames;
+            slices.clear();
+            slices.extend(input.iter().map(|c| &c[pos..end]));
+            block(&slices);
+            pos = end;
+        }
+        for (p, c) in self.pending.iter_mut().zip(input) {
+            p.extend_from_slice(&c[pos..len]);
         }
     }
 
@@ -56,16 +69,13 @@ impl Rechunker {
     }
 }
 
-/// Frames per true-peak block (a multiple of the detector's pass length).
-const TRUE_PEAK_BLOCK_FRAMES: usize = 16 * CHUNK_FRAMES;
-
 /// The true peak of a streamed signal as the BS.1770-4 meter reads it (4× below 96 kHz),
-/// equal to [`shared_dsp::true_peak::measure_true_peak_db`] on the whole signal.
+/// equal to [`shared_dsp::true_peak::measure_true_peak_db`] on the whole signal: the detector
+/// computes every interpolated value from the same window with the same operations whatever
+/// the block lengths, so the blocks go to it as they come (no re-cutting, no copy).
 pub struct TruePeakReader {
     /// The detector; set by `new`.
     detector: TruePeakDetector,
-    /// Blocks of a multiple of the detector's pass length.
-    chunks: Rechunker,
     /// Channels measured; set by `new`.
     num_channels: usize,
     /// Largest interpolated magnitude so far, linear.
@@ -78,7 +88,6 @@ impl TruePeakReader {
         let rate = f64::from(sample_rate_hz);
         Self {
             detector: TruePeakDetector::new(rate, num_channels, bs1770_oversampling(rate)),
-            chunks: Rechunker::new(TRUE_PEAK_BLOCK_FRAMES, num_channels),
             num_channels,
             peak: 0.0,
         }
@@ -86,51 +95,113 @@ impl TruePeakReader {
 
     /// Reads the next frames (one slice per channel).
     pub fn push(&mut self, input: &[&[f32]]) {
-        let (detector, peak) = (&mut self.detector, &mut self.peak);
-        self.chunks.push(input, |block| {
-            *peak = peak.max(detector.process_block(block))
-        });
+        let input = &input[..self.num_channels.min(input.len())];
+        self.peak = self.peak.max(self.detector.process_block(input));
     }
 
     /// The true peak of everything pushed, dBTP.
     pub fn finish(mut self) -> f32 {
-        let (detector, peak) = (&mut self.detector, &mut self.peak);
-        self.chunks
-            .finish(|block| *peak = peak.max(detector.process_block(block)));
         let peak = self.peak.max(self.detector.flush(self.num_channels));
         gain_to_db(peak)
     }
 }
 
 /// The integrated loudness of a streamed signal, equal to a loudness-only
-/// [`LoudnessMeter`] given the whole signal in one block (the meter is fed whole 100 ms
-/// sub-blocks, so its energy sums split where they split on the whole signal).
+/// [`LoudnessMeter`] given the whole signal in one block: the meter gets the blocks cut at
+/// its 5 ms slice boundaries ([`SLICES_PER_SUBBLOCK`]), so every slice's energy is summed in
+/// one run as on the whole signal. Whole slices go to it straight from the input; a slice
+/// split between two blocks is collected first (the only frames copied).
 pub struct IntegratedLoudness {
     /// The meter; set by `new`.
     meter: LoudnessMeter,
-    /// Whole sub-blocks.
-    subblocks: Rechunker,
+    /// Frames per 100 ms sub-block; set by `new`.
+    subblock_frames: usize,
+    /// Position of the next frame in its sub-block (the frames in `pending` counted).
+    position: usize,
+    /// The first frames of a slice split between blocks, per channel.
+    pending: Vec<Vec<f32>>,
 }
 
 impl IntegratedLoudness {
     /// A meter for `num_channels` channels at `sample_rate_hz`.
     pub fn new(sample_rate_hz: u32, num_channels: usize) -> Self {
         let meter = LoudnessMeter::loudness_only(f64::from(sample_rate_hz), 1, num_channels);
-        let subblocks = Rechunker::new(meter.settings().subblock_samples, num_channels);
-        Self { meter, subblocks }
+        let subblock_frames = meter.settings().subblock_samples;
+        Self {
+            meter,
+            subblock_frames,
+            position: 0,
+            pending: vec![Vec::new(); num_channels],
+        }
+    }
+
+    /// Frame `i` of the sub-block grid where slice `i` starts (`i` up to 20, the next
+    /// sub-block's start).
+    fn slice_start(&self, i: usize) -> usize {
+        i * self.subblock_frames / SLICES_PER_SUBBLOCK
+    }
+
+    /// The slice holding frame `frame` (below the sub-block length) of a sub-block.
+    fn slice_index(&self, frame: usize) -> usize {
+        let mut i = frame * SLICES_PER_SUBBLOCK / self.subblock_frames;
+        while self.slice_start(i + 1) <= frame {
+            i += 1;
+        }
+        i
+    }
+
+    /// The last slice boundary at or before `offset` frames from the current sub-block's
+    /// start (any number of sub-blocks on).
+    fn slice_boundary_at_or_before(&self, offset: usize) -> usize {
+        let n = self.subblock_frames;
+        offset / n * n + self.slice_start(self.slice_index(offset % n))
     }
 
     /// Reads the next frames (one slice per channel).
     pub fn push(&mut self, input: &[&[f32]]) {
-        let meter = &mut self.meter;
-        self.subblocks
-            .push(input, |block| meter.process_block(block));
+        let len = input.first().map_or(0, |c| c.len());
+        let input = &input[..self.pending.len().min(input.len())];
+        let mut pos = 0;
+        while pos < len {
+            if self.pending[0].is_empty() {
+                // Whole slices straight from the input.
+                let end = self.slice_boundary_at_or_before(self.position + len - pos);
+                if end > self.position {
+                    let take = end - self.position;
+                    let block: Vec<&[f32]> = input.iter().map(|c| &c[pos..pos + take]).collect();
+                    self.meter.process_block(&block);
+                    pos += take;
+                    self.position = end % self.subblock_frames;
+                    continue;
+                }
+            }
+            // The rest of the current slice, or as much of it as there is.
+            let slice_end = self.slice_start(self.slice_index(self.position) + 1);
+            let take = (slice_end - self.position).min(len - pos);
+            for (p, c) in self.pending.iter_mut().zip(input) {
+                p.extend_from_slice(&c[pos..pos + take]);
+            }
+            pos += take;
+            self.position += take;
+            if self.position == slice_end {
+                self.process_pending();
+            }
+            self.position %= self.subblock_frames;
+        }
+    }
+
+    /// Hands the collected frames to the meter.
+    fn process_pending(&mut self) {
+        let block: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
+        self.meter.process_block(&block);
+        self.pending.iter_mut().for_each(Vec::clear);
     }
 
     /// The integrated loudness of everything pushed, LUFS (−∞ for silence).
     pub fn finish(mut self) -> f32 {
-        let meter = &mut self.meter;
-        self.subblocks.finish(|block| meter.process_block(block));
+        if !self.pending[0].is_empty() {
+            self.process_pending();
+        }
         self.meter.readings().integrated_lufs
     }
 }
@@ -151,6 +222,26 @@ mod tests {
             push(&block);
             pos = end;
             i += 1;
+        }
+    }
+
+    #[test]
+    fn rechunked_blocks_are_the_signal_cut_into_fixed_blocks() {
+        let len = 20_000;
+        let signal = vec![white_noise(3, 0.5, len), white_noise(4, 0.5, len)];
+        for block_frames in [1, 7, 1000, 4096, 5000] {
+            let mut blocks: Vec<Vec<Vec<f32>>> = Vec::new();
+            let mut collect = |b: &[&[f32]]| blocks.push(b.iter().map(|c| c.to_vec()).collect());
+            let mut rechunker = Rechunker::new(block_frames, 2);
+            in_odd_blocks(&signal, |b| rechunker.push(b, &mut collect));
+            rechunker.finish(&mut collect);
+            let expected: Vec<Vec<Vec<f32>>> = (0..len.div_ceil(block_frames))
+                .map(|i| {
+                    let range = i * block_frames..((i + 1) * block_frames).min(len);
+                    signal.iter().map(|c| c[range.clone()].to_vec()).collect()
+                })
+                .collect();
+            assert!(blocks == expected, "{block_frames}-frame blocks");
         }
     }
 

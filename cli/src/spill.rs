@@ -84,7 +84,7 @@ impl SpillWriter {
     pub fn write(&mut self, channels: &[&[f32]]) -> Result<()> {
         let len = channels.first().map_or(0, |c| c.len());
         let channels = &channels[..self.num_channels];
-        self.bytes.clear();
+        // Every byte is overwritten: no clearing (a block as long as the last costs no fill).
         self.bytes.resize(len * self.num_channels * SAMPLE_BYTES, 0);
         if let [left, right] = channels {
             // Stereo, every spill of a render: one pass without index checks.
@@ -150,7 +150,8 @@ impl SpillReader {
             .with_context(|| format!("{}: read failed", self.path.display()))?;
         let block = &mut block[..self.num_channels];
         for channel in block.iter_mut() {
-            channel.clear();
+            // Every sample is overwritten: no clearing (a block as long as the last costs no
+            // fill).
             channel.resize(num_frames, 0.0);
         }
         let sample = |bytes: &[u8]| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);

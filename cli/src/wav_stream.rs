@@ -140,17 +140,25 @@ impl WavStreamWriter {
     pub fn write(&mut self, channels: &[&[f32]]) -> Result<()> {
         let n = channels.first().map_or(0, |c| c.len());
         self.written_frames += n;
-        self.bytes.clear();
         let channels = &channels[..self.layout.num_channels];
-        match self.layout.format {
-            WavFormat::Int16 => {
-                interleave(&mut self.bytes, channels, n, |s| to_int16(s).to_le_bytes())
+        let bytes = &mut self.bytes;
+        match (channels, self.layout.format) {
+            // Stereo, every deliverable: whole frames packed in a word.
+            ([left, right], WavFormat::Int16) => {
+                interleave_stereo::<4>(bytes, left, right, pack_int16)
             }
-            WavFormat::Int24 => interleave(&mut self.bytes, channels, n, |s| {
+            ([left, right], WavFormat::Int24) => {
+                interleave_stereo::<6>(bytes, left, right, pack_int24)
+            }
+            ([left, right], WavFormat::Float32) => {
+                interleave_stereo::<8>(bytes, left, right, pack_float32)
+            }
+            (_, WavFormat::Int16) => interleave(bytes, channels, n, |s| to_int16(s).to_le_bytes()),
+            (_, WavFormat::Int24) => interleave(bytes, channels, n, |s| {
                 let [a, b, c, _] = to_int24(s).to_le_bytes();
                 [a, b, c]
             }),
-            WavFormat::Float32 => interleave(&mut self.bytes, channels, n, |s| s.to_le_bytes()),
+            (_, WavFormat::Float32) => interleave(bytes, channels, n, |s| s.to_le_bytes()),
         }
         self.out
             .write_all(&self.bytes)
@@ -184,25 +192,69 @@ impl WavStreamWriter {
     }
 }
 
-/// Appends `n` frames of `channels` to `bytes`, interleaved, each sample as `encode` gives it.
+/// A stereo frame of 16-bit PCM in the low 4 bytes of a little-endian word.
+fn pack_int16(left: f32, right: f32) -> u64 {
+    u64::from(to_int16(left) as u16) | u64::from(to_int16(right) as u16) << 16
+}
+
+/// A stereo frame of 24-bit PCM in the low 6 bytes of a little-endian word.
+fn pack_int24(left: f32, right: f32) -> u64 {
+    const MASK: u32 = 0xFF_FFFF;
+    u64::from(to_int24(left) as u32 & MASK) | u64::from(to_int24(right) as u32 & MASK) << 24
+}
+
+/// A stereo frame of 32-bit float as a little-endian word.
+fn pack_float32(left: f32, right: f32) -> u64 {
+    u64::from(left.to_bits()) | u64::from(right.to_bits()) << 32
+}
+
+/// Frames packed per pass of [`interleave_stereo`].
+const PACK_FRAMES: usize = 256;
+
+/// Replaces the contents of `bytes` with the frames of `left` and `right[..left.len()]`,
+/// interleaved: `pack` gives a frame's `B` bytes as the low bytes of a little-endian word.
+/// The words of a run of frames are computed first (a loop that vectorises), then stored 8
+/// bytes at a time, each store overlapping the next frame's (slack past the end, cut off
+/// again). Every byte is overwritten, so `bytes` is not cleared first: a block as long as the
+/// last costs no fill.
+fn interleave_stereo<const B: usize>(
+    bytes: &mut Vec<u8>,
+    left: &[f32],
+    right: &[f32],
+    pack: impl Fn(f32, f32) -> u64,
+) {
+    let n = left.len();
+    let right = &right[..n];
+    bytes.resize(n * B + 8, 0);
+    let out = &mut bytes[..];
+    let mut words = [0u64; PACK_FRAMES];
+    for (run, (l, r)) in left
+        .chunks(PACK_FRAMES)
+        .zip(right.chunks(PACK_FRAMES))
+        .enumerate()
+    {
+        let words = &mut words[..l.len()];
+        for ((w, &l), &r) in words.iter_mut().zip(l).zip(r) {
+            *w = pack(l, r);
+        }
+        let out = &mut out[run * PACK_FRAMES * B..];
+        for (i, w) in words.iter().enumerate() {
+            out[i * B..i * B + 8].copy_from_slice(&w.to_le_bytes());
+        }
+    }
+    bytes.truncate(n * B);
+}
+
+/// Replaces the contents of `bytes` with `n` frames of `channels`, interleaved, each sample as
+/// `encode` gives it (any channel count; see [`interleave_stereo`] for two).
 fn interleave<const B: usize>(
     bytes: &mut Vec<u8>,
     channels: &[&[f32]],
     n: usize,
     encode: impl Fn(f32) -> [u8; B],
 ) {
-    let start = bytes.len();
-    bytes.resize(start + n * channels.len() * B, 0);
-    if let [left, right] = channels {
-        // Stereo: one pass without index checks.
-        let frames = bytes[start..].chunks_exact_mut(2 * B);
-        for ((l, r), frame) in left.iter().zip(&right[..n]).zip(frames) {
-            frame[..B].copy_from_slice(&encode(*l));
-            frame[B..].copy_from_slice(&encode(*r));
-        }
-        return;
-    }
-    let frames = bytes[start..].chunks_exact_mut(channels.len() * B);
+    bytes.resize(n * channels.len() * B, 0);
+    let frames = bytes.chunks_exact_mut(channels.len() * B);
     for (frame_index, frame) in frames.enumerate() {
         for (sample, channel) in frame.chunks_exact_mut(B).zip(channels) {
             sample.copy_from_slice(&encode(channel[frame_index]));
@@ -224,5 +276,46 @@ fn spec(layout: WavLayout) -> Rf64Spec {
         sample_rate_hz: layout.sample_rate_hz,
         bits_per_sample: layout.format.bits_per_sample(),
         is_float: layout.format == WavFormat::Float32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_dsp::signals::Rng;
+
+    #[test]
+    fn stereo_packing_equals_the_sample_by_sample_interleaving() {
+        let mut rng = Rng::new(9);
+        let mut sample = |n: usize| match n % 11 {
+            0 => [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -0.0, 3e9, -1.0][n / 11 % 6],
+            // Exactly on the rounding boundaries of both integer formats.
+            1 => ((rng.next_u64() % 4096) as f32 - 2048.0 + 0.5) / 32_768.0,
+            2 => ((rng.next_u64() % 4096) as f32 - 2048.0 + 0.5) / 8_388_608.0,
+            _ => rng.next_bipolar() * 1.1,
+        };
+        for n in [0, 1, 7, PACK_FRAMES - 1, PACK_FRAMES, PACK_FRAMES + 1, 1000] {
+            let left: Vec<f32> = (0..n).map(&mut sample).collect();
+            let right: Vec<f32> = (0..n).map(&mut sample).collect();
+            let channels = [&left[..], &right[..]];
+            // Leftovers of a longer block, overwritten.
+            let mut expected = vec![1; 9000];
+            let mut packed = vec![2; 9000];
+            interleave(&mut expected, &channels, n, |s| to_int16(s).to_le_bytes());
+            interleave_stereo::<4>(&mut packed, &left, &right, pack_int16);
+            assert_eq!(packed, expected, "16 bits, {n} frames");
+            let (mut expected, mut packed) = (vec![3], vec![4; 20]);
+            interleave(&mut expected, &channels, n, |s| {
+                let [a, b, c, _] = to_int24(s).to_le_bytes();
+                [a, b, c]
+            });
+            interleave_stereo::<6>(&mut packed, &left, &right, pack_int24);
+            assert_eq!(packed, expected, "24 bits, {n} frames");
+            let mut expected = Vec::new();
+            let mut packed = Vec::new();
+            interleave(&mut expected, &channels, n, |s| s.to_le_bytes());
+            interleave_stereo::<8>(&mut packed, &left, &right, pack_float32);
+            assert_eq!(packed, expected, "float, {n} frames");
+        }
     }
 }

@@ -14,6 +14,7 @@ mod common;
 use common::{for_each_block, stereo_pink, BLOCK_FRAMES, FS};
 use ebur128::{EbuR128, Mode};
 use shared_dsp::compressor::{Compressor, Detector};
+use shared_dsp::dither::{Dither, DitherSettings, NoiseShaping};
 use shared_dsp::eq::settings::PhaseMode;
 use shared_dsp::eq::Eq;
 use shared_dsp::limiter::{Limiter, LimiterSettings};
@@ -28,7 +29,7 @@ use shared_dsp::true_peak::{bs1770_oversampling, TruePeakDetector, ORACLE_OVERSA
 use std::hint::black_box;
 
 /// Processor names accepted on the command line.
-const PROCESSORS: [&str; 14] = [
+const PROCESSORS: [&str; 16] = [
     "master",
     "master_bus",
     "limiter",
@@ -43,6 +44,8 @@ const PROCESSORS: [&str; 14] = [
     "ebur128",
     "true_peak",
     "true_peak_16x",
+    "dither24",
+    "dither16_shaped",
 ];
 /// Frames run before the measured region.
 const WARM_UP_FRAMES: usize = 24_000;
@@ -85,6 +88,12 @@ impl Processor for StripChain {
 }
 
 impl Processor for Saturation {
+    fn process(&mut self, block: &mut [&mut [f32]]) {
+        self.process_block(block);
+    }
+}
+
+impl Processor for Dither {
     fn process(&mut self, block: &mut [&mut [f32]]) {
         self.process_block(block);
     }
@@ -198,6 +207,14 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
         chain.reset();
         Box::new(chain) as Box<dyn Processor>
     };
+    let dither = |bits, shaping| {
+        let settings = DitherSettings {
+            bits,
+            shaping,
+            seed: 7,
+        };
+        Box::new(Dither::new(FS, BLOCK_FRAMES, 2, settings)) as Box<dyn Processor>
+    };
     Some(match name {
         "master" => {
             let mut chain = MasterChain::new(FS, BLOCK_FRAMES, 2);
@@ -242,6 +259,8 @@ fn make(name: &str) -> Option<(Box<dyn Processor>, f32)> {
             let detector = TruePeakDetector::new(FS, 2, ORACLE_OVERSAMPLING);
             (Box::new(TruePeak(detector, 0.0)), 0.9)
         }
+        "dither24" => (dither(24, NoiseShaping::None), 0.5),
+        "dither16_shaped" => (dither(16, NoiseShaping::SecondOrder), 0.5),
         _ => return None,
     })
 }

@@ -18,6 +18,8 @@
 
 use crate::signals::Rng;
 
+mod tpdf;
+
 /// Noise transfer function of the error-feedback shaper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoiseShaping {
@@ -70,10 +72,40 @@ impl Default for DitherSettings {
 /// Per-channel state.
 #[derive(Debug, Clone)]
 struct ChannelState {
-    /// Dither generator, re-seeded by `reset`.
-    rng: Rng,
+    /// State of the dither generator (an [`Rng`]'s), re-seeded by `reset`.
+    rng: u64,
     /// Total error of the previous two samples, `e[n−1]`, `e[n−2]`, in full-scale units.
     error_history: [f64; 2],
+}
+
+/// The instruction set the block loops run with, detected by `new` (ordered: each has the
+/// features of those before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Isa {
+    /// Whatever the target guarantees (SSE2 on x86-64).
+    Baseline,
+    /// AVX2: 4 lanes of 64-bit integers and doubles.
+    Avx2,
+    /// AVX-512 (F, DQ, VL): 8 lanes, with 64-bit multiplies.
+    Avx512,
+}
+
+impl Isa {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+            {
+                return Self::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Self::Avx2;
+            }
+        }
+        Self::Baseline
+    }
 }
 
 /// TPDF ditherer and quantiser (no latency).
@@ -85,6 +117,8 @@ pub struct Dither {
     step: f64,
     /// One state per channel (allocated in `new`).
     channels: Vec<ChannelState>,
+    /// Instruction set of the block loops (detected in `new`).
+    isa: Isa,
 }
 
 impl Dither {
@@ -101,11 +135,12 @@ impl Dither {
             step: 1.0,
             channels: vec![
                 ChannelState {
-                    rng: Rng::new(0),
+                    rng: 0,
                     error_history: [0.0; 2],
                 };
                 num_channels
             ],
+            isa: Isa::detect(),
         };
         dither.set_settings(settings);
         dither
@@ -130,7 +165,7 @@ impl Dither {
     /// Re-seeds the generators and clears the error history (never allocates).
     pub fn reset(&mut self) {
         for (c, state) in self.channels.iter_mut().enumerate() {
-            state.rng = Rng::new(self.settings.seed.wrapping_add(c as u64));
+            state.rng = Rng::new(self.settings.seed.wrapping_add(c as u64)).state();
             state.error_history = [0.0; 2];
         }
     }
@@ -144,51 +179,119 @@ impl Dither {
     /// `[-1, 1 − step]`. Non-finite input samples are treated as 0.
     pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         let q = self.step;
-        // `q` is a power of two, so multiplying by its reciprocal is exactly the division.
-        let steps_per_unit = 1.0 / q;
-        let quantise = |v: f64, rng: &mut Rng| {
-            let tpdf = 0.5 * q * (rng.next_bipolar() as f64 + rng.next_bipolar() as f64);
-            round_half_away((v + tpdf) * steps_per_unit)
-                .clamp(-steps_per_unit, steps_per_unit - 1.0)
-                * q
+        let taps = match self.settings.shaping {
+            NoiseShaping::None => None,
+            shaping => Some(shaping.feedback_taps()),
         };
-        let [h1, h2] = self.settings.shaping.feedback_taps();
-        if self.settings.shaping == NoiseShaping::None {
-            // Without shaping the quantiser input is the sample itself: `x − 0·e₁ − 0·e₂`
-            // differs from `x` only in the sign of a zero, which `x + tpdf` does not see
-            // (the TPDF value is never −0). So no sample waits for the previous one's error,
-            // and the error history (read only through zero taps) is not kept.
-            let sample = |s: f32| if s.is_finite() { s as f64 } else { 0.0 };
-            let states = &mut self.channels[..];
-            if let ([left, right], [l_state, r_state, ..]) = (&mut *channels, &mut *states) {
-                if left.len() == right.len() {
-                    // Two channels side by side: their generators' chains overlap.
-                    for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                        *l = quantise(sample(*l), &mut l_state.rng) as f32;
-                        *r = quantise(sample(*r), &mut r_state.rng) as f32;
-                    }
-                    return;
-                }
-            }
-            for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
-                for s in samples.iter_mut() {
-                    *s = quantise(sample(*s), &mut state.rng) as f32;
-                }
-            }
-            return;
-        }
         for (samples, state) in channels.iter_mut().zip(&mut self.channels) {
-            for s in samples.iter_mut() {
-                let [e1, e2] = state.error_history;
-                // Non-finite input is quantised as silence: a NaN in the error feedback would
-                // otherwise turn every later sample into NaN (`0·NaN` is NaN even unshaped).
-                let x = if s.is_finite() { *s as f64 } else { 0.0 };
-                let v = x - h1 * e1 - h2 * e2;
-                let y = quantise(v, &mut state.rng);
-                state.error_history = [y - v, e1];
-                *s = y as f32;
+            match self.isa {
+                // SAFETY: `new` detected the features these copies are compiled with.
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => unsafe { process_channel_avx512(samples, state, q, taps) },
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 => unsafe { process_channel_avx2(samples, state, q, taps) },
+                _ => process_channel(samples, state, q, taps),
             }
         }
+    }
+}
+
+/// [`process_channel`] compiled with AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+fn process_channel_avx512(
+    samples: &mut [f32],
+    state: &mut ChannelState,
+    q: f64,
+    taps: Option<[f64; 2]>,
+) {
+    process_channel(samples, state, q, taps);
+}
+
+/// [`process_channel`] compiled with AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn process_channel_avx2(
+    samples: &mut [f32],
+    state: &mut ChannelState,
+    q: f64,
+    taps: Option<[f64; 2]>,
+) {
+    process_channel(samples, state, q, taps);
+}
+
+/// Dithers and quantises one channel to the step `q`, with error feedback through `taps`
+/// when given, chunk by chunk: the chunk's dither values first (see [`tpdf`]), then the
+/// quantiser.
+#[inline(always)]
+fn process_channel(samples: &mut [f32], state: &mut ChannelState, q: f64, taps: Option<[f64; 2]>) {
+    let mut dither = [0.0; tpdf::CHUNK_FRAMES];
+    for chunk in samples.chunks_mut(tpdf::CHUNK_FRAMES) {
+        let dither = &mut dither[..chunk.len()];
+        tpdf::fill(&mut state.rng, q, dither);
+        match taps {
+            None => quantise_unshaped(chunk, dither, q),
+            Some(taps) => quantise_shaped(chunk, dither, q, taps, &mut state.error_history),
+        }
+    }
+}
+
+/// Quantises `samples` + `dither` to the step `q` without shaping: no sample waits for
+/// another, so the loop vectorises. The quantiser input is the sample itself: `x − 0·e₁ −
+/// 0·e₂` of the shaped quantiser differs from `x` only in the sign of a zero, which `x + d`
+/// does not see (the dither value is never −0), so the error history (read only through zero
+/// taps) is not kept.
+///
+/// The scaled value `y = (x + d)/q` is finite (a finite `f32` plus a dither value) and is
+/// clamped to `[−1/q − 1, 1/q]` before the rounding: rounding is monotonic and the bounds are
+/// integers outside the output range `[−1/q, 1/q − 1]`, so the result is the one rounding
+/// the unclamped value gives, and the truncation to `i32` stays in range.
+#[inline(always)]
+fn quantise_unshaped(samples: &mut [f32], dither: &[f64], q: f64) {
+    // `q` is a power of two, so multiplying by its reciprocal is exactly the division.
+    let steps_per_unit = 1.0 / q;
+    let (low, high) = (-steps_per_unit - 1.0, steps_per_unit);
+    for (s, &d) in samples.iter_mut().zip(dither) {
+        let x = if s.is_finite() { f64::from(*s) } else { 0.0 };
+        let y = (x + d) * steps_per_unit;
+        let y = if y > high {
+            high
+        } else if y < low {
+            low
+        } else {
+            y
+        };
+        let magnitude = y.abs();
+        // SAFETY: `|y| ≤ 2^23 + 1` (at most 24 bits), inside `i32`'s range.
+        let t = f64::from(unsafe { magnitude.to_int_unchecked::<i32>() });
+        let up = if magnitude - t >= 0.5 { 1.0 } else { 0.0 };
+        let rounded = (t + up).copysign(y);
+        *s = (rounded.clamp(-steps_per_unit, steps_per_unit - 1.0) * q) as f32;
+    }
+}
+
+/// Quantises `samples` + `dither` to the step `q` with error feedback through `taps`;
+/// `error_history` holds `e[n−1]`, `e[n−2]`.
+#[inline(always)]
+fn quantise_shaped(
+    samples: &mut [f32],
+    dither: &[f64],
+    q: f64,
+    [h1, h2]: [f64; 2],
+    error_history: &mut [f64; 2],
+) {
+    let steps_per_unit = 1.0 / q;
+    for (s, &d) in samples.iter_mut().zip(dither) {
+        let [e1, e2] = *error_history;
+        // Non-finite input is quantised as silence: a NaN in the error feedback would
+        // otherwise turn every later sample into NaN (`0·NaN` is NaN even unshaped).
+        let x = if s.is_finite() { f64::from(*s) } else { 0.0 };
+        let v = x - h1 * e1 - h2 * e2;
+        let y = round_half_away((v + d) * steps_per_unit)
+            .clamp(-steps_per_unit, steps_per_unit - 1.0)
+            * q;
+        *error_history = [y - v, e1];
+        *s = y as f32;
     }
 }
 
@@ -208,8 +311,100 @@ fn round_half_away(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::round_half_away;
-    use crate::signals::Rng;
+    use super::*;
+
+    /// The quantiser sample by sample, as written from the definition: error feedback
+    /// through the taps (zero without shaping), one dither value drawn per sample.
+    fn reference(settings: DitherSettings, channels: &mut [Vec<f32>]) {
+        let q = 2f64.powi(1 - settings.bits as i32);
+        let [h1, h2] = settings.shaping.feedback_taps();
+        for (c, samples) in channels.iter_mut().enumerate() {
+            let mut rng = Rng::new(settings.seed.wrapping_add(c as u64));
+            let (mut e1, mut e2) = (0.0, 0.0);
+            for s in samples.iter_mut() {
+                let x = if s.is_finite() { f64::from(*s) } else { 0.0 };
+                let v = x - h1 * e1 - h2 * e2;
+                let tpdf = 0.5 * q * (rng.next_bipolar() as f64 + rng.next_bipolar() as f64);
+                let y = ((v + tpdf) / q).round().clamp(-1.0 / q, 1.0 / q - 1.0) * q;
+                (e1, e2) = (y - v, e1);
+                *s = y as f32;
+            }
+        }
+    }
+
+    /// Random samples around full scale with values on the rounding boundaries, huge,
+    /// infinite, NaN and signed zeros mixed in.
+    fn test_signal(seed: u64, len: usize, q: f64) -> Vec<f32> {
+        let mut rng = Rng::new(seed);
+        (0..len)
+            .map(|n| match n % 13 {
+                0 => [
+                    f32::NAN,
+                    f32::INFINITY,
+                    f32::NEG_INFINITY,
+                    -0.0,
+                    0.0,
+                    f32::MAX,
+                ][n / 13 % 6],
+                1 => ((rng.next_u64() % 64) as f64 * q + 0.5 * q - 0.5) as f32,
+                2 => rng.next_bipolar() * 1e6,
+                _ => rng.next_bipolar() * 1.2,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn block_processing_equals_the_sample_by_sample_reference() {
+        // Blocks of 1, 7, 4096, a chunk, a chunk and one, 1000 frames.
+        let blocks = [1, 7, 4096, tpdf::CHUNK_FRAMES, tpdf::CHUNK_FRAMES + 1, 1000];
+        let len: usize = blocks.iter().sum::<usize>() * 2;
+        let isas = [Isa::Baseline, Isa::Avx2, Isa::Avx512];
+        for (bits, shaping) in [
+            (24, NoiseShaping::None),
+            (16, NoiseShaping::None),
+            (16, NoiseShaping::SecondOrder),
+            (2, NoiseShaping::SecondOrder),
+        ] {
+            let settings = DitherSettings {
+                bits,
+                shaping,
+                seed: 7,
+            };
+            let q = 2f64.powi(1 - bits as i32);
+            for num_channels in [1, 2, 6] {
+                let input: Vec<Vec<f32>> = (0..num_channels)
+                    .map(|c| test_signal(c as u64 + 10, len, q))
+                    .collect();
+                let mut expected = input.clone();
+                reference(settings, &mut expected);
+                // Every instruction set this machine has.
+                for isa in isas.into_iter().filter(|&isa| isa <= Isa::detect()) {
+                    let mut dither = Dither::new(48_000.0, 4096, num_channels, settings);
+                    dither.isa = isa;
+                    let mut output = input.clone();
+                    let (mut pos, mut i) = (0, 0);
+                    while pos < len {
+                        let end = (pos + blocks[i % blocks.len()]).min(len);
+                        let mut block: Vec<&mut [f32]> =
+                            output.iter_mut().map(|c| &mut c[pos..end]).collect();
+                        dither.process_block(&mut block);
+                        (pos, i) = (end, i + 1);
+                    }
+                    for (c, (out, exp)) in output.iter().zip(&expected).enumerate() {
+                        for (n, (o, e)) in out.iter().zip(exp).enumerate() {
+                            assert_eq!(
+                                o.to_bits(),
+                                e.to_bits(),
+                                "{bits} bits {shaping:?} {isa:?} {num_channels} ch: \
+                                 channel {c}, sample {n} ({})",
+                                input[c][n]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn fast_rounding_equals_f64_round() {

@@ -21,10 +21,13 @@ impl Rng {
     /// Next raw 64-bit value.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        self.state ^= self.state >> 12;
-        self.state ^= self.state << 25;
-        self.state ^= self.state >> 27;
-        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.state = xorshift(self.state);
+        self.state.wrapping_mul(RNG_MULTIPLIER)
+    }
+
+    /// The generator's state: the next value is `xorshift(state) · RNG_MULTIPLIER`.
+    pub(crate) fn state(&self) -> u64 {
+        self.state
     }
 
     /// Uniform value in [-1, 1).
@@ -32,6 +35,18 @@ impl Rng {
     pub fn next_bipolar(&mut self) -> f32 {
         ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
+}
+
+/// The output multiplier of [`Rng`] (the `*` of xorshift64*).
+pub(crate) const RNG_MULTIPLIER: u64 = 0x2545_F491_4F6C_DD1D;
+
+/// One step of [`Rng`]'s state (xorshift64, a linear map over GF(2)⁶⁴).
+#[inline(always)]
+pub(crate) const fn xorshift(mut state: u64) -> u64 {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    state
 }
 
 /// `num_samples` of a sine at `freq_hz` with peak `amplitude`, starting at `phase_rad`.

@@ -33,8 +33,11 @@ use histogram::GatingHistogram;
 pub const MAX_CHANNELS: usize = 5;
 /// BS.1770-4 channel weights in the order L, R, C, Ls, Rs (surrounds +1.5 dB).
 pub const CHANNEL_WEIGHTS: [f64; MAX_CHANNELS] = [1.0, 1.0, 1.0, 1.41, 1.41];
-/// Slices per 100 ms sub-block.
-const SLICES_PER_SUBBLOCK: usize = 20;
+/// Slices per 100 ms sub-block: slice `i` of a sub-block of `n` frames spans its frames
+/// `i·n/20 .. (i+1)·n/20` (integer division). The meter sums a slice's energy in one run when
+/// a block holds the slice whole, so feeding it blocks cut at slice boundaries reads exactly
+/// what the whole signal in one block reads.
+pub const SLICES_PER_SUBBLOCK: usize = 20;
 /// Slices in the momentary window (400 ms).
 const MOMENTARY_SLICES: usize = 4 * SLICES_PER_SUBBLOCK;
 /// Slices in the short-term window (3 s); the ring holds exactly this many.
