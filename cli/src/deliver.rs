@@ -16,7 +16,7 @@
 //! finds it on the full master and applies the same trim to every version of that format.
 
 use crate::audio_file::{WavContainer, WavFormat, WavLayout};
-use crate::block_meters::{IntegratedLoudness, Rechunker, TruePeakReader};
+use crate::block_meters::{IntegratedLoudness, TruePeakReader};
 use crate::spill::{SpillDir, SpillReader, SpillWriter};
 use crate::wav_stream::WavStreamWriter;
 use anyhow::{Context, Result};
@@ -446,17 +446,17 @@ impl Quantiser {
 
 /// The safety limiter: a true-peak limiter at a ceiling (default lookahead and release) run
 /// in [`LIMITER_BLOCK`]s over the signal padded with its latency in silence, the first
-/// latency frames dropped.
+/// latency frames dropped. The blocks are collected in the buffer the limiter works in (one
+/// copy of the input).
 struct SafetyLimiter {
     /// The limiter; set by `new`.
     limiter: Limiter,
-    /// The limiter's blocks.
-    blocks: Rechunker,
     /// Leading output frames (the latency) still to drop.
     skip_frames: usize,
     /// Deepest reduction so far, dB.
     deepest_db: f32,
-    /// The block being limited, reused.
+    /// The block being collected, then limited in place (up to [`LIMITER_BLOCK`] frames per
+    /// channel), reused.
     block: Vec<Vec<f32>>,
 }
 
@@ -471,7 +471,6 @@ impl SafetyLimiter {
         Self {
             skip_frames: limiter.latency_samples(),
             limiter,
-            blocks: Rechunker::new(LIMITER_BLOCK, 2),
             deepest_db: 0.0,
             block: (0..2).map(|_| Vec::with_capacity(LIMITER_BLOCK)).collect(),
         }
@@ -483,21 +482,19 @@ impl SafetyLimiter {
         input: &[Vec<f32>],
         emit: &mut dyn FnMut(&[&[f32]]) -> Result<()>,
     ) -> Result<()> {
-        let slices: Vec<&[f32]> = input.iter().map(Vec::as_slice).collect();
-        let mut result = Ok(());
-        let Self {
-            limiter,
-            blocks,
-            skip_frames,
-            deepest_db,
-            block,
-        } = self;
-        blocks.push(&slices, |b| {
-            if result.is_ok() {
-                result = Self::limit(limiter, b, block, skip_frames, deepest_db, emit);
+        let len = input.first().map_or(0, Vec::len);
+        let mut pos = 0;
+        while pos < len {
+            let take = (LIMITER_BLOCK - self.block[0].len()).min(len - pos);
+            for (b, c) in self.block.iter_mut().zip(input) {
+                b.extend_from_slice(&c[pos..pos + take]);
             }
-        });
-        result
+            pos += take;
+            if self.block[0].len() == LIMITER_BLOCK {
+                self.limit(emit)?;
+            }
+        }
+        Ok(())
     }
 
     /// Pushes the latency in silence and limits the last block; returns the deepest
@@ -505,41 +502,28 @@ impl SafetyLimiter {
     fn finish(mut self, emit: &mut dyn FnMut(&[&[f32]]) -> Result<()>) -> Result<f32> {
         let silence = vec![vec![0.0; self.limiter.latency_samples()]; 2];
         self.push(&silence, emit)?;
-        let mut result = Ok(());
-        let Self {
-            limiter,
-            blocks,
-            skip_frames,
-            deepest_db,
-            block,
-        } = &mut self;
-        blocks.finish(|b| {
-            result = Self::limit(limiter, b, block, skip_frames, deepest_db, emit);
-        });
-        result.map(|()| self.deepest_db)
+        if !self.block[0].is_empty() {
+            self.limit(emit)?;
+        }
+        Ok(self.deepest_db)
     }
 
-    fn limit(
-        limiter: &mut Limiter,
-        input: &[&[f32]],
-        block: &mut [Vec<f32>],
-        skip_frames: &mut usize,
-        deepest_db: &mut f32,
-        emit: &mut dyn FnMut(&[&[f32]]) -> Result<()>,
-    ) -> Result<()> {
-        for (b, i) in block.iter_mut().zip(input) {
-            b.clear();
-            b.extend_from_slice(i);
-        }
-        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(Vec::as_mut_slice).collect();
-        limiter.process_block(&mut slices);
-        *deepest_db = deepest_db.max(limiter.gain_reduction_db());
-        let skip = (*skip_frames).min(input[0].len());
-        *skip_frames -= skip;
-        if skip < input[0].len() {
-            let out: Vec<&[f32]> = block.iter().map(|b| &b[skip..]).collect();
-            emit(&out)?;
-        }
-        Ok(())
+    /// Limits the collected block in place, emits it (but for frames still to drop) and
+    /// empties it.
+    fn limit(&mut self, emit: &mut dyn FnMut(&[&[f32]]) -> Result<()>) -> Result<()> {
+        let mut slices: Vec<&mut [f32]> = self.block.iter_mut().map(Vec::as_mut_slice).collect();
+        self.limiter.process_block(&mut slices);
+        self.deepest_db = self.deepest_db.max(self.limiter.gain_reduction_db());
+        let len = self.block[0].len();
+        let skip = self.skip_frames.min(len);
+        self.skip_frames -= skip;
+        let result = if skip < len {
+            let out: Vec<&[f32]> = self.block.iter().map(|b| &b[skip..]).collect();
+            emit(&out)
+        } else {
+            Ok(())
+        };
+        self.block.iter_mut().for_each(Vec::clear);
+        result
     }
 }

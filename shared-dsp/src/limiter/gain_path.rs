@@ -22,12 +22,24 @@
 //!
 //! The minimum hold is a van Herk / Gil–Werman sliding minimum (`SlidingMin`); each stage runs
 //! over a whole chunk before the next.
+//!
+//! Steady state: when the window holds only 1.0, the envelope is at a fixed point of its
+//! release (at 1.0, or where the f32 release step rounds to no change, where a release from
+//! a small reduction comes to rest) and each box holds only the value it is fed, a run of
+//! required gains of exactly 1.0 leaves every output at the same value and the state as it
+//! is but for the ring positions and counters. [`GainPath::process`] then fills that run's
+//! gains and updates the state in O(1) plus a fill of the visited ring slots, exactly as
+//! the frame-by-frame recursion would, so a limiter that is not limiting (or holds a
+//! constant residue of a past reduction) costs almost nothing here.
 
 /// Envelope values within this factor of the held gain count as "the level is still there":
 /// they restart the hold instead of releasing (0.0087 dB; keeps steady tones at constant gain).
 const HOLD_HYSTERESIS: f32 = 1.001;
 /// Once the envelope is this close to its target it jumps onto it (so it reaches exactly 1.0).
 const RELEASE_SNAP_GAIN: f32 = 1e-6;
+/// Frames the frame-by-frame recursion runs before [`GainPath::process`] checks again for the
+/// steady state.
+const SLOW_RUN_FRAMES: usize = 512;
 
 /// Sample-rate dependent constants of the gain path (computed by the limiter from its
 /// settings; shared by all channels).
@@ -72,16 +84,15 @@ pub fn one_pole_coef(time_ms: f32, sample_rate_hz: f32) -> f32 {
 pub struct GainPath {
     /// Minimum of the required gains over the window.
     hold: SlidingMin,
-    /// Released envelope (linear gain).
-    env: f32,
-    /// Frames left before the envelope may release.
-    hold_left: usize,
-    /// Running average of the envelope (auto release).
-    average: f32,
+    /// Hold/release envelope of the held gain.
+    pub(super) envelope: Envelope,
     /// First smoothing box, over `1 - env`.
     first_box: BoxAverage,
     /// Second smoothing box, over the first box's output.
     second_box: BoxAverage,
+    /// Tests only: the frame-by-frame recursion everywhere (the reference of the shortcut).
+    #[cfg(test)]
+    pub(super) frames_only: bool,
 }
 
 impl GainPath {
@@ -90,11 +101,11 @@ impl GainPath {
         let capacity = max_window_samples.max(1);
         let mut path = Self {
             hold: SlidingMin::new(capacity),
-            env: 1.0,
-            hold_left: 0,
-            average: 1.0,
+            envelope: Envelope::UNITY,
             first_box: BoxAverage::new(capacity),
             second_box: BoxAverage::new(capacity),
+            #[cfg(test)]
+            frames_only: false,
         };
         path.reset();
         path
@@ -103,9 +114,7 @@ impl GainPath {
     /// Back to unity gain with empty history. Never allocates.
     pub fn reset(&mut self) {
         self.hold.reset();
-        self.env = 1.0;
-        self.hold_left = 0;
-        self.average = 1.0;
+        self.envelope = Envelope::UNITY;
         self.first_box.reset();
         self.second_box.reset();
     }
@@ -114,22 +123,44 @@ impl GainPath {
     /// allocates.
     pub fn copy_state_from(&mut self, other: &Self) {
         self.hold.copy_state_from(&other.hold);
-        self.env = other.env;
-        self.hold_left = other.hold_left;
-        self.average = other.average;
+        self.envelope = other.envelope;
         self.first_box.copy_state_from(&other.first_box);
         self.second_box.copy_state_from(&other.second_box);
     }
 
     /// Replaces each required gain in `gains` (in `(0, 1]`, one per frame) by the gain to
     /// apply to the frame `window_samples - 1` frames older, one stage at a time over the
-    /// chunk: minimum hold and release (writing `1 - env`), first box, second box.
+    /// chunk: minimum hold and release (writing `1 - env`), first box, second box. Runs of
+    /// 1.0 in the steady state (see the module doc) skip the recursion.
     #[inline]
     pub fn process(&mut self, coefs: &GainCoefficients, gains: &mut [f32]) {
+        #[cfg(test)]
+        if self.frames_only {
+            self.process_frames(coefs, gains);
+            return;
+        }
+        let mut rest = gains;
+        while !rest.is_empty() {
+            let mut steady = 0;
+            if let Some((first_output, output)) = self.steady_outputs(coefs) {
+                steady = rest.iter().position(|&g| g != 1.0).unwrap_or(rest.len());
+                self.skip_steady(coefs, steady, first_output);
+                rest[..steady].fill(output);
+            }
+            let slow = (rest.len() - steady).min(SLOW_RUN_FRAMES);
+            let (now, later) = rest[steady..].split_at_mut(slow);
+            self.process_frames(coefs, now);
+            rest = later;
+        }
+    }
+
+    /// [`Self::process`] without the steady-state shortcut: the recursion frame by frame.
+    #[inline]
+    fn process_frames(&mut self, coefs: &GainCoefficients, gains: &mut [f32]) {
         for g in gains.iter_mut() {
             let held = self.hold.push(*g, coefs.window_samples);
-            self.release(coefs, held);
-            *g = 1.0 - self.env;
+            self.envelope.release(coefs, held);
+            *g = 1.0 - self.envelope.env;
         }
         let (first_len, first_inv) = (coefs.first_box_samples, coefs.first_box_inv);
         self.first_box
@@ -138,6 +169,76 @@ impl GainPath {
         self.second_box
             .process(gains, second_len, second_inv, |mean| (1.0 - mean) as f32);
     }
+
+    /// In the steady state (see the module doc): the first box's output and the gain that
+    /// every frame of a run of required gains 1.0 gets; else `None`.
+    pub(super) fn steady_outputs(&self, coefs: &GainCoefficients) -> Option<(f32, f32)> {
+        if !self.hold.holds_only_ones() {
+            return None;
+        }
+        // One release step toward 1.0 (as after the hold) must leave the envelope and the
+        // average where they are; the steps of the hold itself then change neither.
+        let envelope = self.envelope;
+        let mut probe = Envelope {
+            hold_left: 0,
+            ..envelope
+        };
+        probe.release(coefs, 1.0);
+        if probe.env.to_bits() != envelope.env.to_bits()
+            || probe.average.to_bits() != envelope.average.to_bits()
+        {
+            return None;
+        }
+        let first = self.first_box.steady_mean(
+            1.0 - envelope.env,
+            coefs.first_box_samples,
+            coefs.first_box_inv,
+        )?;
+        let first_output = first as f32;
+        let second = self.second_box.steady_mean(
+            first_output,
+            coefs.second_box_samples,
+            coefs.second_box_inv,
+        )?;
+        Some((first_output, (1.0 - second) as f32))
+    }
+
+    /// Advances the steady state (see [`Self::steady_outputs`], which returned
+    /// `first_output`) by `frames` frames of required gain 1.0: the state the frame-by-frame
+    /// recursion leaves.
+    fn skip_steady(&mut self, coefs: &GainCoefficients, frames: usize, first_output: f32) {
+        if frames == 0 {
+            return;
+        }
+        self.hold.skip_ones(frames, coefs.window_samples);
+        // The hold counts down; the envelope and its average stay (`steady_outputs`).
+        self.envelope.hold_left = self.envelope.hold_left.saturating_sub(frames);
+        let first_value = 1.0 - self.envelope.env;
+        self.first_box
+            .skip_steady(first_value, frames, coefs.first_box_samples);
+        self.second_box
+            .skip_steady(first_output, frames, coefs.second_box_samples);
+    }
+}
+
+/// Hold/release envelope of one gain path.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Envelope {
+    /// Released envelope (linear gain).
+    pub(super) env: f32,
+    /// Frames left before the envelope may release.
+    hold_left: usize,
+    /// Running average of the envelope (auto release).
+    average: f32,
+}
+
+impl Envelope {
+    /// At unity gain, no hold.
+    const UNITY: Self = Self {
+        env: 1.0,
+        hold_left: 0,
+        average: 1.0,
+    };
 
     /// Instant attack, hold, then one-pole release toward `held` (never above it).
     #[inline]
@@ -212,6 +313,31 @@ impl SlidingMin {
         self.suffix.copy_from_slice(&other.suffix);
         self.pos = other.pos;
         self.prefix = other.prefix;
+    }
+
+    /// Whether the window holds only 1.0 and every push of 1.0 until the window has passed
+    /// returns 1.0: the current block so far and the rest of the previous one are all 1.0
+    /// (suffix minima do not decrease along the block).
+    fn holds_only_ones(&self) -> bool {
+        self.prefix == 1.0 && self.suffix[self.pos + 1] == 1.0
+    }
+
+    /// Pushes `frames` values 1.0 (each returning 1.0, see [`Self::holds_only_ones`], which
+    /// must hold): the state `push` leaves, by fills of the slots it would write.
+    fn skip_ones(&mut self, frames: usize, window: usize) {
+        let end = self.pos + frames;
+        if end < window {
+            self.block[self.pos..end].fill(1.0);
+            self.pos = end;
+            return;
+        }
+        // The block completes: its values so far are all 1.0, so are its suffix minima, and
+        // those of every block of ones after it.
+        self.block[self.pos..window].fill(1.0);
+        self.suffix[..=window].fill(1.0);
+        let beyond = end - window;
+        self.block[..beyond.min(window)].fill(1.0);
+        self.pos = beyond % window;
     }
 
     /// Pushes `value` and returns the minimum of the last `window` values (`window` at most
@@ -290,6 +416,35 @@ impl BoxAverage {
         self.zeros = other.zeros;
     }
 
+    /// If every push of `value` from now on yields the same mean: that mean (exactly what
+    /// `process` computes), else `None`. So it is when the box holds only `value`: for 0.0,
+    /// `len` zeros in a row; otherwise a ring of `value` only (the sum then changes by
+    /// exactly 0 per push).
+    fn steady_mean(&self, value: f32, len: usize, inv_len: f64) -> Option<f64> {
+        if value == 0.0 {
+            (self.zeros >= len).then_some(0.0)
+        } else if self.ring[..len].iter().all(|&v| v == value) {
+            Some((self.sum + (f64::from(value) - f64::from(value))) * inv_len)
+        } else {
+            None
+        }
+    }
+
+    /// Pushes `frames` values `value` in the steady state ([`Self::steady_mean`] returned a
+    /// mean): the state `process` leaves. The ring slots it would write already hold `value`
+    /// (for 0.0: +0.0, the only zero the gain path feeds a box).
+    fn skip_steady(&mut self, value: f32, frames: usize, len: usize) {
+        let start = if self.pos >= len { 0 } else { self.pos };
+        self.pos = (start + frames - 1) % len + 1;
+        if value == 0.0 {
+            self.zeros = self.zeros.saturating_add(frames);
+            self.sum = 0.0;
+        } else {
+            self.zeros = 0;
+            self.sum += f64::from(value) - f64::from(value);
+        }
+    }
+
     /// Replaces each value of `values` (pushed in order) by `output` of the mean of the last
     /// `len` values (`inv_len = 1 / len`), ring wrap checked once per run of frames rather
     /// than per frame.
@@ -349,6 +504,98 @@ mod tests {
                     .iter()
                     .fold(1.0f32, |m, &x| m.min(x));
                 assert_eq!(min.push(v, window), want, "window {window}, frame {n}");
+            }
+        }
+    }
+
+    /// Coefficients of a path with a lookahead of `box_samples` frames (as the limiter sets
+    /// them, with a 64-tap estimate) and a release of `release_samples` frames.
+    fn coefficients(
+        box_samples: usize,
+        release_samples: f32,
+        auto_release: bool,
+    ) -> GainCoefficients {
+        let first_box_samples = box_samples.div_ceil(2);
+        let second_box_samples = box_samples + 1 - first_box_samples;
+        let coef = |factor: f32| one_pole_coef(release_samples * factor, 1_000.0);
+        GainCoefficients {
+            window_samples: box_samples + 63,
+            box_samples,
+            first_box_samples,
+            second_box_samples,
+            first_box_inv: 1.0 / first_box_samples as f64,
+            second_box_inv: 1.0 / second_box_samples as f64,
+            hold_samples: (release_samples / 2.0) as usize,
+            release_coef: coef(1.0),
+            auto_fast_coef: coef(0.25),
+            auto_slow_coef: coef(2.0),
+            auto_average_coef: coef(8.0),
+            auto_release,
+        }
+    }
+
+    /// Required gains: long stretches of 1.0 between bursts of reduction (single dips,
+    /// dense runs, reductions of a few ulps to 6 dB).
+    fn required_gains(seed: u64, len: usize) -> Vec<f32> {
+        let noise = white_noise(seed, 1.0, len);
+        let mut gains = vec![1.0f32; len];
+        let mut n = 0;
+        while n < len {
+            let pick = (noise[n].abs() * 1e4) as usize;
+            let gap = [3, 40, 700, 3_000, 40_000][pick % 5];
+            n += gap;
+            let burst = [1, 5, 200][pick / 5 % 3];
+            for (i, g) in gains.iter_mut().skip(n).take(burst).enumerate() {
+                let depth = [1e-7, 1e-4, 0.02, 0.5][(pick / 15 + i) % 4];
+                *g = 1.0 - depth * noise[(n + i) % len].abs();
+            }
+            n += burst;
+        }
+        gains
+    }
+
+    #[test]
+    fn steady_state_shortcut_is_the_recursion() {
+        for (box_samples, release_samples, auto_release) in [
+            (1, 2.0, false),
+            (240, 2_400.0, false),
+            (13, 30.0, true),
+            (441, 300.0, true),
+        ] {
+            let coefs = coefficients(box_samples, release_samples, auto_release);
+            let capacity = coefs.window_samples;
+            let required = required_gains(box_samples as u64, 200_000);
+            let mut reference = required.clone();
+            let mut frames = GainPath::new(capacity);
+            frames.process_frames(&coefs, &mut reference);
+            assert!(reference.iter().any(|&g| g < 1.0) && reference.contains(&1.0));
+            for block in [1, 7, 64, 4_096] {
+                let mut path = GainPath::new(capacity);
+                let mut gains = required.clone();
+                // Chunk starts in the steady state: at unity, and at a stalled release.
+                let (mut unity, mut stalled) = (0, 0);
+                for chunk in gains.chunks_mut(block) {
+                    if path.steady_outputs(&coefs).is_some() {
+                        let at_unity = path.envelope.env == 1.0;
+                        (unity, stalled) = (
+                            unity + usize::from(at_unity),
+                            stalled + usize::from(!at_unity),
+                        );
+                    }
+                    path.process(&coefs, chunk);
+                }
+                // The shortcut is taken at unity and (unless the release snaps to 1.0) at a
+                // stalled release.
+                assert!(unity > 0 && (stalled > 0 || release_samples < 10.0));
+                let same = gains
+                    .iter()
+                    .zip(&reference)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(
+                    same,
+                    "box {box_samples}, auto {auto_release}, blocks of {block}"
+                );
+                assert_eq!(format!("{path:?}"), format!("{frames:?}"), "state");
             }
         }
     }

@@ -74,8 +74,20 @@ pub const INTERPOLATION_MARGIN_DB: f64 = 0.02;
 /// Frames estimated together on the portable path (one SSE/NEON register per operation, so
 /// the 8 accumulators of a pass stay in the 16 SSE registers).
 const PORTABLE_LANES: usize = 4;
-/// Frames per early-out decision (see the module doc).
+/// Frames per early-out decision of the first kind (see the module doc).
 const SEGMENT_FRAMES: usize = 32;
+/// Tap pairs nearest to the interval that the bound (second early-out) correlates exactly;
+/// the other [`TAIL_PAIRS`] are bounded by their absolute sum.
+const CENTRAL_PAIRS: usize = 4;
+/// Tap pairs `k = 0..TAIL_PAIRS` (the farthest from the interval) that the bound takes as
+/// absolute values; a multiple of [`UNROLL`].
+const TAIL_PAIRS: usize = PAIRS - CENTRAL_PAIRS;
+/// Slack added to the bound, as a fraction of the segment's largest `|x|`: covers the f32
+/// rounding of the bound and of the estimate (below `1e-4 · max |x|`, see the module doc).
+const BOUND_SLACK: f32 = 1.0 / 1024.0;
+/// Longest back-off of the bound after failures in a row, as a power of 2 of lane groups
+/// (see [`BoundSchedule`]).
+const MAX_BOUND_BACKOFF: u32 = 8;
 /// Tap pairs `(k, TAPS-1-k)` of the folded correlations.
 const PAIRS: usize = TAPS / 2;
 /// Tap pairs per iteration of the correlation loops (divides [`PAIRS`]): fewer loop-counter
@@ -113,6 +125,9 @@ pub struct PeakKernel {
     even: Box<[[Coefficient; PHASE_PAIRS]; PAIRS]>,
     /// `odd[k][p-1]`: odd part of phase `p` (1..=7) at tap pair `k` (multiplies `D[k]`).
     odd: Box<[[Coefficient; ODD_PHASES]; PAIRS]>,
+    /// `tail[k]`: `max_p (|even[k][p-1]| + |odd[k][p-1]|)` rounded up, for the tail pairs of
+    /// the bound (multiplies `|w[k]| + |w[TAPS-1-k]|`).
+    tail: Box<[Coefficient; TAIL_PAIRS]>,
     /// Linear gain of [`INTERPOLATION_MARGIN_DB`].
     margin_gain: f32,
     /// Upper bound of `estimate / max |window|` (largest absolute tap sum, margin included).
@@ -121,6 +136,9 @@ pub struct PeakKernel {
     use_avx: bool,
     /// The BS.1770-4 meter's interpolator at the current rate (set by `set_sample_rate`).
     meter: MeterInterpolator,
+    /// Tests only: no early-out, every frame through the estimate (the reference).
+    #[cfg(test)]
+    pub(super) estimate_only: bool,
     /// Window index of the first of the meter's taps, `TAPS/2 - T/2` (set with `meter`).
     meter_offset: usize,
 }
@@ -155,15 +173,29 @@ impl PeakKernel {
                 }
             }
         }
+        let mut tail = Box::new([Coefficient::default(); TAIL_PAIRS]);
+        for (t, (e, o)) in tail.iter_mut().zip(even.iter().zip(odd.iter())) {
+            let largest = (0..PHASE_PAIRS)
+                .map(|p| {
+                    let odd_part = o.get(p).map_or(0.0, |c| f64::from(c.0[0]).abs());
+                    f64::from(e[p].0[0]).abs() + odd_part
+                })
+                .fold(0.0, f64::max);
+            // Rounded up: the bound must not fall below the exact sum of absolute taps.
+            *t = Coefficient([(largest as f32).next_up(); LANES]);
+        }
         let margin_gain = 10f64.powf(INTERPOLATION_MARGIN_DB / 20.0);
         let mut kernel = Self {
             even,
             odd,
+            tail,
             margin_gain: margin_gain as f32,
             bound_gain: 1.0,
             use_avx: avx_available(),
             meter: MeterInterpolator::new(1),
             meter_offset: TAPS / 2,
+            #[cfg(test)]
+            estimate_only: false,
         };
         kernel.set_sample_rate(sample_rate_hz);
         kernel
@@ -274,19 +306,98 @@ impl PeakKernel {
         interpolated.mul(margin).max(lanes(TAPS / 2 - 1).abs())
     }
 
+    /// An upper bound of [`Self::estimate_lanes`] over the same windows (the second early-out
+    /// of the module doc), for windows whose samples are at most `slack / BOUND_SLACK` in
+    /// magnitude: the central tap pairs correlated exactly, the tails as absolute sums, plus
+    /// `slack`; the meter's phases and phase 0 exactly.
+    #[inline(always)]
+    fn estimate_bound_lanes<const N: usize>(&self, window: &[f32], slack: f32) -> Lanes<N> {
+        let window = &window[..TAPS - 1 + N];
+        let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
+        // Tails: Σ T[k] · (|w[k]| + |w[TAPS-1-k]|), in `UNROLL` partial sums.
+        let mut tail_acc = [Lanes::<N>::splat(0.0); UNROLL];
+        let (tail_rows, _) = self.tail.as_chunks::<UNROLL>();
+        for (i, row) in tail_rows.iter().enumerate() {
+            for (j, (acc, c)) in tail_acc.iter_mut().zip(row).enumerate() {
+                let k = i * UNROLL + j;
+                let abs_sum = lanes(k).abs().add(lanes(TAPS - 1 - k).abs());
+                *acc = acc.add(c.lanes().mul(abs_sum));
+            }
+        }
+        let tail = tail_acc
+            .iter()
+            .fold(Lanes::<N>::splat(slack), |sum, &acc| sum.add(acc));
+        // Central pairs: the folded correlations of `estimate_lanes` over the last pairs.
+        let mut even_acc = [Lanes::<N>::splat(0.0); PHASE_PAIRS];
+        let mut odd_acc = [Lanes::<N>::splat(0.0); ODD_PHASES];
+        let even_rows = self
+            .even
+            .last_chunk::<CENTRAL_PAIRS>()
+            .expect("central pairs");
+        let odd_rows = self
+            .odd
+            .last_chunk::<CENTRAL_PAIRS>()
+            .expect("central pairs");
+        for (j, (even_row, odd_row)) in even_rows.iter().zip(odd_rows).enumerate() {
+            let k = TAIL_PAIRS + j;
+            let (near, far) = (lanes(k), lanes(TAPS - 1 - k));
+            let (sum, diff) = (near.add(far), near.sub(far));
+            for (acc, c) in even_acc.iter_mut().zip(even_row) {
+                *acc = acc.add(c.lanes().mul(sum));
+            }
+            for (acc, c) in odd_acc.iter_mut().zip(odd_row) {
+                *acc = acc.add(c.lanes().mul(diff));
+            }
+        }
+        let mut central = even_acc[PHASE_PAIRS - 1].abs();
+        for (e, o) in even_acc.iter().zip(&odd_acc) {
+            central = central.max(e.abs().add(o.abs()));
+        }
+        let interpolated = central.add(tail).max(
+            self.meter
+                .interpolated_lanes::<N>(&window[self.meter_offset..]),
+        );
+        let margin = Lanes::splat(self.margin_gain);
+        interpolated.mul(margin).max(lanes(TAPS / 2 - 1).abs())
+    }
+
     /// Writes the required gain of `required.len()` consecutive frames (see
     /// [`PeakHistory::push_block`]), `N` frames at a time; frame `i` reads the window
     /// `samples[i..i + TAPS]`, and `samples` holds `N - 1` readable frames beyond the last
-    /// window (lanes past the end are computed and discarded).
+    /// window (lanes past the end are computed and discarded). No window of the frames holds
+    /// a sample above `peak` in magnitude. A lane group whose bound
+    /// ([`Self::estimate_bound_lanes`]) is at or below the ceiling gets 1.0 without the
+    /// estimate. The bound is tried when `schedule` says so (see [`BoundSchedule`]).
+    /// `bound` is [`Self::estimate_bound_lanes`] compiled apart (see [`Self::bound_avx`]).
     #[inline(always)]
     fn segment_gains_lanes<const N: usize>(
         &self,
         samples: &[f32],
+        peak: f32,
         ceiling_gain: f32,
         required: &mut [f32],
+        schedule: &mut BoundSchedule,
+        bound: impl Fn(&[f32], f32) -> Lanes<N>,
     ) {
+        let slack = peak * BOUND_SLACK;
         for (i, chunk) in required.chunks_mut(N).enumerate() {
-            let estimates = self.estimate_lanes::<N>(&samples[i * N..i * N + TAPS - 1 + N]);
+            let window = &samples[i * N..i * N + TAPS - 1 + N];
+            if schedule.should_try() {
+                let bounds = bound(window, slack);
+                // All lanes, also those past the end (a stricter test, branch-free); `<=` is
+                // false for NaN: such a group takes the estimate.
+                if bounds
+                    .0
+                    .iter()
+                    .fold(true, |all, &b| all & (b <= ceiling_gain))
+                {
+                    schedule.passed();
+                    chunk.fill(1.0);
+                    continue;
+                }
+                schedule.failed();
+            }
+            let estimates = self.estimate_lanes::<N>(window);
             for (r, &estimate) in chunk.iter_mut().zip(&estimates.0) {
                 *r = if estimate > ceiling_gain {
                     ceiling_gain / estimate
@@ -302,20 +413,54 @@ impl PeakKernel {
     /// 8-lane three-operand instructions: about half the instructions of SSE2).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx")]
-    fn segment_gains_avx(&self, samples: &[f32], ceiling_gain: f32, required: &mut [f32]) {
-        self.segment_gains_lanes::<LANES>(samples, ceiling_gain, required);
+    fn segment_gains_avx(
+        &self,
+        samples: &[f32],
+        peak: f32,
+        ceiling_gain: f32,
+        required: &mut [f32],
+        schedule: &mut BoundSchedule,
+    ) {
+        let bound = |window: &[f32], slack: f32| self.bound_avx(window, slack);
+        self.segment_gains_lanes::<LANES>(samples, peak, ceiling_gain, required, schedule, bound);
+    }
+
+    /// [`Self::estimate_bound_lanes`] compiled for AVX as a function of its own: inlined into
+    /// [`Self::segment_gains_avx`], it costs the estimate's loops registers (about 10 %
+    /// more instructions where the bound is not even tried).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx")]
+    #[inline(never)]
+    fn bound_avx(&self, window: &[f32], slack: f32) -> Lanes<LANES> {
+        self.estimate_bound_lanes::<LANES>(window, slack)
+    }
+
+    /// [`Self::estimate_bound_lanes`] on the portable path, a function of its own (see
+    /// [`Self::bound_avx`]).
+    #[inline(never)]
+    fn bound_portable(&self, window: &[f32], slack: f32) -> Lanes<PORTABLE_LANES> {
+        self.estimate_bound_lanes::<PORTABLE_LANES>(window, slack)
     }
 
     /// [`Self::segment_gains_lanes`] on the fastest code path the CPU supports. `samples`
     /// holds `LANES - 1` readable frames beyond the last window.
-    fn segment_gains(&self, samples: &[f32], ceiling_gain: f32, required: &mut [f32]) {
+    fn segment_gains(
+        &self,
+        samples: &[f32],
+        peak: f32,
+        ceiling_gain: f32,
+        required: &mut [f32],
+        schedule: &mut BoundSchedule,
+    ) {
         #[cfg(target_arch = "x86_64")]
         if self.use_avx {
             // SAFETY: `use_avx` is true only if the CPU reported AVX support in `new`.
-            unsafe { self.segment_gains_avx(samples, ceiling_gain, required) };
+            unsafe { self.segment_gains_avx(samples, peak, ceiling_gain, required, schedule) };
             return;
         }
-        self.segment_gains_lanes::<PORTABLE_LANES>(samples, ceiling_gain, required);
+        let bound = |window: &[f32], slack: f32| self.bound_portable(window, slack);
+        let portable = Self::segment_gains_lanes::<PORTABLE_LANES>;
+        portable(self, samples, peak, ceiling_gain, required, schedule, bound);
     }
 }
 
@@ -326,6 +471,8 @@ pub struct PeakHistory {
     /// padding that the last lane group may read (their estimates are discarded). Inputs are
     /// stored with denormals flushed. Allocated by `new` for `max_block` frames.
     samples: Vec<f32>,
+    /// When the lane groups try the bound before the estimate.
+    schedule: BoundSchedule,
 }
 
 impl PeakHistory {
@@ -333,12 +480,14 @@ impl PeakHistory {
     pub fn new(max_block: usize) -> Self {
         Self {
             samples: vec![0.0; TAPS - 1 + max_block.max(1) + LANES],
+            schedule: BoundSchedule::default(),
         }
     }
 
     /// Clears the history. Never allocates.
     pub fn reset(&mut self) {
         self.samples.fill(0.0);
+        self.schedule = BoundSchedule::default();
     }
 
     /// Appends `input` (at most `max_block` frames) and writes, per frame, the gain that
@@ -365,14 +514,62 @@ impl PeakHistory {
         while start < len {
             let end = (start + SEGMENT_FRAMES).min(len);
             let required = &mut required_gains[start..end];
-            if window_peak(&self.samples[start..end + TAPS - 1]) <= quiet_level {
+            let peak = window_peak(&self.samples[start..end + TAPS - 1]);
+            // An infinite peak fails both early-outs.
+            #[cfg(test)]
+            let peak = if kernel.estimate_only {
+                f32::INFINITY
+            } else {
+                peak
+            };
+            if peak <= quiet_level {
                 required.fill(1.0);
             } else {
-                kernel.segment_gains(&self.samples[start..], ceiling_gain, required);
+                let samples = &self.samples[start..];
+                let schedule = &mut self.schedule;
+                kernel.segment_gains(samples, peak, ceiling_gain, required, schedule);
             }
             start = end;
         }
         self.samples.copy_within(len..len + TAPS - 1, 0);
+    }
+}
+
+/// When the lane groups of one channel try the bound before the estimate (a speed choice;
+/// the gains do not depend on it): after a failure of the bound, with `n` failures counted
+/// (each pass takes one off the count), the next `2^n - 1` groups (at most
+/// `2^MAX_BOUND_BACKOFF - 1`) go straight to the estimate, so material that is being limited
+/// (where the bound fails) rarely pays for it.
+#[derive(Debug, Clone, Copy, Default)]
+struct BoundSchedule {
+    /// Groups still to skip the bound.
+    skip: u32,
+    /// Failures of the bound counted (at most [`MAX_BOUND_BACKOFF`]).
+    failures: u32,
+}
+
+impl BoundSchedule {
+    /// Whether this group tries the bound (counts a skipped group).
+    #[inline(always)]
+    fn should_try(&mut self) -> bool {
+        if self.skip == 0 {
+            return true;
+        }
+        self.skip -= 1;
+        false
+    }
+
+    /// The bound proved the group below the ceiling: one failure fewer counts.
+    #[inline(always)]
+    fn passed(&mut self) {
+        self.failures = self.failures.saturating_sub(1);
+    }
+
+    /// The bound did not prove it.
+    #[inline(always)]
+    fn failed(&mut self) {
+        self.failures = (self.failures + 1).min(MAX_BOUND_BACKOFF);
+        self.skip = (1 << self.failures) - 1;
     }
 }
 
@@ -431,24 +628,129 @@ mod tests {
         }
     }
 
-    #[test]
-    fn quiet_segments_skip_exactly_what_reads_below_the_ceiling() {
-        let kernel = PeakKernel::new(48_000.0);
-        // Stretches above the ceiling, just above and just below the early-out level.
-        let quiet = 0.9 / kernel.bound_gain;
-        let levels = [1.0, 1.5 * quiet, 0.9 * quiet];
-        let mut input = white_noise(2, 1.0, 6_000);
-        for (i, x) in input.iter_mut().enumerate() {
-            *x *= levels[(i / 700) % 3];
-        }
-        let skipping = gains(&kernel, &input, 0.9, 300);
-        // Reference: every frame through the correlations (no early-out).
+    /// Gains of `input` with every frame through the correlations (no early-out).
+    fn exact_gains(kernel: &PeakKernel, input: &[f32], ceiling_gain: f32) -> Vec<f32> {
         let mut padded = vec![0.0f32; TAPS - 1];
-        padded.extend(&input);
-        padded.resize(padded.len() + LANES, 0.0);
-        let mut exact = vec![0.0; input.len()];
-        kernel.segment_gains(&padded, 0.9, &mut exact);
-        assert_eq!(skipping, exact);
-        assert!(exact.iter().any(|&g| g < 1.0) && exact.contains(&1.0));
+        padded.extend(
+            input
+                .iter()
+                .map(|&x| if x.abs() < DENORMAL_FLOOR { 0.0 } else { x }),
+        );
+        padded.resize(padded.len() + PORTABLE_LANES, 0.0);
+        let mut out = Vec::with_capacity(input.len());
+        for start in (0..input.len()).step_by(PORTABLE_LANES) {
+            let estimates = kernel.estimate_lanes::<PORTABLE_LANES>(&padded[start..]);
+            for &e in estimates.0.iter().take(input.len() - start) {
+                out.push(if e > ceiling_gain {
+                    ceiling_gain / e
+                } else {
+                    1.0
+                });
+            }
+        }
+        out
+    }
+
+    /// A sum of sines at `freqs` (cycles per sample), scaled to peak at `level`.
+    fn tones(freqs: &[f64], level: f32, len: usize) -> Vec<f32> {
+        let raw: Vec<f64> = (0..len)
+            .map(|n| {
+                let t = n as f64;
+                freqs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (std::f64::consts::TAU * f * t + i as f64).sin())
+                    .sum()
+            })
+            .collect();
+        let peak = raw.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        raw.iter().map(|x| (x / peak) as f32 * level).collect()
+    }
+
+    #[test]
+    fn early_outs_skip_exactly_what_reads_below_the_ceiling() {
+        for rate_hz in [44_100.0, 96_000.0, 192_000.0] {
+            let mut kernel = PeakKernel::new(rate_hz);
+            // Stretches above the ceiling, just above and just below the quiet level, and
+            // programme-like tones just below, at and just above the ceiling (the bound).
+            let quiet = 0.9 / kernel.bound_gain;
+            let levels = [1.0, 1.5 * quiet, 0.9 * quiet];
+            let mut input = white_noise(2, 1.0, 6_300);
+            for (i, x) in input.iter_mut().enumerate() {
+                *x *= levels[(i / 700) % 3];
+            }
+            for (i, level) in [0.85, 0.89, 0.9, 0.91, 0.95].into_iter().enumerate() {
+                let freqs = [0.01 + 0.003 * i as f64, 0.037, 0.13, 0.31, 0.47];
+                input.extend(tones(&freqs, level, 1_500));
+            }
+            let exact = exact_gains(&kernel, &input, 0.9);
+            assert!(exact.iter().any(|&g| g < 1.0) && exact.contains(&1.0));
+            for use_avx in [true, false] {
+                kernel.use_avx &= use_avx;
+                for chunk in [1, 7, 300, 4_096] {
+                    let skipping = gains(&kernel, &input, 0.9, chunk);
+                    let same = skipping
+                        .iter()
+                        .zip(&exact)
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same,
+                        "{rate_hz} Hz, chunks of {chunk}, AVX {}",
+                        kernel.use_avx
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bound_is_never_below_the_estimate() {
+        const N: usize = PORTABLE_LANES;
+        let kernel = PeakKernel::new(48_000.0);
+        let mut windows: Vec<Vec<f32>> = Vec::new();
+        // Worst cases: every tap of one phase adds up (the bound is then nearly exact).
+        for p in 1..OVERSAMPLING {
+            for scale in [1e-3f32, 0.3, 1.0, 7.0] {
+                let taps = kernel.phase_taps(p);
+                let mut w: Vec<f32> = taps.iter().map(|&c| scale * c.signum() as f32).collect();
+                w.extend(std::iter::repeat_n(scale, N - 1));
+                windows.push(w);
+            }
+        }
+        for seed in 0..200 {
+            let level = [1e-6, 0.01, 0.5, 1.0, 3.0][seed as usize % 5];
+            windows.push(white_noise(seed, level, TAPS - 1 + N));
+            let f = 0.002 * seed as f64 + 0.001;
+            windows.push(tones(&[f, 0.49 - f / 2.0], level, TAPS - 1 + N));
+        }
+        for w in &windows {
+            let peak = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            let estimate = kernel.estimate_lanes::<N>(w);
+            let bound = kernel.estimate_bound_lanes::<N>(w, peak * BOUND_SLACK);
+            for (e, b) in estimate.0.iter().zip(&bound.0) {
+                assert!(b >= e, "bound {b} below the estimate {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn bound_passes_programme_below_the_ceiling() {
+        // Tones peaking 0.3 dB below the ceiling: most groups pass the bound.
+        let kernel = PeakKernel::new(48_000.0);
+        let input = tones(&[0.002, 0.011, 0.043, 0.12], 0.9 * 0.966, 4_000);
+        let mut passed = 0;
+        let groups = (input.len() - TAPS) / PORTABLE_LANES;
+        for g in 0..groups {
+            let w = &input[g * PORTABLE_LANES..];
+            let peak = w[..TAPS - 1 + PORTABLE_LANES]
+                .iter()
+                .fold(0.0f32, |m, x| m.max(x.abs()));
+            let bound = kernel.estimate_bound_lanes::<PORTABLE_LANES>(w, peak * BOUND_SLACK);
+            passed += usize::from(bound.0.iter().all(|&b| b <= 0.9));
+        }
+        assert!(
+            passed * 10 >= groups * 9,
+            "{passed} of {groups} groups passed"
+        );
     }
 }
