@@ -314,19 +314,14 @@ impl PeakKernel {
     fn estimate_bound_lanes<const N: usize>(&self, window: &[f32], slack: f32) -> Lanes<N> {
         let window = &window[..TAPS - 1 + N];
         let lanes = |start: usize| Lanes::<N>::load(&window[start..]);
-        // Tails: Σ T[k] · (|w[k]| + |w[TAPS-1-k]|), in `UNROLL` partial sums.
-        let mut tail_acc = [Lanes::<N>::splat(0.0); UNROLL];
-        let (tail_rows, _) = self.tail.as_chunks::<UNROLL>();
-        for (i, row) in tail_rows.iter().enumerate() {
-            for (j, (acc, c)) in tail_acc.iter_mut().zip(row).enumerate() {
-                let k = i * UNROLL + j;
-                let abs_sum = lanes(k).abs().add(lanes(TAPS - 1 - k).abs());
-                *acc = acc.add(c.lanes().mul(abs_sum));
-            }
+        // Tails: Σ T[k] · (|w[k]| + |w[TAPS-1-k]|), one accumulator (frames in the lanes:
+        // partial sums over the taps made LLVM vectorise across the taps instead, with
+        // shuffles to gather the mirrored ones).
+        let mut tail = Lanes::<N>::splat(slack);
+        for (k, c) in self.tail.iter().enumerate() {
+            let abs_sum = lanes(k).abs().add(lanes(TAPS - 1 - k).abs());
+            tail = tail.add(c.lanes().mul(abs_sum));
         }
-        let tail = tail_acc
-            .iter()
-            .fold(Lanes::<N>::splat(slack), |sum, &acc| sum.add(acc));
         // Central pairs: the folded correlations of `estimate_lanes` over the last pairs.
         let mut even_acc = [Lanes::<N>::splat(0.0); PHASE_PAIRS];
         let mut odd_acc = [Lanes::<N>::splat(0.0); ODD_PHASES];
