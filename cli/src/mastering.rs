@@ -508,53 +508,61 @@ impl SplitHalf {
     /// The front half of a hop (the full mix's two channels, then each follower's), in the
     /// [`RENDER_BLOCK`]s [`MasterStream`] processes it in.
     fn run_front(&mut self, buses: &mut [Vec<f32>]) {
-        let len = buses[0].len();
-        self.gains.clear();
-        let mut hop_db = 0.0f32;
-        let (lead, followers) = buses.split_at_mut(2);
-        for (s, e) in render_blocks(len) {
-            let (l, r) = lead.split_at_mut(1);
-            self.chain.process_block_front(
-                &mut [&mut l[0][s..e], &mut r[0][s..e]],
-                &mut self.capture,
-                &mut self.gains,
-            );
-            hop_db = hop_db.max(self.chain.reduction().compressor_db);
-        }
-        self.compressor_db.push(hop_db);
-        for (follower, pair) in self.followers.iter_mut().zip(followers.chunks_exact_mut(2)) {
-            let (l, r) = pair.split_at_mut(1);
-            for (s, e) in render_blocks(len) {
-                let signal = &mut [&mut l[0][s..e], &mut r[0][s..e]];
-                follower.process_block_front(signal, &self.gains, s);
-            }
-        }
+        self.run(buses, Half::Front);
     }
 
     /// The back half of a hop (see [`SplitHalf::run_front`]).
     fn run_back(&mut self, buses: &mut [Vec<f32>]) {
+        self.run(buses, Half::Back);
+    }
+
+    /// `half` of a hop: the lead's chain, its reduction on the hop grid (the glue's in the
+    /// front half, the limiter's in the back), then the followers.
+    fn run(&mut self, buses: &mut [Vec<f32>], half: Half) {
         let len = buses[0].len();
         self.gains.clear();
         let mut hop_db = 0.0f32;
         let (lead, followers) = buses.split_at_mut(2);
         for (s, e) in render_blocks(len) {
             let (l, r) = lead.split_at_mut(1);
-            self.chain.process_block_back(
-                &mut [&mut l[0][s..e], &mut r[0][s..e]],
-                &mut self.capture,
-                &mut self.gains,
-            );
-            hop_db = hop_db.max(self.chain.reduction().limiter_db);
+            let block = &mut [&mut l[0][s..e], &mut r[0][s..e]];
+            let (capture, gains) = (&mut self.capture, &mut self.gains);
+            let reduction = match half {
+                Half::Front => {
+                    self.chain.process_block_front(block, capture, gains);
+                    self.chain.reduction().compressor_db
+                }
+                Half::Back => {
+                    self.chain.process_block_back(block, capture, gains);
+                    self.chain.reduction().limiter_db
+                }
+            };
+            hop_db = hop_db.max(reduction);
         }
-        self.limiter_db.push(hop_db);
+        match half {
+            Half::Front => self.compressor_db.push(hop_db),
+            Half::Back => self.limiter_db.push(hop_db),
+        }
         for (follower, pair) in self.followers.iter_mut().zip(followers.chunks_exact_mut(2)) {
             let (l, r) = pair.split_at_mut(1);
             for (s, e) in render_blocks(len) {
                 let signal = &mut [&mut l[0][s..e], &mut r[0][s..e]];
-                follower.process_block_back(signal, &self.gains, s);
+                match half {
+                    Half::Front => follower.process_block_front(signal, &self.gains, s),
+                    Half::Back => follower.process_block_back(signal, &self.gains, s),
+                }
             }
         }
     }
+}
+
+/// Which half of the master chain a [`SplitHalf`] runs.
+#[derive(Clone, Copy)]
+enum Half {
+    /// Input, EQ and glue compressor.
+    Front,
+    /// Limiter and output.
+    Back,
 }
 
 /// `(start, end)` of each [`RENDER_BLOCK`] of `len` frames.
